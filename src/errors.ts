@@ -1,0 +1,40 @@
+/**
+ * The two kinds of failure a user can cause. Both become one line on stderr and an exit code;
+ * anything else is a bug and keeps its stack trace.
+ */
+
+/** Bad flags or a bad combination of them: exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Where in the input a problem was found; every part is optional except the source. */
+export interface DataLocation {
+  /** The path as the user gave it, or 'stdin'. */
+  source: string;
+  /** 1-based line of the input (for CSV, the line the record starts on). */
+  line?: number;
+  /** Column name, or JSON field name. */
+  field?: string;
+}
+
+/** The input itself is unusable: exit code 1. The message reads `source:line: field "x": what was wrong`. */
+export class DataError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly location: DataLocation,
+    readonly detail: string,
+    /** A short stable code for counting skips, e.g. 'ragged-row', 'not-a-number'. */
+    readonly reason = 'bad-input',
+  ) {
+    super(formatLocation(location) + detail);
+  }
+}
+
+export function formatLocation({ source, line, field }: DataLocation): string {
+  let where = source;
+  if (line !== undefined) where += `:${line}`;
+  where += ': ';
+  if (field !== undefined) where += `field "${field}": `;
+  return where;
+}

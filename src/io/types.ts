@@ -1,0 +1,78 @@
+/**
+ * The io stage: a path or '-' becomes bytes (gunzipped when the magic bytes say so), then records.
+ * Records come in batches so that the hot path makes no object per row: numbers are parsed straight
+ * from the bytes into `values`, and only cells that are not plain numbers become strings.
+ */
+
+export type Format = 'csv' | 'jsonl';
+
+export interface SourceOptions {
+  /** A file path, or '-' for standard input. */
+  path: string;
+  /** Forced format; otherwise from the extension (.csv, .tsv, .jsonl, .ndjson, .json, under .gz too), else sniffed. */
+  format?: Format;
+  /** CSV: whether the first record is a header (default true). */
+  header: boolean;
+  /** CSV: column names when there is no header (or to rename them). */
+  columns?: string[];
+  /** CSV: the field delimiter (default ','). */
+  delimiter: string;
+}
+
+/** A row the reader could not make sense of; the run decides whether to fail or skip it. */
+export interface RowIssue {
+  /** A short stable code, e.g. 'ragged-row', 'invalid-json', 'nested-value'. */
+  reason: string;
+  /** The column or field concerned, when there is one. */
+  field?: string;
+  /** What was expected and what was found, for a person. */
+  message: string;
+}
+
+/**
+ * A block of records, row-major. Freshly allocated for each batch: a consumer may keep it.
+ * Cell (r, c) lives at index r * width + c.
+ */
+export interface RecordBatch {
+  /** Number of records in this batch. */
+  rows: number;
+  /** Number of cells per record: the number of columns known when the batch was made. */
+  width: number;
+  /** The cell as a number when its text is a plain decimal number (as Number() reads it); NaN otherwise. */
+  values: Float64Array;
+  /**
+   * null when the cell was a plain number (read it from `values`); otherwise the cell's text:
+   * '' for an empty or absent cell (JSON null or a missing key too), JSON strings as they are,
+   * JSON booleans as 'true'/'false'.
+   */
+  text: (string | null)[];
+  /** The 1-based line each record starts on. */
+  line: Float64Array;
+  /** null when every row is well-formed; otherwise an entry per row, null for the good ones. */
+  issues: (RowIssue | null)[] | null;
+}
+
+/** One pass over the input, start to end. */
+export interface RecordStream extends AsyncIterable<RecordBatch> {
+  /**
+   * The column names. For CSV fixed by the header or `columns`; for JSONL the keys in order of first
+   * appearance, growing as new keys are met (a batch's `width` tells how many it covers).
+   * Complete for the rows of a batch once that batch has been yielded.
+   */
+  readonly columns: readonly string[];
+  /** Bytes of the underlying file (compressed bytes for gzip) consumed so far, for progress. */
+  readonly bytesRead: number;
+}
+
+/** The input, readable once per epoch. */
+export interface Source {
+  /** The path as the user gave it, or 'stdin': used in every message. */
+  readonly name: string;
+  readonly format: Format;
+  /** Size in bytes of the file for progress bars; undefined for stdin. */
+  readonly totalBytes: number | undefined;
+  /** Starts a new pass. Stdin is spooled to a temporary file during the first pass and replayed from it after. */
+  open(): RecordStream;
+  /** Removes temporary files. Safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The learner contract, shared by the per-row linear models and the mini-batch tfjs MLP.
+ * Inputs are row-major blocks: row r of x is x[r*dim .. (r+1)*dim).
+ */
+export type Task = 'classification' | 'regression';
+
+export interface LearnerState {
+  kind: string;
+  /** Plain numbers and arrays only: checkpoints store this as data. */
+  [key: string]: unknown;
+}
+
+export interface Learner {
+  /** The name shown in headers and events, e.g. 'logistic(adam, lr=0.01)'. */
+  readonly description: string;
+  /** How many rows the learner wants per learn() call: 1 for the per-row models. */
+  readonly batchSize: number;
+  /** Features per row. */
+  readonly dim: number;
+  /** Numbers per prediction: class probabilities (at least 2), or 1 for regression. */
+  readonly outputs: number;
+  /** Writes one prediction per row into out (rows * outputs). */
+  predict(x: Float64Array, rows: number, out: Float64Array): void | Promise<void>;
+  /** Learns from rows; y holds class indices or target values. */
+  learn(x: Float64Array, y: Float64Array, rows: number): void | Promise<void>;
+  /**
+   * New feature slots or classes appeared mid-stream. Features and classes are only ever appended:
+   * existing weights keep their meaning, new ones start neutral so predictions do not change.
+   */
+  grow(dim: number, classes: number): void | Promise<void>;
+  /** Plain data, enough to rebuild the learner exactly. */
+  state(): LearnerState | Promise<LearnerState>;
+  /** Frees what the learner holds (tensors). */
+  dispose(): void;
+}
+
+export interface LearnerOptions {
+  task: Task;
+  dim: number;
+  /** Classes known so far (classification). */
+  classes: number;
+  optimizer: 'sgd' | 'adagrad' | 'adam';
+  lr: number;
+  l2: number;
+  batchSize: number;
+  hidden: number[];
+  activation: 'relu' | 'tanh' | 'sigmoid' | 'elu';
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  seed: number;
+}
