@@ -13,6 +13,8 @@ export interface LearnerState {
 export interface Learner {
   /** The name shown in headers and events, e.g. 'logistic(adam, lr=0.01)'. */
   readonly description: string;
+  /** The TensorFlow.js backend running it, for tfjs learners. */
+  readonly backend?: string;
   /** How many rows the learner wants per learn() call: 1 for the per-row models. */
   readonly batchSize: number;
   /** Features per row. */

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The executable: the compiled CLI does the work. `--version` is answered before loading anything,
+// so start-up stays within a few milliseconds of `node -e 0`.
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(pkg.version + '\n');
+} else {
+  // A reader that went away (`| head -1`) is not an error: stop quietly.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  let main;
+  try {
+    ({ main } = await import('../dist/src/cli/main.js'));
+  } catch (error) {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    process.stderr.write('inc-learn: not built yet; run `npm run build` (npm ci does it) first\n');
+    process.exit(2);
+  }
+  process.exitCode = await main(args);
+}

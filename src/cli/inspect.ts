@@ -1,0 +1,43 @@
+/** `inc-learn inspect`: the schema a run would infer, without training. */
+import type { ChalkInstance } from 'chalk';
+import { DataError } from '../errors.js';
+import { inferSchema } from '../features/schema.js';
+import type { InputConfig, SchemaConfig } from '../run/config.js';
+import type { SchemaSummary } from '../run/events.js';
+import { openInput, readPrefix, summarizeSchema } from '../run/train.js';
+
+export interface Inspection extends SchemaSummary {
+  input: string;
+  format: string;
+}
+
+export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, stdin?: NodeJS.ReadableStream): Promise<Inspection> {
+  const source = await openInput(input, stdin);
+  try {
+    const stream = source.open();
+    const iterator = stream[Symbol.asyncIterator]();
+    const { prefix } = await readPrefix(iterator, schemaOptions.inferRows);
+    await iterator.return?.();
+    if (prefix.every((b) => b.rows === 0)) throw new DataError({ source: source.name }, 'no data rows: the input is empty or has only a header');
+    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions);
+    return { input: source.name, format: source.format, ...summarizeSchema(schema) };
+  } finally {
+    await source.close();
+  }
+}
+
+export function printInspection(result: Inspection, json: boolean, style: ChalkInstance): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ event: 'schema', ...result }) + '\n');
+    return;
+  }
+  const width = Math.max(6, ...result.columns.map((c) => c.name.length));
+  const lines = [
+    `${style.bold(result.input)} (${result.format}), ${result.rows_inspected} rows inspected`,
+    `${style.bold('column'.padEnd(width))}  ${style.bold('type'.padEnd(11))}  ${style.bold('role')}`,
+    ...result.columns.map((c) => `${c.name.padEnd(width)}  ${c.type.padEnd(11)}  ${c.role === 'target' ? style.cyan(c.role) : c.role}`),
+    `target ${style.cyan(result.target)}, task ${result.task}`,
+  ];
+  if (result.task === 'classification') lines.push(`classes seen (${result.classes.length}): ${result.classes.join(', ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

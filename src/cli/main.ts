@@ -1,0 +1,144 @@
+/**
+ * The command line: commander parses, options.ts validates, the run yields events and reporters
+ * print them. Errors the user caused become one line and an exit code; --verbose adds the stack.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DataError, UsageError } from '../errors.js';
+import { JsonReporter } from '../report/json.js';
+import { ProgressReporter } from '../report/progress.js';
+import { makeChalk } from '../report/style.js';
+import { TableReporter } from '../report/table.js';
+import type { Reporter } from '../report/types.js';
+import type { RunEvent } from '../run/events.js';
+import { train } from '../run/train.js';
+import { inspect, printInspection } from './inspect.js';
+import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { inputConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { version } from './version.js';
+
+/** Options shared by every command that reads data. */
+function inputOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
+    .option('--no-header', 'CSV: the first line is data, not column names')
+    .option('--columns <names>', 'CSV: comma-separated column names')
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
+    .option('--task <task>', 'classification or regression (default: inferred from the target)')
+    .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
+    .option('--ignore <columns>', 'comma-separated columns to leave out')
+    .option('--infer-rows <n>', 'rows read to infer the schema', '1000')
+    .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
+}
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'JSON lines on stdout instead of the table')
+    .option('-q, --quiet', 'no header and no progress bar')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--verbose', 'stack traces on errors');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('inc-learn')
+    .description('Replay datasets through incremental (online) learners: prequential evaluation from a shell, CI or a live stream.')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const trainCmd = program
+    .command('train')
+    .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
+    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
+  inputOptions(trainCmd)
+    .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
+    .option('--lr <rate>', 'learning rate (default: 0.13 for linear, 0.005 for mlp)')
+    .option('--l2 <lambda>', 'L2 regularisation', '0')
+    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
+    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
+    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
+    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
+    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
+    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)')
+    .option('--epochs <n>', 'passes over the data', '1')
+    .option('--holdout <fraction>', 'fraction of rows held out and evaluated at the end of each epoch', '0')
+    .option('--seed <n>', 'random seed: the same seed and input give identical metrics', '1')
+    .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
+  outputOptions(trainCmd).action(async (input: string, raw: RawOptions) => {
+    await runTrain(input, raw);
+  });
+
+  const inspectCmd = program
+    .command('inspect')
+    .description('print the inferred schema (columns, types, target, task, classes) without training')
+    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
+  outputOptions(inputOptions(inspectCmd)).action(async (input: string, raw: RawOptions) => {
+    const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
+    printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
+  });
+
+  program
+    .command('generate')
+    .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
+    .argument('<generator>', Object.keys(GENERATORS).join(', '))
+    .option('--rows <n>', 'rows to write', '10000')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
+    .option('--format <format>', 'csv or jsonl', 'csv')
+    .action(async (name: string, raw: RawOptions) => {
+      const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
+      const rows = number('--rows', raw.rows, { min: 1, integer: true });
+      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }) };
+      await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+    });
+  return program;
+}
+
+async function runTrain(input: string, raw: RawOptions): Promise<void> {
+  const config = runConfig(input, raw);
+  const reporters: Reporter[] = [];
+  const quiet = raw.quiet === true;
+  if (raw.json === true) {
+    reporters.push(new JsonReporter());
+    // The header still goes to stderr for people watching a --json run, unless --quiet.
+    if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
+  } else {
+    reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
+  }
+  if (!quiet && process.stderr.isTTY) reporters.push(new ProgressReporter(process.stderr));
+  try {
+    for await (const event of train(config)) emit(reporters, event);
+  } finally {
+    for (const r of reporters) r.close();
+  }
+}
+
+function emit(reporters: Reporter[], event: RunEvent): void {
+  for (const r of reporters) r.on(event);
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end here too, with code 0; commander already printed the message.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError || error instanceof DataError) {
+      process.stderr.write(`inc-learn: ${error.message}\n`);
+      if (verbose && error.stack) process.stderr.write(error.stack + '\n');
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,134 @@
+/** Flag values to a validated RunConfig. Every bad value is a UsageError naming the flag and what it allows. */
+import { UsageError } from '../errors.js';
+import type { Format } from '../io/types.js';
+import type { Task } from '../learners/types.js';
+import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
+
+/** Defaults per model: the linear models' lr is tuned for online standardized features. */
+export const DEFAULT_LR = { linear: 0.13, mlp: 0.005 } as const;
+export const DEFAULT_OPTIMIZER = { linear: 'sgd', mlp: 'adam' } as const;
+
+/** The raw option bag commander gives us (all strings, or booleans for switches). */
+export type RawOptions = Record<string, string | boolean | string[] | undefined>;
+
+export function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got "${String(value)}"`);
+}
+
+export function number(flag: string, value: unknown, check: { min?: number; max?: number; minExclusive?: boolean; integer?: boolean } = {}): number {
+  const text = String(value).trim();
+  const n = text === '' ? NaN : Number(text);
+  const { min, max, minExclusive, integer } = check;
+  const bounds = [min !== undefined ? `${minExclusive ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+  const what = `${integer ? 'an integer' : 'a number'}${bounds ? ` ${bounds}` : ''}`;
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`${flag} must be ${what}; got "${text}"`);
+  if (min !== undefined && (minExclusive ? n <= min : n < min)) throw new UsageError(`${flag} must be ${what}; got ${text}`);
+  if (max !== undefined && n > max) throw new UsageError(`${flag} must be ${what}; got ${text}`);
+  return n;
+}
+
+export function list(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return items;
+}
+
+export function inputConfig(input: string, o: RawOptions): InputConfig {
+  const delimiter = o.delimiter === undefined ? ',' : unescapeDelimiter(String(o.delimiter));
+  if (delimiter.length !== 1) throw new UsageError(`--delimiter must be a single character (or \\t); got "${String(o.delimiter)}"`);
+  const columns = list(o.columns);
+  return {
+    input,
+    header: o.header !== false,
+    delimiter,
+    ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
+    ...(columns === undefined ? {} : { columns }),
+  };
+}
+
+function unescapeDelimiter(d: string): string {
+  return d === '\\t' || d === 'tab' ? '\t' : d;
+}
+
+export function schemaConfig(o: RawOptions): SchemaConfig {
+  const features = list(o.features);
+  const ignore = list(o.ignore);
+  return {
+    inferRows: number('--infer-rows', o.inferRows ?? 1000, { min: 1, integer: true }),
+    ...(o.target === undefined ? {} : { target: String(o.target) }),
+    ...(o.task === undefined ? {} : { task: oneOf<Task>('--task', o.task, ['classification', 'regression']) }),
+    ...(features === undefined ? {} : { features }),
+    ...(ignore === undefined ? {} : { ignore }),
+    ...(o.hashBits === undefined ? {} : { hashBits: number('--hash-bits', o.hashBits, { min: 1, max: 24, integer: true }) }),
+  };
+}
+
+export function modelConfig(o: RawOptions): ModelConfig {
+  const model = oneOf('--model', o.model ?? 'linear', ['linear', 'mlp'] as const);
+  const hidden = (list(o.hidden ?? '32') ?? []).map((h) => number('--hidden', h, { min: 1, integer: true }));
+  if (hidden.length === 0) throw new UsageError('--hidden must list at least one layer size, e.g. 64,32');
+  return {
+    model,
+    optimizer: oneOf('--optimizer', o.optimizer ?? DEFAULT_OPTIMIZER[model], ['sgd', 'adagrad', 'adam'] as const),
+    lr: number('--lr', o.lr ?? DEFAULT_LR[model], { min: 0, minExclusive: true }),
+    l2: number('--l2', o.l2 ?? 0, { min: 0 }),
+    batchSize: model === 'mlp' ? number('--batch-size', o.batchSize ?? 32, { min: 1, integer: true }) : rejectBatchSize(o.batchSize),
+    hidden,
+    activation: oneOf('--activation', o.activation ?? 'relu', ['relu', 'tanh', 'sigmoid', 'elu'] as const),
+    ...(o.backend === undefined ? {} : { backend: oneOf('--backend', o.backend, ['tensorflow', 'wasm', 'cpu'] as const) }),
+  };
+}
+
+/** The per-row models learn one row at a time; a batch size there would be silently ignored. */
+function rejectBatchSize(value: unknown): number {
+  if (value !== undefined) {
+    number('--batch-size', value, { min: 1, integer: true });
+    if (Number(value) !== 1) throw new UsageError('--batch-size applies to --model mlp; the linear models learn one row at a time');
+  }
+  return 1;
+}
+
+export function samplerConfig(o: RawOptions): SamplerConfig {
+  const sampler = oneOf('--sampler', o.sampler ?? 'all', ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const);
+  const needs = (flag: string, key: string, kinds: string[]): void => {
+    if (o[key] !== undefined && !kinds.includes(sampler)) throw new UsageError(`${flag} applies to --sampler ${kinds.join('|')}, not ${sampler}`);
+  };
+  needs('--sample-rate', 'sampleRate', ['bernoulli']);
+  needs('--buffer-size', 'bufferSize', ['shuffle', 'window', 'replay']);
+  needs('--replay-ratio', 'replayRatio', ['window', 'replay']);
+  needs('--class-weights', 'classWeights', ['balanced']);
+  return {
+    sampler,
+    sampleRate: number('--sample-rate', o.sampleRate ?? 1, { min: 0, minExclusive: true, max: 1 }),
+    bufferSize: number('--buffer-size', o.bufferSize ?? 1000, { min: 1, integer: true }),
+    replayRatio: number('--replay-ratio', o.replayRatio ?? 1, { min: 0 }),
+    ...(o.classWeights === undefined ? {} : { classWeights: classWeights(String(o.classWeights)) }),
+  };
+}
+
+function classWeights(text: string): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const part of list(text) ?? []) {
+    const eq = part.lastIndexOf('=');
+    if (eq <= 0) throw new UsageError(`--class-weights takes label=weight pairs like a=1,b=3; got "${part}"`);
+    weights[part.slice(0, eq)] = number(`--class-weights ${part.slice(0, eq)}`, part.slice(eq + 1), { min: 0, minExclusive: true });
+  }
+  return weights;
+}
+
+export function runConfig(input: string, o: RawOptions): RunConfig {
+  return {
+    ...inputConfig(input, o),
+    ...schemaConfig(o),
+    ...modelConfig(o),
+    ...samplerConfig(o),
+    epochs: number('--epochs', o.epochs ?? 1, { min: 1, integer: true }),
+    holdout: number('--holdout', o.holdout ?? 0, { min: 0, max: 0.9 }),
+    seed: number('--seed', o.seed ?? 1, { min: 0, max: 4294967295, integer: true }),
+    onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
+  };
+}

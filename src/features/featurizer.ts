@@ -1,0 +1,247 @@
+/**
+ * Records to typed rows. Numeric features are standardized online (running mean and variance of the
+ * rows before this one, as Welford's method keeps them); missing numbers are imputed with the running
+ * mean. Categorical features are one-hot encoded, a category first seen mid-stream getting a new slot
+ * at the end of the row, or hashed into 2^bits slots. Class labels get indices in order of arrival.
+ */
+import type { RecordBatch, RowIssue } from '../io/types.js';
+import { isMissing } from './missing.js';
+import { numberFromText, type Schema } from './schema.js';
+
+export interface FeaturizerOptions {
+  /** Hash categorical values into 2^hashBits slots instead of one slot per category. */
+  hashBits?: number;
+}
+
+export interface FeaturizerState {
+  hashBits: number | null;
+  count: number[];
+  mean: number[];
+  m2: number[];
+  /** Per categorical feature, its categories in slot order (one-hot only). */
+  categories: string[][];
+  classes: string[];
+  missingImputed: number;
+}
+
+/** What encoding a row gave: its target (class index or value), or why the row cannot be used. */
+export type Encoded = number | RowIssue;
+
+export class Featurizer {
+  readonly schema: Schema;
+  private readonly numeric: number[];
+  private readonly categorical: number[];
+  private readonly hashBits: number | null;
+  private readonly count: Float64Array;
+  private readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+  /** One-hot: per categorical feature, category to slot in x. */
+  private readonly slots: Map<string, number>[];
+  private readonly categoryOrder: string[][];
+  private readonly classIndex = new Map<string, number>();
+  /** The same classes keyed by number, so numeric labels need no string per row. */
+  private readonly numericClassIndex = new Map<number, number>();
+  readonly classes: string[] = [];
+  private _dim: number;
+  /** Missing feature values imputed so far. */
+  missingImputed = 0;
+  /** The encoded row; grows with dim. */
+  row: Float64Array;
+
+  constructor(schema: Schema, opts: FeaturizerOptions = {}) {
+    this.schema = schema;
+    const features = schema.columns.filter((c) => c.role === 'feature');
+    this.numeric = features.filter((c) => c.kind === 'numeric').map((c) => c.index);
+    this.categorical = features.filter((c) => c.kind === 'categorical').map((c) => c.index);
+    this.hashBits = opts.hashBits ?? null;
+    const n = this.numeric.length;
+    this.count = new Float64Array(n);
+    this.mean = new Float64Array(n);
+    this.m2 = new Float64Array(n);
+    this.slots = this.categorical.map(() => new Map());
+    this.categoryOrder = this.categorical.map(() => []);
+    this._dim = n + (this.hashBits !== null && this.categorical.length > 0 ? 2 ** this.hashBits : 0);
+    this.row = new Float64Array(Math.max(this._dim, 8));
+    for (const label of schema.classes) this.classOf(label, true);
+  }
+
+  /** Features per row now; grows as new categories arrive (one-hot). */
+  get dim(): number {
+    return this._dim;
+  }
+
+  /**
+   * Encodes row r of the batch into `this.row` and returns its target. With `learn`, the running
+   * statistics take the row in after it is encoded, and new categories and classes get slots; without
+   * it (held-out rows) nothing changes, unknown categories encode as zeros and an unknown class as -1.
+   */
+  encode(batch: RecordBatch, r: number, learn: boolean): Encoded {
+    const width = batch.width;
+    const base = r * width;
+    const schema = this.schema;
+    const targetColumn = schema.target;
+
+    // Read every numeric cell before touching the statistics, so a bad cell leaves them unchanged.
+    const row = this.row;
+    const numeric = this.numeric;
+    for (let j = 0; j < numeric.length; j++) {
+      const c = numeric[j]!;
+      let v = NaN;
+      if (c < width) {
+        const text = batch.text[base + c];
+        if (text === null) v = batch.values[base + c]!;
+        else if (text !== undefined && !isMissing(text)) {
+          const n = numberFromText(text);
+          if (n === undefined) return notANumber(schema.columns[c]!.name, text);
+          v = n;
+        }
+      }
+      if (v === Infinity || v === -Infinity) return notANumber(schema.columns[c]!.name, batch.text[base + c] ?? String(v));
+      row[j] = v;
+    }
+    const y = this.target(batch, base, targetColumn < width ? targetColumn : -1, learn);
+    if (typeof y !== 'number') return y;
+    for (let j = 0; j < numeric.length; j++) {
+      const v = row[j]!;
+      if (v !== v) {
+        // Missing: the running mean, which standardizes to 0.
+        this.missingImputed++;
+        row[j] = 0;
+        continue;
+      }
+      const count = this.count[j]!;
+      const mean = this.mean[j]!;
+      const sd = count >= 2 ? Math.sqrt(this.m2[j]! / (count - 1)) : 1;
+      row[j] = sd > 0 ? (v - mean) / sd : 0;
+      if (learn) {
+        const n = count + 1;
+        const delta = v - mean;
+        const newMean = mean + delta / n;
+        this.count[j] = n;
+        this.mean[j] = newMean;
+        this.m2[j] = this.m2[j]! + delta * (v - newMean);
+      }
+    }
+    if (this.categorical.length > 0) this.encodeCategorical(batch, base, width, learn);
+    return y;
+  }
+
+  private encodeCategorical(batch: RecordBatch, base: number, width: number, learn: boolean): void {
+    const offset = this.numeric.length;
+    this.row.fill(0, offset, this._dim);
+    for (let j = 0; j < this.categorical.length; j++) {
+      const c = this.categorical[j]!;
+      const value = c < width ? cellText(batch, base + c) : '';
+      if (value === '' || isMissing(value)) continue;
+      if (this.hashBits !== null) {
+        const slot = hashString(`${j}\u0000${value}`) & (2 ** this.hashBits - 1);
+        this.row[offset + slot] = 1;
+        continue;
+      }
+      let slot = this.slots[j]!.get(value);
+      if (slot === undefined) {
+        if (!learn) continue;
+        slot = this._dim++;
+        this.slots[j]!.set(value, slot);
+        this.categoryOrder[j]!.push(value);
+        if (this._dim > this.row.length) {
+          const grown = new Float64Array(this.row.length * 2);
+          grown.set(this.row);
+          this.row = grown;
+        }
+      }
+      this.row[slot] = 1;
+    }
+  }
+
+  private target(batch: RecordBatch, base: number, column: number, learn: boolean): Encoded {
+    const name = this.schema.columns[this.schema.target]!.name;
+    const text = column < 0 ? '' : batch.text[base + column];
+    if (this.schema.task === 'regression') {
+      let v: number | undefined;
+      if (text === null) v = batch.values[base + column]!;
+      else if (text === undefined || isMissing(text)) return { reason: 'missing-target', field: name, message: 'the target value is missing' };
+      else v = numberFromText(text);
+      if (v === undefined || !Number.isFinite(v)) return notANumber(name, text ?? String(v));
+      return v;
+    }
+    if (text === null) {
+      const value = batch.values[base + column]!;
+      const known = this.numericClassIndex.get(value);
+      if (known !== undefined) return known;
+      return this.classOf(String(value), learn, value);
+    }
+    if (text === undefined || isMissing(text)) return { reason: 'missing-target', field: name, message: 'the target value is missing' };
+    return this.classOf(text, learn);
+  }
+
+  /** The index of a class label, adding it when learning; -1 for a label never learned. */
+  private classOf(label: string, learn: boolean, numeric?: number): number {
+    let index = this.classIndex.get(label);
+    if (index === undefined) {
+      if (!learn) return -1;
+      index = this.classes.length;
+      this.classes.push(label);
+      this.classIndex.set(label, index);
+    }
+    const asNumber = numeric ?? numberFromText(label);
+    if (asNumber !== undefined && String(asNumber) === label) this.numericClassIndex.set(asNumber, index);
+    return index;
+  }
+
+  state(): FeaturizerState {
+    return {
+      hashBits: this.hashBits,
+      count: Array.from(this.count),
+      mean: Array.from(this.mean),
+      m2: Array.from(this.m2),
+      categories: this.categoryOrder.map((c) => [...c]),
+      classes: [...this.classes],
+      missingImputed: this.missingImputed,
+    };
+  }
+
+  static restore(schema: Schema, state: FeaturizerState): Featurizer {
+    const f = new Featurizer({ ...schema, classes: state.classes }, state.hashBits === null ? {} : { hashBits: state.hashBits });
+    if (state.count.length !== f.count.length || state.categories.length !== f.categorical.length) {
+      throw new Error('featurizer state does not match the schema');
+    }
+    f.count.set(state.count);
+    f.mean.set(state.mean);
+    f.m2.set(state.m2);
+    f.missingImputed = state.missingImputed;
+    if (state.hashBits === null) {
+      state.categories.forEach((values, j) => {
+        for (const value of values) {
+          f.slots[j]!.set(value, f._dim++);
+          f.categoryOrder[j]!.push(value);
+        }
+      });
+      if (f._dim > f.row.length) f.row = new Float64Array(f._dim * 2);
+    }
+    return f;
+  }
+}
+
+function cellText(batch: RecordBatch, i: number): string {
+  const text = batch.text[i];
+  return text === null ? String(batch.values[i]) : (text ?? '');
+}
+
+function notANumber(field: string, found: string): RowIssue {
+  return { reason: 'not-a-number', field, message: `expected a number, found "${truncate(found)}"` };
+}
+
+export function truncate(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** FNV-1a over UTF-16 code units: stable across runs and platforms. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

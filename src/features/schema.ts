@@ -1,0 +1,137 @@
+/**
+ * Schema inference: from the first rows, each column is numeric or categorical; one is the target,
+ * and the target's values decide the task unless the user set it.
+ */
+import { DataError, UsageError } from '../errors.js';
+import type { RecordBatch } from '../io/types.js';
+import type { Task } from '../learners/types.js';
+import { isMissing } from './missing.js';
+
+export type ColumnKind = 'numeric' | 'categorical';
+export type ColumnRole = 'feature' | 'target' | 'ignored';
+
+export interface ColumnInfo {
+  name: string;
+  /** Position in the records. */
+  index: number;
+  kind: ColumnKind;
+  role: ColumnRole;
+}
+
+export interface Schema {
+  columns: ColumnInfo[];
+  /** Index into columns of the target. */
+  target: number;
+  task: Task;
+  /** Class labels seen while inferring, in order of first appearance (classification). */
+  classes: string[];
+  /** How many rows the inference looked at. */
+  rowsInspected: number;
+}
+
+export interface SchemaOptions {
+  target?: string;
+  task?: Task;
+  features?: string[];
+  ignore?: string[];
+}
+
+const TARGET_NAMES = ['label', 'class', 'target', 'y'];
+/** A numeric target with at most this many distinct integer values is taken as class labels. */
+const MAX_INFERRED_CLASSES = 20;
+
+export function inferSchema(source: string, columns: readonly string[], batches: readonly RecordBatch[], opts: SchemaOptions): Schema {
+  if (columns.length === 0) throw new DataError({ source }, 'no columns found');
+  const lower = columns.map((c) => c.toLowerCase());
+  let target: number;
+  if (opts.target !== undefined) {
+    target = columns.indexOf(opts.target);
+    if (target < 0) throw new DataError({ source }, `--target "${opts.target}" is not a column; the columns are: ${columns.join(', ')}`, 'unknown-column');
+  } else {
+    const named = TARGET_NAMES.map((n) => lower.indexOf(n)).find((i) => i >= 0);
+    target = named ?? columns.length - 1;
+  }
+  for (const list of [opts.features, opts.ignore]) {
+    for (const name of list ?? []) {
+      if (!columns.includes(name)) throw new DataError({ source }, `column "${name}" does not exist; the columns are: ${columns.join(', ')}`, 'unknown-column');
+    }
+  }
+
+  const numeric = new Array<boolean>(columns.length).fill(true);
+  const classes: string[] = [];
+  const seenClasses = new Set<string>();
+  let targetIntegral = true;
+  let rowsInspected = 0;
+  for (const batch of batches) {
+    for (let r = 0; r < batch.rows; r++) {
+      if (batch.issues?.[r]) continue;
+      rowsInspected++;
+      for (let c = 0; c < columns.length; c++) {
+        const cell = cellAt(batch, r, c);
+        if (cell === undefined) continue;
+        if (typeof cell === 'string') {
+          numeric[c] = false;
+        } else if (c === target && !Number.isInteger(cell)) {
+          targetIntegral = false;
+        }
+        if (c === target) {
+          const label = typeof cell === 'string' ? cell : String(cell);
+          if (!seenClasses.has(label)) {
+            seenClasses.add(label);
+            classes.push(label);
+          }
+        }
+      }
+    }
+  }
+  const inferredTask: Task =
+    !numeric[target] || (targetIntegral && seenClasses.size <= MAX_INFERRED_CLASSES) ? 'classification' : 'regression';
+  const task = opts.task ?? inferredTask;
+  if (task === 'regression' && !numeric[target]) {
+    throw new UsageError(`--task regression: target column "${columns[target]}" is not numeric`);
+  }
+  const infos: ColumnInfo[] = columns.map((name, index) => ({
+    name,
+    index,
+    kind: numeric[index] ? 'numeric' : 'categorical',
+    role:
+      index === target
+        ? 'target'
+        : opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))
+          ? 'ignored'
+          : 'feature',
+  }));
+  if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
+  return { columns: infos, target, task, classes: task === 'classification' ? classes : [], rowsInspected };
+}
+
+/** The cell as a finite number, a non-missing string, or undefined when missing. */
+function cellAt(batch: RecordBatch, r: number, c: number): number | string | undefined {
+  if (c >= batch.width) return undefined;
+  const i = r * batch.width + c;
+  const text = batch.text[i];
+  if (text === null || text === undefined) {
+    const value = batch.values[i]!;
+    return Number.isFinite(value) ? value : undefined;
+  }
+  if (isMissing(text)) return undefined;
+  const n = numberFromText(text);
+  return n ?? text;
+}
+
+/** Text the reader did not take as a plain number that still reads as one (" 3", "1e400" stays out). */
+export function numberFromText(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A one-line summary for the run header. */
+export function describeSchema(schema: Schema): string {
+  const features = schema.columns.filter((c) => c.role === 'feature');
+  const numeric = features.filter((c) => c.kind === 'numeric').length;
+  const target = schema.columns[schema.target]!;
+  const classes = schema.task === 'classification' ? `, ${schema.classes.length} classes seen` : '';
+  return `${features.length} features (${numeric} numeric, ${features.length - numeric} categorical), target "${target.name}", ${schema.task}${classes}`;
+}

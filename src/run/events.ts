@@ -1,0 +1,93 @@
+/**
+ * What a run tells the world. The loop yields these; reporters (terminal table, progress bars, JSON
+ * lines) consume them. Field names are the JSON contract documented in the README: add, never rename.
+ */
+import type { ColumnKind, ColumnRole } from '../features/schema.js';
+import type { Task } from '../learners/types.js';
+
+export interface SchemaSummary {
+  columns: { name: string; type: ColumnKind; role: ColumnRole }[];
+  target: string;
+  task: Task;
+  classes: string[];
+  rows_inspected: number;
+}
+
+export interface StartEvent {
+  event: 'start';
+  input: string;
+  format: string;
+  schema: SchemaSummary;
+  features: number;
+  learner: string;
+  backend: string;
+  sampler: string;
+  seed: number;
+  epochs: number;
+  holdout: number;
+}
+
+export interface ProgressEvent {
+  event: 'progress';
+  epoch: number;
+  rows: number;
+  bytes: number;
+  total_bytes: number | null;
+  elapsed_ms: number;
+}
+
+/** Metrics of one epoch, or of the whole run in the summary. */
+export interface MetricFields {
+  loss: number | null;
+  accuracy?: number | null;
+  mae?: number | null;
+  rmse?: number | null;
+  val_loss?: number | null;
+  val_accuracy?: number | null;
+  val_mae?: number | null;
+  val_rmse?: number | null;
+}
+
+export interface SkippedRow {
+  line: number;
+  reason: string;
+  message: string;
+}
+
+export interface EpochEvent extends MetricFields {
+  event: 'epoch';
+  epoch: number;
+  /** Records read in this epoch, good or bad. */
+  rows: number;
+  /** Rows the learner trained on, replayed ones included. */
+  trained: number;
+  /** Rows predicted and scored by the prequential metrics. */
+  evaluated: number;
+  held_out: number;
+  skipped: number;
+  buffer_fill?: number;
+  buffer_capacity?: number;
+  rows_per_sec: number;
+  elapsed_ms: number;
+}
+
+export interface SummaryEvent extends MetricFields {
+  event: 'summary';
+  epochs: number;
+  rows: number;
+  trained: number;
+  evaluated: number;
+  held_out: number;
+  skipped: number;
+  skipped_by_reason: Record<string, number>;
+  /** The first few skipped rows, for people. */
+  skipped_examples: SkippedRow[];
+  missing_imputed: number;
+  classes: string[];
+  features: number;
+  rows_per_sec: number;
+  elapsed_ms: number;
+  interrupted: boolean;
+}
+
+export type RunEvent = StartEvent | ProgressEvent | EpochEvent | SummaryEvent;

@@ -1,0 +1,252 @@
+/**
+ * The hot path of one pass: records → features → (predict → evaluate) → sampler → learner.
+ * Rows go through in blocks of the learner's batch size: each block is predicted and scored before
+ * any row of it is learned (prequential, "test then train"). Buffers are typed arrays reused from
+ * block to block; they grow only when the feature dimension or the class count grows.
+ */
+import { DataError } from '../errors.js';
+import type { Featurizer } from '../features/featurizer.js';
+import type { RecordBatch, RowIssue } from '../io/types.js';
+import type { Learner } from '../learners/types.js';
+import type { Evaluator } from '../eval/metrics.js';
+import type { Sampler } from '../samplers/types.js';
+import type { SkippedRow } from './events.js';
+import { hashUnit } from '../util/random.js';
+import type { OnError } from './config.js';
+
+/** How many skipped rows are kept as examples for the human summary. */
+const SKIPPED_EXAMPLES = 5;
+
+/** Counts of what happened to rows; kept across epochs for the summary. */
+export class RowCounts {
+  rows = 0;
+  trained = 0;
+  evaluated = 0;
+  heldOut = 0;
+  skipped = 0;
+  readonly skippedByReason: Record<string, number> = {};
+  readonly skippedExamples: SkippedRow[] = [];
+
+  add(other: RowCounts): void {
+    this.rows += other.rows;
+    this.trained += other.trained;
+    this.evaluated += other.evaluated;
+    this.heldOut += other.heldOut;
+    this.skipped += other.skipped;
+    for (const [reason, n] of Object.entries(other.skippedByReason)) this.skippedByReason[reason] = (this.skippedByReason[reason] ?? 0) + n;
+    for (const example of other.skippedExamples) {
+      if (this.skippedExamples.length < SKIPPED_EXAMPLES) this.skippedExamples.push(example);
+    }
+  }
+}
+
+export interface PassSettings {
+  source: string;
+  onError: OnError;
+  /** Fraction held out; a row is held out when hashUnit(seed, its index) < holdout. */
+  holdout: number;
+  seed: number;
+}
+
+/** A growable row-major block of rows with targets. */
+class RowBlock {
+  x: Float64Array;
+  y: Float64Array;
+  rows = 0;
+
+  constructor(
+    private dim: number,
+    capacity: number,
+  ) {
+    this.x = new Float64Array(Math.max(1, capacity * dim));
+    this.y = new Float64Array(Math.max(1, capacity));
+  }
+
+  push(row: Float64Array, dim: number, y: number): void {
+    if (dim !== this.dim) this.resize(dim);
+    const at = this.rows * dim;
+    if (at + dim > this.x.length) {
+      const x = new Float64Array(Math.max(this.x.length * 2, at + dim));
+      x.set(this.x);
+      this.x = x;
+      const ys = new Float64Array(this.y.length * 2);
+      ys.set(this.y);
+      this.y = ys;
+    }
+    for (let j = 0; j < dim; j++) this.x[at + j] = row[j]!;
+    this.y[this.rows++] = y;
+  }
+
+  /** Re-lays out the rows already held at a wider dimension, zero-padding the new slots. */
+  private resize(dim: number): void {
+    const x = new Float64Array(Math.max(this.x.length, (this.y.length) * dim));
+    for (let r = 0; r < this.rows; r++) x.set(this.x.subarray(r * this.dim, (r + 1) * this.dim), r * dim);
+    this.x = x;
+    this.dim = dim;
+  }
+
+  /** Drops the first n rows, keeping the rest in order. */
+  shift(n: number): void {
+    this.x.copyWithin(0, n * this.dim, this.rows * this.dim);
+    this.y.copyWithin(0, n, this.rows);
+    this.rows -= n;
+  }
+}
+
+/** Calls a method that may or may not be async without paying for an await when it is not. */
+async function settle(result: void | Promise<void>): Promise<void> {
+  if (result !== undefined) await result;
+}
+
+export class TrainingPass {
+  readonly counts = new RowCounts();
+  private readonly block: RowBlock;
+  private readonly pending: RowBlock;
+  private predictions: Float64Array;
+  private recordIndex = 0;
+  private readonly sink: (x: Float64Array, y: number) => void;
+
+  constructor(
+    private readonly featurizer: Featurizer,
+    private readonly learner: Learner,
+    private readonly sampler: Sampler,
+    private readonly evaluator: Evaluator,
+    private readonly settings: PassSettings,
+  ) {
+    const b = learner.batchSize;
+    this.block = new RowBlock(featurizer.dim, b);
+    this.pending = new RowBlock(featurizer.dim, b * 2);
+    this.predictions = new Float64Array(b * learner.outputs);
+    this.sink = (x, y) => this.pending.push(x, this.featurizer.dim, y);
+  }
+
+  /** Runs one batch of records through; resolves when every full block in it has been learned. */
+  async consume(batch: RecordBatch): Promise<void> {
+    const { featurizer, block, settings } = this;
+    const batchSize = this.learner.batchSize;
+    for (let r = 0; r < batch.rows; r++) {
+      const index = this.recordIndex++;
+      this.counts.rows++;
+      const issue = batch.issues?.[r];
+      if (issue) {
+        this.reject(batch, r, issue);
+        continue;
+      }
+      if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
+        this.counts.heldOut++;
+        continue;
+      }
+      const before = featurizer.dim;
+      const classesBefore = featurizer.classes.length;
+      const y = featurizer.encode(batch, r, true);
+      if (typeof y !== 'number') {
+        this.reject(batch, r, y);
+        continue;
+      }
+      if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) await this.grow();
+      block.push(featurizer.row, featurizer.dim, y);
+      if (block.rows === batchSize) await this.flush();
+    }
+  }
+
+  /** The input is exhausted: score and learn what is left, and drain the sampler. */
+  async finish(): Promise<void> {
+    await this.flush();
+    this.sampler.endEpoch(this.sink);
+    await this.learnPending(true);
+  }
+
+  private reject(batch: RecordBatch, r: number, issue: RowIssue): void {
+    const line = batch.line[r]!;
+    if (this.settings.onError === 'fail') {
+      throw new DataError({ source: this.settings.source, line, ...(issue.field === undefined ? {} : { field: issue.field }) }, issue.message, issue.reason);
+    }
+    const counts = this.counts;
+    counts.skipped++;
+    counts.skippedByReason[issue.reason] = (counts.skippedByReason[issue.reason] ?? 0) + 1;
+    if (counts.skippedExamples.length < SKIPPED_EXAMPLES) {
+      counts.skippedExamples.push({ line, reason: issue.reason, message: issue.field === undefined ? issue.message : `field "${issue.field}": ${issue.message}` });
+    }
+  }
+
+  /** New feature slots or classes: finish the block at the old shape, then grow the learner. */
+  private async grow(): Promise<void> {
+    await this.flush();
+    await settle(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length));
+    if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
+      this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
+    }
+  }
+
+  /** Predicts and scores the block, then offers its rows to the sampler and learns what it emits. */
+  private async flush(): Promise<void> {
+    const block = this.block;
+    const rows = block.rows;
+    if (rows === 0) return;
+    const learner = this.learner;
+    const dim = this.featurizer.dim;
+    const outputs = learner.outputs;
+    await settle(learner.predict(block.x, rows, this.predictions));
+    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
+    this.counts.evaluated += rows;
+    for (let r = 0; r < rows; r++) this.sampler.offer(block.x.subarray(r * dim, (r + 1) * dim), dim, block.y[r]!, this.sink);
+    block.rows = 0;
+    await this.learnPending(false);
+  }
+
+  /** Learns the pending rows in full batches (and the remainder too at the end of the input). */
+  private async learnPending(all: boolean): Promise<void> {
+    const pending = this.pending;
+    const batchSize = this.learner.batchSize;
+    const dim = this.featurizer.dim;
+    let done = 0;
+    while (pending.rows - done >= batchSize || (all && pending.rows > done)) {
+      const n = Math.min(batchSize, pending.rows - done);
+      const x = done === 0 ? pending.x : pending.x.subarray(done * dim);
+      const y = done === 0 ? pending.y : pending.y.subarray(done);
+      await settle(this.learner.learn(x, y, n));
+      done += n;
+    }
+    this.counts.trained += done;
+    if (done > 0) pending.shift(done);
+  }
+}
+
+/** Scores held-out rows at the end of an epoch, learning nothing and changing no statistics. */
+export class HoldoutPass {
+  private readonly block: RowBlock;
+  private predictions: Float64Array;
+  private recordIndex = 0;
+
+  constructor(
+    private readonly featurizer: Featurizer,
+    private readonly learner: Learner,
+    private readonly evaluator: Evaluator,
+    private readonly settings: PassSettings,
+  ) {
+    this.block = new RowBlock(featurizer.dim, learner.batchSize);
+    this.predictions = new Float64Array(learner.batchSize * learner.outputs);
+  }
+
+  async consume(batch: RecordBatch): Promise<void> {
+    const { featurizer, block, settings } = this;
+    for (let r = 0; r < batch.rows; r++) {
+      const index = this.recordIndex++;
+      if (batch.issues?.[r] || hashUnit(settings.seed, index) >= settings.holdout) continue;
+      const y = featurizer.encode(batch, r, false);
+      // Bad held-out rows were counted as skipped (or failed the run) in the training pass.
+      if (typeof y !== 'number') continue;
+      block.push(featurizer.row, featurizer.dim, y);
+      if (block.rows === this.learner.batchSize) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    const rows = this.block.rows;
+    if (rows === 0) return;
+    const outputs = this.learner.outputs;
+    await settle(this.learner.predict(this.block.x, rows, this.predictions));
+    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    this.block.rows = 0;
+  }
+}

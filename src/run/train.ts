@@ -1,0 +1,249 @@
+/**
+ * The training run as a generator of events, like River's progressive_val_score: it computes and
+ * yields; reporters print. Epoch 1 starts by inferring the schema from the first rows, which are
+ * then trained on like any other.
+ */
+import { DataError } from '../errors.js';
+import { Evaluator, type Metrics } from '../eval/metrics.js';
+import { Featurizer } from '../features/featurizer.js';
+import { inferSchema, type Schema } from '../features/schema.js';
+import { openSource } from '../io/source.js';
+import type { RecordBatch, Source } from '../io/types.js';
+import { createLearner } from '../learners/index.js';
+import type { Learner } from '../learners/types.js';
+import { createSampler } from '../samplers/index.js';
+import type { Sampler } from '../samplers/types.js';
+import { Random } from '../util/random.js';
+import type { InputConfig, RunConfig } from './config.js';
+import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
+import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
+
+/** Progress events are yielded at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface TrainOptions {
+  /** Aborting stops the run after the current batch; the summary is marked interrupted. */
+  signal?: AbortSignal;
+  /** Where '-' reads from (tests pass a stream). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Everything a run learns: what a checkpoint stores and a resumed run starts from. */
+export interface Model {
+  schema: Schema;
+  featurizer: Featurizer;
+  learner: Learner;
+  backend: string;
+  sampler: Sampler;
+}
+
+export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream): Promise<Source> {
+  return openSource({
+    path: config.input,
+    header: config.header,
+    delimiter: config.delimiter,
+    ...(config.format === undefined ? {} : { format: config.format }),
+    ...(config.columns === undefined ? {} : { columns: config.columns }),
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+}
+
+/** Reads the first rows of a pass for schema inference; they are kept to be processed next. */
+export async function readPrefix(iterator: AsyncIterator<RecordBatch>, rows: number): Promise<{ prefix: RecordBatch[]; done: boolean }> {
+  const prefix: RecordBatch[] = [];
+  let seen = 0;
+  while (seen < rows) {
+    const next = await iterator.next();
+    if (next.done) return { prefix, done: true };
+    prefix.push(next.value);
+    seen += next.value.rows;
+  }
+  return { prefix, done: false };
+}
+
+export function summarizeSchema(schema: Schema): SchemaSummary {
+  return {
+    columns: schema.columns.map((c) => ({ name: c.name, type: c.kind, role: c.role })),
+    target: schema.columns[schema.target]!.name,
+    task: schema.task,
+    classes: schema.classes,
+    rows_inspected: schema.rowsInspected,
+  };
+}
+
+export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
+  const featurizer = new Featurizer(schema, config.hashBits === undefined ? {} : { hashBits: config.hashBits });
+  const { learner, backend } = await createLearner(config, schema.task, featurizer.dim, featurizer.classes.length, random.nextUint32());
+  const sampler = createSampler(
+    {
+      kind: config.sampler,
+      sampleRate: config.sampleRate,
+      bufferSize: config.bufferSize,
+      replayRatio: config.replayRatio,
+      task: schema.task,
+      ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
+      className: (index) => featurizer.classes[index] ?? String(index),
+    },
+    random.fork(),
+  );
+  return { schema, featurizer, learner, backend, sampler };
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+export function metricFields(m: Metrics): MetricFields {
+  return 'accuracy' in m ? { loss: finite(m.loss), accuracy: finite(m.accuracy) } : { loss: finite(m.loss), mae: finite(m.mae), rmse: finite(m.rmse) };
+}
+
+function validationFields(m: Metrics): MetricFields {
+  const { loss, ...rest } = metricFields(m);
+  return Object.fromEntries([['val_loss', loss], ...Object.entries(rest).map(([k, v]) => [`val_${k}`, v])]) as Partial<MetricFields> as MetricFields;
+}
+
+export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
+  const source = await openInput(config, options.stdin);
+  const runStarted = performance.now();
+  const random = new Random(config.seed);
+  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed };
+  const total = new RowCounts();
+  let model: Model | undefined;
+  let lastEpoch: EpochEvent | undefined;
+  let interrupted = false;
+  try {
+    for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
+      const stream = source.open();
+      const iterator = stream[Symbol.asyncIterator]();
+      let pending: RecordBatch[] = [];
+      let exhausted = false;
+      if (!model) {
+        const { prefix, done } = await readPrefix(iterator, config.inferRows);
+        if (prefix.every((b) => b.rows === 0)) throw new DataError({ source: source.name }, 'no data rows: the input is empty or has only a header');
+        const schema = inferSchema(source.name, stream.columns, prefix, config);
+        model = await buildModel(config, schema, random);
+        pending = prefix;
+        exhausted = done;
+        yield {
+          event: 'start',
+          input: source.name,
+          format: source.format,
+          schema: summarizeSchema(schema),
+          features: model.featurizer.dim,
+          learner: model.learner.description,
+          backend: model.backend,
+          sampler: model.sampler.description,
+          seed: config.seed,
+          epochs: config.epochs,
+          holdout: config.holdout,
+        };
+      }
+      const { featurizer, learner, sampler } = model;
+      const evaluator = new Evaluator(model.schema.task);
+      const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
+      sampler.startEpoch(epoch);
+      const epochStarted = performance.now();
+      let lastProgress = epochStarted;
+      const progress = (): ProgressEvent => ({
+        event: 'progress',
+        epoch,
+        rows: pass.counts.rows,
+        bytes: stream.bytesRead,
+        total_bytes: source.totalBytes ?? null,
+        elapsed_ms: performance.now() - epochStarted,
+      });
+      for (;;) {
+        let batch: RecordBatch;
+        if (pending.length > 0) batch = pending.shift()!;
+        else if (exhausted) break;
+        else {
+          const next = await iterator.next();
+          if (next.done) break;
+          batch = next.value;
+        }
+        await pass.consume(batch);
+        if (options.signal?.aborted) {
+          interrupted = true;
+          await iterator.return?.();
+          break;
+        }
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = now;
+          yield progress();
+        }
+      }
+      await pass.finish();
+      yield progress();
+      let validation: Metrics | undefined;
+      if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
+      const elapsed = performance.now() - epochStarted;
+      const counts = pass.counts;
+      total.add(counts);
+      const fill = sampler.fill?.();
+      lastEpoch = {
+        event: 'epoch',
+        epoch,
+        rows: counts.rows,
+        trained: counts.trained,
+        evaluated: counts.evaluated,
+        held_out: counts.heldOut,
+        skipped: counts.skipped,
+        ...metricFields(evaluator.result()),
+        ...(validation ? validationFields(validation) : {}),
+        ...(fill ? { buffer_fill: fill.rows, buffer_capacity: fill.capacity } : {}),
+        rows_per_sec: rate(counts.rows, elapsed),
+        elapsed_ms: round(elapsed),
+      };
+      yield lastEpoch;
+    }
+    if (!model) return;
+    const elapsed = performance.now() - runStarted;
+    const summary: SummaryEvent = {
+      event: 'summary',
+      epochs: lastEpoch?.epoch ?? 0,
+      rows: total.rows,
+      trained: total.trained,
+      evaluated: total.evaluated,
+      held_out: total.heldOut,
+      skipped: total.skipped,
+      skipped_by_reason: total.skippedByReason,
+      skipped_examples: total.skippedExamples,
+      missing_imputed: model.featurizer.missingImputed,
+      classes: [...model.featurizer.classes],
+      features: model.featurizer.dim,
+      ...lastMetrics(lastEpoch),
+      rows_per_sec: rate(total.rows, elapsed),
+      elapsed_ms: round(elapsed),
+      interrupted,
+    };
+    yield summary;
+  } finally {
+    model?.learner.dispose();
+    await source.close();
+  }
+}
+
+async function evaluateHoldout(source: Source, model: Model, settings: PassSettings): Promise<Metrics> {
+  const evaluator = new Evaluator(model.schema.task);
+  const pass = new HoldoutPass(model.featurizer, model.learner, evaluator, settings);
+  for await (const batch of source.open()) await pass.consume(batch);
+  await pass.flush();
+  return evaluator.result();
+}
+
+const METRIC_KEYS = ['loss', 'accuracy', 'mae', 'rmse', 'val_loss', 'val_accuracy', 'val_mae', 'val_rmse'] as const;
+
+/** The summary repeats the last epoch's metrics: the model as it ended. */
+function lastMetrics(epoch: EpochEvent | undefined): MetricFields {
+  const fields: MetricFields = { loss: null };
+  if (!epoch) return fields;
+  for (const key of METRIC_KEYS) if (epoch[key] !== undefined) fields[key] = epoch[key];
+  return fields;
+}
+
+function rate(rows: number, ms: number): number {
+  return ms > 0 ? Math.round((rows * 1000) / ms) : 0;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
