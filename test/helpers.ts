@@ -1,0 +1,63 @@
+/** Shared test helpers: building record batches by hand, running the built CLI, finding shared data. */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RecordBatch } from '../src/io/types.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = `${ROOT}bin/inc-learn.js`;
+export const SHARED = `${ROOT}../shared/datasets/`;
+
+/** The shared datasets exist beside the repo in CI and on developer machines, not in a user's clone. */
+export function sharedDataset(name: string): string | undefined {
+  const path = SHARED + name;
+  return existsSync(path) ? path : undefined;
+}
+
+export const SHARED_MISSING = 'skipped: ../shared/datasets is not beside this clone';
+
+/** A batch from rows of cells: numbers become values, strings text, null an empty cell. */
+export function batchOf(rows: (string | number | null)[][], width = rows[0]?.length ?? 0): RecordBatch {
+  const values = new Float64Array(rows.length * width).fill(NaN);
+  const text: (string | null)[] = new Array<string | null>(rows.length * width).fill('');
+  rows.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      const i = r * width + c;
+      if (typeof cell === 'number') {
+        values[i] = cell;
+        text[i] = null;
+      } else text[i] = cell ?? '';
+    });
+  });
+  return { rows: rows.length, width, values, text, line: Float64Array.from(rows, (_, r) => r + 2), issues: null };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with optional stdin, like a user in a shell. */
+export function runCli(args: string[], options: { stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => {});
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** Parses JSON lines output into events. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
