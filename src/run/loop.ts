@@ -103,6 +103,8 @@ export class TrainingPass {
   private readonly block: RowBlock;
   private readonly pending: RowBlock;
   private predictions: Float64Array;
+  /** The row being offered to the sampler: one reused array instead of a view per row. */
+  private offered: Float64Array;
   private recordIndex = 0;
   private readonly sink: (x: Float64Array, y: number) => void;
 
@@ -117,6 +119,7 @@ export class TrainingPass {
     this.block = new RowBlock(featurizer.dim, b);
     this.pending = new RowBlock(featurizer.dim, b * 2);
     this.predictions = new Float64Array(b * learner.outputs);
+    this.offered = new Float64Array(featurizer.dim);
     this.sink = (x, y) => this.pending.push(x, this.featurizer.dim, y);
   }
 
@@ -189,7 +192,13 @@ export class TrainingPass {
     await settle(learner.predict(block.x, rows, this.predictions));
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
     this.counts.evaluated += rows;
-    for (let r = 0; r < rows; r++) this.sampler.offer(block.x.subarray(r * dim, (r + 1) * dim), dim, block.y[r]!, this.sink);
+    if (this.offered.length < dim) this.offered = new Float64Array(dim);
+    const offered = this.offered;
+    for (let r = 0; r < rows; r++) {
+      const at = r * dim;
+      for (let j = 0; j < dim; j++) offered[j] = block.x[at + j]!;
+      this.sampler.offer(offered, dim, block.y[r]!, this.sink);
+    }
     block.rows = 0;
     await this.learnPending(false);
   }
