@@ -17,6 +17,11 @@ export interface SourceOptions {
   columns?: string[];
   /** CSV: the field delimiter (default ','). */
   delimiter: string;
+  /**
+   * CSV: whether `delimiter` was chosen by the user; when it was not, a .tsv name means '\t'.
+   * Absent: any delimiter other than ',' counts as chosen.
+   */
+  delimiterExplicit?: boolean;
 }
 
 /** A row the reader could not make sense of; the run decides whether to fail or skip it. */

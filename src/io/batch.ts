@@ -1,0 +1,75 @@
+/**
+ * Fills RecordBatches of a fixed width, row by row. The readers write cells straight into the
+ * current batch's arrays; full batches wait in `ready` until the reader's generator yields them.
+ */
+import type { RecordBatch, RowIssue } from './types.js';
+
+/** Rows per batch: a few thousand, fewer for wide inputs so that a batch stays around 256k cells. */
+export function batchCapacity(width: number): number {
+  return Math.max(64, Math.min(4096, Math.floor(262144 / Math.max(1, width))));
+}
+
+export class FixedBatcher {
+  readonly capacity: number;
+  rows = 0;
+  values: Float64Array;
+  text: (string | null)[];
+  line: Float64Array;
+  issues: (RowIssue | null)[] | null = null;
+  /** Finished batches, in order, not yet handed out. */
+  readonly ready: RecordBatch[] = [];
+
+  constructor(readonly width: number) {
+    this.capacity = batchCapacity(width);
+    this.values = new Float64Array(this.capacity * width);
+    this.text = new Array<string | null>(this.capacity * width).fill(null);
+    this.line = new Float64Array(this.capacity);
+  }
+
+  /** Marks a row (0-based within the batch) as malformed. */
+  setIssue(row: number, issue: RowIssue): void {
+    if (this.issues === null) this.issues = new Array<RowIssue | null>(this.capacity).fill(null);
+    this.issues[row] = issue;
+  }
+
+  /** Fills cells [from, width) of a row as absent: NaN and ''. */
+  fillAbsent(row: number, from: number): void {
+    const base = row * this.width;
+    for (let c = from; c < this.width; c++) {
+      this.values[base + c] = NaN;
+      this.text[base + c] = '';
+    }
+  }
+
+  /** Moves the current rows to `ready` and starts a fresh batch (allocated only when `more`). */
+  flush(more = true): void {
+    const rows = this.rows;
+    if (rows === 0) return;
+    const n = rows * this.width;
+    const full = rows === this.capacity;
+    const text = this.text;
+    if (!full) text.length = n;
+    const issues = this.issues;
+    if (issues !== null && !full) issues.length = rows;
+    this.ready.push({
+      rows,
+      width: this.width,
+      values: full ? this.values : this.values.slice(0, n),
+      text,
+      line: full ? this.line : this.line.slice(0, rows),
+      issues,
+    });
+    this.rows = 0;
+    this.issues = null;
+    if (more) {
+      this.values = new Float64Array(this.capacity * this.width);
+      this.text = new Array<string | null>(this.capacity * this.width).fill(null);
+      this.line = new Float64Array(this.capacity);
+    }
+  }
+
+  /** Hands out the finished batches. */
+  take(): RecordBatch[] {
+    return this.ready.splice(0, this.ready.length);
+  }
+}

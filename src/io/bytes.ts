@@ -1,0 +1,160 @@
+/**
+ * Bytes in: a file or stdin as a stream of Buffers, gunzipped when the first two bytes are the gzip
+ * magic (1f 8b), whatever the name says. Every failure becomes a one-line DataError.
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DataError } from '../errors.js';
+
+/** Read size for files: large reads keep the per-chunk overhead negligible. */
+export const CHUNK_SIZE = 1 << 20;
+
+/** Counts bytes of the underlying input as they are read, for progress. */
+export interface ByteCounter {
+  bytes: number;
+}
+
+const FS_MESSAGES: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file (a parent is not a directory)',
+  EISDIR: 'is a directory, expected a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+/** Turns whatever reading threw into a DataError about `name` (DataErrors pass through). */
+export function toDataError(name: string, err: unknown): DataError {
+  if (err instanceof DataError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
+      return new DataError({ source: name }, 'truncated or corrupt gzip data', 'bad-gzip');
+    }
+    const known = FS_MESSAGES[code];
+    if (known !== undefined) return new DataError({ source: name }, known, 'unreadable');
+    return new DataError({ source: name }, `cannot read (${code})`, 'unreadable');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new DataError({ source: name }, `cannot read: ${oneLine(message)}`, 'unreadable');
+}
+
+export function oneLine(s: string, max = 200): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+}
+
+/** The raw chunks of a file, counted as they are read. */
+export async function* fileChunks(path: string, name: string, counter: ByteCounter): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: CHUNK_SIZE });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      counter.bytes += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    throw toDataError(name, err);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The chunks of a readable stream (stdin), counted as they are read. */
+export async function* streamChunks(
+  stream: NodeJS.ReadableStream,
+  name: string,
+  counter: ByteCounter,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      counter.bytes += buf.length;
+      yield buf;
+    }
+  } catch (err) {
+    throw toDataError(name, err);
+  }
+}
+
+/** Yields `first` (when not empty) and then the rest of `it`, closing `it` when stopped early. */
+async function* prepend(first: Buffer, it: AsyncIterator<Buffer>, done: boolean): AsyncGenerator<Buffer> {
+  try {
+    if (first.length > 0) yield first;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      if (r.value.length > 0) yield r.value;
+    }
+  } finally {
+    if (!done) await it.return?.();
+  }
+}
+
+/** Reads until `min` bytes (or the end) are in hand; returns them and whether the input ended. */
+async function peek(it: AsyncIterator<Buffer>, min: number): Promise<{ head: Buffer; done: boolean }> {
+  const parts: Buffer[] = [];
+  let len = 0;
+  while (len < min) {
+    const r = await it.next();
+    if (r.done) return { head: Buffer.concat(parts), done: true };
+    parts.push(r.value);
+    len += r.value.length;
+  }
+  return { head: parts.length === 1 ? parts[0]! : Buffer.concat(parts), done: false };
+}
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The decoded bytes of a raw chunk stream: gunzipped when it starts with the gzip magic. */
+export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+  const it = raw[Symbol.asyncIterator]();
+  let head: Buffer;
+  let done: boolean;
+  try {
+    ({ head, done } = await peek(it, 2));
+  } catch (err) {
+    throw toDataError(name, err);
+  }
+  const all = prepend(head, it, done);
+  if (!isGzip(head)) {
+    yield* all;
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const input = Readable.from(all, { objectMode: false });
+  pipeline(input, gunzip, () => {
+    /* errors surface through the iteration below */
+  });
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    throw toDataError(name, err);
+  } finally {
+    gunzip.destroy();
+    input.destroy();
+  }
+}
+
+/** Removes a UTF-8 byte order mark at the very start. */
+export async function* stripBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = chunks[Symbol.asyncIterator]();
+  const { head, done } = await peek(it, 3);
+  const body = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  yield* prepend(body, it, done);
+}
+
+/** The first byte that is not whitespace (space, tab, CR, LF), or -1. */
+export function firstSignificantByte(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c;
+  }
+  return -1;
+}

@@ -1,0 +1,222 @@
+/**
+ * The general CSV path, for input with quotes. A small framer finds where records end (a '\n'
+ * outside quotes) so that every record keeps its physical start line and one bad record cannot
+ * derail the others; csv-parse then splits and unquotes the fields of a block of whole records, and
+ * when it complains, each record of the block is parsed alone so the complaint lands on one row.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { FixedBatcher } from './batch.js';
+import { oneLine } from './bytes.js';
+import { plainNumberValue } from './number.js';
+import type { RowIssue } from './types.js';
+
+const QUOTE = 34;
+const NL = 10;
+const CR = 13;
+
+/**
+ * Tracks quoting across chunks, RFC 4180 style as csv-parse reads it: a quote opens a quoted field
+ * only at the start of a field; inside, '""' is a quote and any other quote closes the field.
+ * A quote elsewhere is a literal here (csv-parse reports it; the framer only needs boundaries).
+ */
+export class Framer {
+  inQuote = false;
+  /** Inside a quoted field, the last byte was a quote: the next byte decides (escape or close). */
+  quotePending = false;
+  fieldStart = true;
+
+  constructor(private readonly delimiter: number) {}
+
+  /** True when the bytes scanned so far end inside a quoted field that is not closed. */
+  get open(): boolean {
+    return this.inQuote && !this.quotePending;
+  }
+
+  /** Appends to `ends` the index of every '\n' in chunk that ends a record. */
+  scan(chunk: Buffer, ends: number[]): void {
+    const dl = this.delimiter;
+    let inQuote = this.inQuote;
+    let quotePending = this.quotePending;
+    let fieldStart = this.fieldStart;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const c = chunk[i]!;
+      if (quotePending) {
+        quotePending = false;
+        if (c === QUOTE) continue; // an escaped quote
+        inQuote = false; // the quote closed the field; c is read as unquoted
+        fieldStart = false;
+      }
+      if (inQuote) {
+        if (c === QUOTE) quotePending = true;
+        continue;
+      }
+      if (c === dl) {
+        fieldStart = true;
+      } else if (c === NL) {
+        ends.push(i);
+        fieldStart = true;
+      } else if (c === QUOTE && fieldStart) {
+        inQuote = true;
+        fieldStart = false;
+      } else {
+        fieldStart = false;
+      }
+    }
+    this.inQuote = inQuote;
+    this.quotePending = quotePending;
+    this.fieldStart = fieldStart;
+  }
+
+  /** Resets to the state after `tail`, bytes that hold no quote and start a record. */
+  resetPlain(tail: Buffer): void {
+    this.inQuote = false;
+    this.quotePending = false;
+    this.fieldStart = tail.length === 0 || tail[tail.length - 1] === this.delimiter;
+  }
+}
+
+/** Whether buf[start, stop) is a blank line: nothing but an optional '\r' before its '\n'. */
+export function isBlankRecord(buf: Buffer, start: number, stop: number): boolean {
+  const len = stop - start;
+  if (len === 0) return true;
+  if (buf[stop - 1] !== NL) return false;
+  return len === 1 || (len === 2 && buf[start] === CR);
+}
+
+export function countNewlines(buf: Buffer, start: number, stop: number): number {
+  let n = 0;
+  let i = buf.indexOf(NL, start);
+  while (i !== -1 && i < stop) {
+    n++;
+    i = buf.indexOf(NL, i + 1);
+  }
+  return n;
+}
+
+function csvParseOptions(delimiter: string): Record<string, unknown> {
+  return {
+    delimiter,
+    quote: '"',
+    escape: '"',
+    record_delimiter: ['\r\n', '\n'],
+    relax_column_count: true,
+    relax_quotes: false,
+    skip_empty_lines: true,
+    bom: false,
+    encoding: 'utf8',
+  };
+}
+
+/** The fields of one record, or why it could not be read. */
+export function parseOneRecord(
+  buf: Buffer,
+  delimiter: string,
+  columns: readonly string[] | null,
+): { fields: string[] } | { issue: RowIssue } {
+  try {
+    const records = parseCsv(buf, csvParseOptions(delimiter)) as string[][];
+    if (records.length === 1) return { fields: records[0]! };
+    return { issue: { reason: 'bad-csv', message: `record splits into ${records.length} records` } };
+  } catch (err) {
+    return { issue: csvIssue(err, columns) };
+  }
+}
+
+function csvIssue(err: unknown, columns: readonly string[] | null): RowIssue {
+  const e = err as { code?: string; column?: unknown; message?: string };
+  const field = typeof e.column === 'number' && columns !== null ? columns[e.column] : undefined;
+  const withField = (issue: RowIssue): RowIssue => (field === undefined ? issue : { ...issue, field });
+  switch (e.code) {
+    case 'INVALID_OPENING_QUOTE':
+      return withField({ reason: 'stray-quote', message: 'a quote inside an unquoted field' });
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return withField({ reason: 'stray-quote', message: 'a closing quote followed by more text' });
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return withField({ reason: 'unterminated-quote', message: 'a quoted field is never closed' });
+    default:
+      return { reason: 'bad-csv', message: oneLine(e.message ?? String(err)) };
+  }
+}
+
+/** Writes one record's fields as a row of the batch. */
+export function emitFields(b: FixedBatcher, fields: readonly string[], line: number): void {
+  if (b.rows === b.capacity) b.flush();
+  const row = b.rows;
+  const width = b.width;
+  const base = row * width;
+  const values = b.values;
+  const text = b.text;
+  b.line[row] = line;
+  const m = Math.min(fields.length, width);
+  for (let c = 0; c < m; c++) {
+    const s = fields[c]!;
+    const v = plainNumberValue(s);
+    values[base + c] = v;
+    if (v !== v) text[base + c] = s;
+  }
+  if (fields.length !== width) {
+    if (m < width) b.fillAbsent(row, m);
+    b.setIssue(row, { reason: 'ragged-row', message: `expected ${width} fields, found ${fields.length}` });
+  }
+  b.rows = row + 1;
+}
+
+/** Writes a row that could not be read: every cell absent, and the issue. */
+export function emitIssue(b: FixedBatcher, issue: RowIssue, line: number): void {
+  if (b.rows === b.capacity) b.flush();
+  const row = b.rows;
+  b.line[row] = line;
+  b.fillAbsent(row, 0);
+  b.setIssue(row, issue);
+  b.rows = row + 1;
+}
+
+/**
+ * Parses buf[0, ends[last]): whole records, ends[k] being the index just past record k's '\n' (or
+ * the end of the input). `line` is the physical line of buf[0]; returns the line after the block.
+ */
+export function parseGeneralBlock(
+  b: FixedBatcher,
+  buf: Buffer,
+  ends: readonly number[],
+  delimiter: string,
+  columns: readonly string[],
+  line: number,
+): number {
+  const starts: number[] = [];
+  const stops: number[] = [];
+  const lines: number[] = [];
+  let a = 0;
+  for (const stop of ends) {
+    if (isBlankRecord(buf, a, stop)) {
+      line++;
+    } else {
+      starts.push(a);
+      stops.push(stop);
+      lines.push(line);
+      line += countNewlines(buf, a, stop);
+      if (buf[stop - 1] !== NL) line++; // the last line of the input, without a '\n'
+    }
+    a = stop;
+  }
+  if (starts.length === 0) return line;
+  const whole = a === buf.length ? buf : buf.subarray(0, a);
+  let records: string[][] | undefined;
+  try {
+    records = parseCsv(whole, csvParseOptions(delimiter)) as string[][];
+  } catch {
+    records = undefined;
+  }
+  if (records !== undefined && records.length === starts.length) {
+    for (let k = 0; k < records.length; k++) emitFields(b, records[k]!, lines[k]!);
+    return line;
+  }
+  // Something is off in this block: read its records one by one to pin it down.
+  for (let k = 0; k < starts.length; k++) {
+    const one = parseOneRecord(buf.subarray(starts[k], stops[k]), delimiter, columns);
+    if ('fields' in one) emitFields(b, one.fields, lines[k]!);
+    else emitIssue(b, one.issue, lines[k]!);
+  }
+  return line;
+}

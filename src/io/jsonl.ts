@@ -1,0 +1,425 @@
+/**
+ * JSON Lines records: one flat object per line. A fast path scans the bytes of simple lines (keys and
+ * strings without escapes, numbers, true/false/null) without JSON.parse; every other line goes through
+ * JSON.parse. Both give identical rows: JSON numbers read as Number() reads them (which is what
+ * JSON.parse does), and new keys are registered in the order Object.keys() would list them (integer
+ * keys first, ascending, then the others as they come), since that is all JSON.parse lets one see.
+ */
+import { batchCapacity } from './batch.js';
+import { oneLine } from './bytes.js';
+import { parsePlainNumber } from './number.js';
+import type { RecordBatch, RowIssue } from './types.js';
+
+const NL = 10;
+
+export interface JsonlOptions {
+  name: string;
+  /** Tests: send every line through JSON.parse. */
+  forceParse?: boolean;
+}
+
+/** A batch whose width grows when new keys appear: cells default to absent (NaN, ''). */
+class GrowingBatcher {
+  width = 0;
+  capacity = 0;
+  rows = 0;
+  values = new Float64Array(0);
+  text: (string | null)[] = [];
+  line = new Float64Array(0);
+  issues: (RowIssue | null)[] | null = null;
+  readonly ready: RecordBatch[] = [];
+
+  constructor(width: number) {
+    this.alloc(width);
+  }
+
+  private alloc(width: number): void {
+    this.width = width;
+    this.capacity = batchCapacity(width);
+    this.values = new Float64Array(this.capacity * width).fill(NaN);
+    this.text = new Array<string | null>(this.capacity * width).fill('');
+    this.line = new Float64Array(this.capacity);
+    this.issues = null;
+    this.rows = 0;
+  }
+
+  /** Makes room for `width` columns, keeping the rows so far (their new cells absent). */
+  widen(width: number): void {
+    if (width <= this.width) return;
+    if (this.rows === 0) return this.alloc(width);
+    const capacity = batchCapacity(width);
+    if (this.rows >= capacity) {
+      this.flush();
+      return this.alloc(width);
+    }
+    const { rows, values: oldValues, text: oldText, issues: oldIssues, line: oldLine } = this;
+    const oldWidth = this.width;
+    this.width = width;
+    this.capacity = capacity;
+    this.values = new Float64Array(capacity * width).fill(NaN);
+    this.text = new Array<string | null>(capacity * width).fill('');
+    this.line = new Float64Array(capacity);
+    this.line.set(oldLine.subarray(0, rows));
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < oldWidth; c++) {
+        this.values[r * width + c] = oldValues[r * oldWidth + c]!;
+        this.text[r * width + c] = oldText[r * oldWidth + c]!;
+      }
+    }
+    if (oldIssues !== null) {
+      this.issues = new Array<RowIssue | null>(capacity).fill(null);
+      for (let r = 0; r < rows; r++) this.issues[r] = oldIssues[r]!;
+    }
+  }
+
+  /** Starts a row; its cells are absent until set. Returns the row's first cell index. */
+  startRow(line: number): number {
+    if (this.rows === this.capacity) {
+      this.flush();
+      this.alloc(this.width);
+    }
+    this.line[this.rows] = line;
+    return this.rows++ * this.width;
+  }
+
+  setIssue(issue: RowIssue): void {
+    if (this.issues === null) this.issues = new Array<RowIssue | null>(this.capacity).fill(null);
+    this.issues[this.rows - 1] = issue;
+  }
+
+  flush(): void {
+    const rows = this.rows;
+    if (rows === 0) return;
+    const full = rows === this.capacity;
+    const n = rows * this.width;
+    if (!full) {
+      this.text.length = n;
+      if (this.issues !== null) this.issues.length = rows;
+    }
+    this.ready.push({
+      rows,
+      width: this.width,
+      values: full ? this.values : this.values.slice(0, n),
+      text: this.text,
+      line: full ? this.line : this.line.slice(0, rows),
+      issues: this.issues,
+    });
+    this.rows = 0;
+    this.issues = null;
+  }
+}
+
+/** Whether a key is an array index, which Object.keys() lists first. */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** Checks JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
+function isJsonNumber(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (buf[i] === 45) i++;
+  if (i >= end) return false;
+  let c = buf[i]!;
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) {
+    i++;
+    while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+  } else return false;
+  if (i < end && buf[i] === 46) {
+    i++;
+    const d = i;
+    while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+    if (i === d) return false;
+  }
+  if (i < end && (buf[i] === 101 || buf[i] === 69)) {
+    i++;
+    if (i < end && (buf[i] === 43 || buf[i] === 45)) i++;
+    const d = i;
+    while (i < end && (c = buf[i]!) >= 48 && c <= 57) i++;
+    if (i === d) return false;
+  }
+  return i === end;
+}
+
+function sameBytes(buf: Buffer, start: number, end: number, key: Buffer): boolean {
+  const n = end - start;
+  if (key.length !== n) return false;
+  for (let k = 0; k < n; k++) if (buf[start + k] !== key[k]) return false;
+  return true;
+}
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v;
+}
+
+export class JsonlReader {
+  /** Keys in order of first appearance; grows during the pass. */
+  readonly columns: string[] = [];
+  /** Rows taken by each path, for tests and curiosity. */
+  readonly paths = { fast: 0, parse: 0 };
+  private readonly index = new Map<string, number>();
+  private readonly b = new GrowingBatcher(0);
+  private line = 1;
+
+  // Scratch for the fast path: the cells of the line being read.
+  private n = 0;
+  private cellCol: number[] = [];
+  private cellValue: number[] = [];
+  private cellText: (string | null)[] = [];
+  /** Keys met in this line that are not columns yet. */
+  private fresh: string[] = [];
+  /** Per key position: the key's bytes last time and its column, to skip decoding known keys. */
+  private cacheKey: (Buffer | undefined)[] = [];
+  private cacheCol: number[] = [];
+
+  constructor(private readonly opts: JsonlOptions) {}
+
+  async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
+    const b = this.b;
+    let pend: Buffer[] = [];
+    let pendLen = 0;
+    for await (const chunk of input) {
+      let nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        pend.push(chunk);
+        pendLen += chunk.length;
+        continue;
+      }
+      if (pendLen > 0) {
+        const head = Buffer.concat([...pend, chunk.subarray(0, nl)]);
+        this.readLine(head, 0, head.length);
+      } else {
+        this.readLine(chunk, 0, nl);
+      }
+      let s = nl + 1;
+      while ((nl = chunk.indexOf(NL, s)) !== -1) {
+        this.readLine(chunk, s, nl);
+        s = nl + 1;
+      }
+      pend = s < chunk.length ? [chunk.subarray(s)] : [];
+      pendLen = chunk.length - s;
+      if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
+    }
+    if (pendLen > 0) {
+      const last = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
+      this.readLine(last, 0, last.length);
+    }
+    b.flush();
+    if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
+  }
+
+  private readLine(buf: Buffer, start: number, end: number): void {
+    const line = this.line++;
+    let i = start;
+    while (i < end && isJsonSpace(buf[i]!)) i++;
+    if (i === end) return;
+    if (this.opts.forceParse !== true && buf[i] === 0x7b && this.scanFast(buf, i, end)) {
+      this.commitFast(line);
+      this.paths.fast++;
+    } else {
+      this.readParsed(buf.toString('utf8', start, end), line);
+      this.paths.parse++;
+    }
+  }
+
+  /** Reads a simple flat object into the scratch cells; false when the line needs JSON.parse. */
+  private scanFast(buf: Buffer, start: number, end: number): boolean {
+    const cellCol = this.cellCol;
+    const cellValue = this.cellValue;
+    const cellText = this.cellText;
+    const cacheKey = this.cacheKey;
+    const cacheCol = this.cacheCol;
+    this.fresh.length = 0;
+    let n = 0;
+    let i = start + 1; // past '{'
+    let c = 0;
+    while (i < end && isJsonSpace((c = buf[i]!))) i++;
+    if (i < end && c === 0x7d) {
+      i++;
+    } else {
+      for (;;) {
+        // "key"
+        if (i >= end || buf[i] !== 0x22) return false;
+        const ks = ++i;
+        while (i < end && (c = buf[i]!) !== 0x22) {
+          if (c === 0x5c || c < 0x20) return false;
+          i++;
+        }
+        if (i >= end) return false;
+        const ke = i++;
+        let col: number;
+        const cached = cacheKey[n];
+        if (cached !== undefined && sameBytes(buf, ks, ke, cached)) {
+          col = cacheCol[n]!;
+        } else {
+          const key = buf.toString('utf8', ks, ke);
+          const known = this.index.get(key);
+          if (known !== undefined) {
+            col = known;
+            cacheKey[n] = Buffer.from(buf.subarray(ks, ke));
+            cacheCol[n] = known;
+          } else {
+            let f = this.fresh.indexOf(key);
+            if (f === -1) f = this.fresh.push(key) - 1;
+            col = -1 - f;
+          }
+        }
+        // :
+        while (i < end && isJsonSpace((c = buf[i]!))) i++;
+        if (i >= end || c !== 0x3a) return false;
+        i++;
+        while (i < end && isJsonSpace((c = buf[i]!))) i++;
+        if (i >= end) return false;
+        // value
+        if (c === 0x22) {
+          const vs = ++i;
+          while (i < end && (c = buf[i]!) !== 0x22) {
+            if (c === 0x5c || c < 0x20) return false;
+            i++;
+          }
+          if (i >= end) return false;
+          cellValue[n] = NaN;
+          cellText[n] = vs === i ? '' : buf.toString('utf8', vs, i);
+          i++;
+        } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          const vs = i;
+          while (
+            i < end &&
+            (((c = buf[i]!) >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d)
+          ) {
+            i++;
+          }
+          if (!isJsonNumber(buf, vs, i)) return false;
+          cellValue[n] = parsePlainNumber(buf, vs, i);
+          cellText[n] = null;
+        } else if (c === 0x74) {
+          if (i + 4 > end || buf[i + 1] !== 0x72 || buf[i + 2] !== 0x75 || buf[i + 3] !== 0x65) return false;
+          cellValue[n] = NaN;
+          cellText[n] = 'true';
+          i += 4;
+        } else if (c === 0x66) {
+          if (i + 5 > end || buf[i + 1] !== 0x61 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x73 || buf[i + 4] !== 0x65) {
+            return false;
+          }
+          cellValue[n] = NaN;
+          cellText[n] = 'false';
+          i += 5;
+        } else if (c === 0x6e) {
+          if (i + 4 > end || buf[i + 1] !== 0x75 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x6c) return false;
+          cellValue[n] = NaN;
+          cellText[n] = '';
+          i += 4;
+        } else {
+          return false; // nested, or not JSON
+        }
+        cellCol[n] = col;
+        n++;
+        // , or }
+        while (i < end && isJsonSpace((c = buf[i]!))) i++;
+        if (i >= end) return false;
+        i++;
+        if (c === 0x2c) {
+          while (i < end && isJsonSpace((c = buf[i]!))) i++;
+          continue;
+        }
+        if (c === 0x7d) break;
+        return false;
+      }
+    }
+    while (i < end && isJsonSpace(buf[i]!)) i++;
+    if (i !== end) return false;
+    this.n = n;
+    return true;
+  }
+
+  private commitFast(line: number): void {
+    const fresh = this.fresh;
+    let freshCols: number[] | undefined;
+    if (fresh.length > 0) {
+      // Register in Object.keys() order: array indices ascending, then the rest as they came.
+      const order = fresh.map((_, k) => k);
+      if (fresh.some(isArrayIndex)) {
+        const idx = order.filter((k) => isArrayIndex(fresh[k]!)).sort((p, q) => Number(fresh[p]) - Number(fresh[q]));
+        const rest = order.filter((k) => !isArrayIndex(fresh[k]!));
+        order.splice(0, order.length, ...idx, ...rest);
+      }
+      freshCols = new Array<number>(fresh.length);
+      for (const k of order) freshCols[k] = this.addColumn(fresh[k]!);
+      this.b.widen(this.columns.length);
+    }
+    const b = this.b;
+    const base = b.startRow(line);
+    const values = b.values;
+    const text = b.text;
+    const cellCol = this.cellCol;
+    const cellValue = this.cellValue;
+    const cellText = this.cellText;
+    for (let k = 0; k < this.n; k++) {
+      let col = cellCol[k]!;
+      if (col < 0) col = freshCols![-1 - col]!;
+      values[base + col] = cellValue[k]!;
+      text[base + col] = cellText[k]!;
+    }
+  }
+
+  private addColumn(key: string): number {
+    const col = this.columns.length;
+    this.columns.push(key);
+    this.index.set(key, col);
+    return col;
+  }
+
+  private readParsed(str: string, line: number): void {
+    const b = this.b;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(str);
+    } catch (err) {
+      b.startRow(line);
+      b.setIssue({ reason: 'invalid-json', message: `invalid JSON: ${oneLine(err instanceof Error ? err.message : String(err), 120)}` });
+      return;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      b.startRow(line);
+      b.setIssue({ reason: 'not-an-object', message: `expected a JSON object, found ${kindOf(obj)}` });
+      return;
+    }
+    const record = obj as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let grew = false;
+    for (const key of keys) {
+      if (!this.index.has(key)) {
+        this.addColumn(key);
+        grew = true;
+      }
+    }
+    if (grew) b.widen(this.columns.length);
+    const base = b.startRow(line);
+    let nested: RowIssue | undefined;
+    for (const key of keys) {
+      const v = record[key];
+      const cell = base + this.index.get(key)!;
+      if (typeof v === 'number') {
+        b.values[cell] = v;
+        b.text[cell] = null;
+      } else if (typeof v === 'string') {
+        b.text[cell] = v;
+      } else if (typeof v === 'boolean') {
+        b.text[cell] = v ? 'true' : 'false';
+      } else if (v !== null && nested === undefined) {
+        nested = {
+          reason: 'nested-value',
+          field: key,
+          message: `field "${key}" holds ${Array.isArray(v) ? 'an array' : 'an object'}, expected a number, string, boolean or null`,
+        };
+      }
+    }
+    if (nested !== undefined) b.setIssue(nested);
+  }
+}

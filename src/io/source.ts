@@ -1,0 +1,174 @@
+/**
+ * openSource: a path or '-' becomes a Source that can be read once per epoch. Files are reopened for
+ * every pass; stdin (and anything else that is not a regular file, such as a pipe) is spooled to a
+ * temporary file during the first pass and replayed from it afterwards.
+ */
+import { constants, promises as fsp, type Stats } from 'node:fs';
+import { extname } from 'node:path';
+import { DataError } from '../errors.js';
+import {
+  decodeChunks,
+  fileChunks,
+  firstSignificantByte,
+  streamChunks,
+  stripBom,
+  toDataError,
+  type ByteCounter,
+} from './bytes.js';
+import { CsvReader, delimiterByte } from './csv.js';
+import { JsonlReader } from './jsonl.js';
+import { Spool } from './spool.js';
+import type { Format, RecordBatch, RecordStream, Source, SourceOptions } from './types.js';
+
+/** SourceOptions plus hooks for tests. */
+export interface OpenSourceOptions extends SourceOptions {
+  /** Read this instead of process.stdin when path is '-'. */
+  stdin?: NodeJS.ReadableStream;
+  /** Which CSV path to take: 'auto' (fast where possible, the default) or 'general' everywhere. */
+  csvPath?: 'auto' | 'general';
+  /** Which JSONL path to take: 'auto' (the byte scanner where possible) or 'parse' (JSON.parse every line). */
+  jsonlPath?: 'auto' | 'parse';
+}
+
+/** The format a file name implies (a trailing .gz is looked through), if any. */
+export function formatFromName(path: string): { format: Format; tab: boolean } | undefined {
+  let lower = path.toLowerCase();
+  if (lower.endsWith('.gz')) lower = lower.slice(0, -3);
+  switch (extname(lower)) {
+    case '.csv':
+      return { format: 'csv', tab: false };
+    case '.tsv':
+      return { format: 'csv', tab: true };
+    case '.jsonl':
+    case '.ndjson':
+    case '.json':
+      return { format: 'jsonl', tab: false };
+    default:
+      return undefined;
+  }
+}
+
+/** Sniffs the format from decoded bytes: '{' or '[' first means JSON lines, anything else CSV. */
+async function sniff(chunks: AsyncIterable<Buffer>): Promise<Format> {
+  for await (const chunk of stripBom(chunks)) {
+    const c = firstSignificantByte(chunk);
+    if (c !== -1) return c === 0x7b || c === 0x5b ? 'jsonl' : 'csv';
+  }
+  return 'csv';
+}
+
+/** One pass over the input. */
+class Pass implements RecordStream {
+  private readonly counter: ByteCounter = { bytes: 0 };
+  private readonly reader: CsvReader | JsonlReader;
+  private started = false;
+
+  constructor(
+    format: Format,
+    opts: OpenSourceOptions,
+    name: string,
+    delimiter: string,
+    private readonly chunks: (counter: ByteCounter) => AsyncIterable<Buffer>,
+  ) {
+    this.reader =
+      format === 'csv'
+        ? new CsvReader({
+            name,
+            header: opts.header,
+            delimiter,
+            ...(opts.columns === undefined ? {} : { columns: opts.columns }),
+            forceGeneral: opts.csvPath === 'general',
+          })
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse' });
+  }
+
+  get columns(): readonly string[] {
+    return this.reader.columns;
+  }
+
+  get bytesRead(): number {
+    return this.counter.bytes;
+  }
+
+  /** Rows taken by each path so far (fast/general for CSV, fast/parse for JSONL). */
+  get paths(): Readonly<Record<string, number>> {
+    return this.reader.paths;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    if (this.started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
+    this.started = true;
+    return this.reader.batches(stripBom(this.chunks(this.counter)));
+  }
+}
+
+/** Opens a file or '-' (stdin). Throws DataError when the input cannot be read. */
+export async function openSource(opts: OpenSourceOptions): Promise<Source> {
+  const isStdin = opts.path === '-';
+  const name = isStdin ? 'stdin' : opts.path;
+  const fromName = isStdin ? undefined : formatFromName(opts.path);
+  let delimiter = opts.delimiter;
+  const explicit = opts.delimiterExplicit ?? delimiter !== ',';
+  if (fromName?.tab && !explicit) delimiter = '\t';
+  if ((opts.format ?? fromName?.format) !== 'jsonl') delimiterByte(delimiter); // UsageError early
+
+  let stats: Stats | undefined;
+  if (!isStdin) {
+    try {
+      stats = await fsp.stat(opts.path);
+    } catch (err) {
+      throw toDataError(name, err);
+    }
+    if (stats.isDirectory()) throw new DataError({ source: name }, 'is a directory, expected a file', 'unreadable');
+    try {
+      await fsp.access(opts.path, constants.R_OK);
+    } catch (err) {
+      throw toDataError(name, err);
+    }
+  }
+
+  // Inputs that can be read only once go through a spool.
+  let spool: Spool | undefined;
+  let chunks: (counter: ByteCounter) => AsyncIterable<Buffer>;
+  if (stats !== undefined && stats.isFile()) {
+    const path = opts.path;
+    chunks = (counter) => decodeChunks(fileChunks(path, name, counter), name);
+  } else {
+    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
+    const liveCounter: ByteCounter = { bytes: 0 };
+    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter) : fileChunks(opts.path, name, liveCounter);
+    const s = new Spool(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
+    spool = s;
+    chunks = (counter) => s.pass(counter);
+  }
+
+  let format = opts.format ?? fromName?.format;
+  if (format === undefined) {
+    try {
+      format = await sniff(chunks({ bytes: 0 }));
+    } catch (err) {
+      await spool?.close();
+      throw toDataError(name, err);
+    }
+  }
+  const totalBytes = stats !== undefined && stats.isFile() ? stats.size : undefined;
+  let closed = false;
+  const fmt = format;
+  const source: Source & { readonly spoolPath: string | undefined } = {
+    name,
+    format: fmt,
+    totalBytes,
+    get spoolPath() {
+      return spool?.path;
+    },
+    open(): RecordStream {
+      if (closed) throw new Error(`${name}: the source is closed`);
+      return new Pass(fmt, opts, name, delimiter, chunks);
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await spool?.close();
+    },
+  };
+  return source;
+}
