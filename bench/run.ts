@@ -1,0 +1,746 @@
+/**
+ * `npm run bench`: whole-process wall time, rows/s and peak RSS of inc-learn on this machine, side
+ * by side with a C reference (../shared/bench/ref_lr.c) and scikit-learn, in one run; prints a
+ * Markdown table and writes bench/results/latest.json. See bench/README.md.
+ *
+ *   npm run bench                      # elec.csv + a generated 2,000,000-row SEA stream, median of 3
+ *   npm run bench -- --quick           # elec.csv + a 200,000-row stream, 1 run each
+ *   npm run bench -- --memory          # adds the flat-memory check (10M-row stdin stream; slow)
+ *   npm run bench -- --only memory     # just that section (startup, parse, linear, mlp, memory)
+ *   npm run bench -- --json            # the results document on stdout, the table on stderr
+ *   npm run bench -- --baseline        # also write bench/baseline.json
+ *
+ * Every timed command is its own process under GNU time; commands of a section are run round-robin
+ * (one run of each, then the next round) so that a noisy neighbour hits them alike.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeMachine, machineLine, type Machine } from './lib/machine.js';
+import { describe, hasGnuTime, jsonLines, median, quickWallMs, timed, type Command, type Run } from './lib/measure.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SHARED = resolve(ROOT, '../shared');
+const ELEC = join(SHARED, 'datasets/elec.csv');
+const ELEC_ROWS = 45312;
+const REF_SOURCE = join(SHARED, 'bench/ref_lr.c');
+const CLI = join(ROOT, 'bin/inc-learn.js');
+const PARSE_ONLY = join(ROOT, 'dist/bench/parse-only.js');
+const SKLEARN = join(ROOT, 'bench/sklearn_mlp.py');
+const PYTHON = '/usr/bin/python3';
+const NODE = process.execPath;
+
+/** A run slower than this is not repeated (slow MLP backends). */
+const SLOW_SECONDS = 20;
+const TIMEOUT_MS = 30 * 60 * 1000;
+
+type Section = 'startup' | 'parse' | 'linear' | 'mlp' | 'memory';
+const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'mlp', 'memory'];
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  baseline: boolean;
+  sections: Set<Section>;
+  runs: number;
+  streamRows: number;
+  memoryRows: number;
+  memorySmallRows: number;
+  startupRuns: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,mlp,memory] [--runs N]\n' +
+          '                        [--rows N] [--memory-rows N] [--json] [--baseline]\n',
+      );
+      process.exit(0);
+    }
+    if (['--quick', '--memory', '--json', '--baseline'].includes(a)) flags.add(a);
+    else if (['--only', '--runs', '--rows', '--memory-rows'].includes(a) && i + 1 < argv.length) values.set(a, argv[++i]!);
+    else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  const quick = flags.has('--quick');
+  let sections = new Set<Section>(['startup', 'parse', 'linear', 'mlp']);
+  if (flags.has('--memory')) sections.add('memory');
+  const only = values.get('--only');
+  if (only !== undefined) {
+    const picked = only.split(',').map((s) => s.trim());
+    for (const s of picked) if (!SECTIONS.includes(s as Section)) throw new Error(`--only: unknown section ${s}`);
+    sections = new Set(picked as Section[]);
+  }
+  const int = (name: string, fallback: number): number => {
+    const v = values.get(name);
+    if (v === undefined) return fallback;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a positive integer, not ${v}`);
+    return n;
+  };
+  return {
+    quick,
+    json: flags.has('--json'),
+    baseline: flags.has('--baseline'),
+    sections,
+    runs: int('--runs', quick ? 1 : 3),
+    streamRows: int('--rows', quick ? 200_000 : 2_000_000),
+    memoryRows: int('--memory-rows', 10_000_000),
+    memorySmallRows: 100_000,
+    startupRuns: quick ? 5 : 11,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is measured
+
+interface Parsed {
+  rows?: number;
+  accuracy?: number;
+  /** Rows/s of the training loop as the program reports it (MLP and scikit-learn rows). */
+  loopRowsPerSec?: number;
+}
+
+interface Item {
+  id: string;
+  section: Section;
+  /** The row label in the table. */
+  label: string;
+  /** Which dataset: 'elec' or the stream, for ratios to the reference on the same data. */
+  dataset: string;
+  /** File or stdin, and format, for the table. */
+  input: string;
+  rows: number;
+  cmd: Command;
+  runs: number;
+  parse: (run: Run) => Parsed;
+  /** Extra columns of the MLP table. */
+  mlp?: { model: string; backend: string; batch: number };
+  measured: Run[];
+  parsed: Parsed[];
+  error?: string;
+}
+
+interface ItemResult {
+  id: string;
+  section: Section;
+  label: string;
+  dataset: string;
+  input: string;
+  rows: number;
+  command: string;
+  runs: { wall_s: number; rss_kib: number }[];
+  wall_s: number | null;
+  rows_per_sec: number | null;
+  rss_mib: number | null;
+  x_ref: number | null;
+  accuracy: number | null;
+  loop_rows_per_sec: number | null;
+  mlp?: { model: string; backend: string; batch: number };
+  error?: string;
+}
+
+function trainParse(run: Run): Parsed {
+  const summary = jsonLines(run.stdout).find((e) => e.event === 'summary');
+  const epoch = jsonLines(run.stdout).find((e) => e.event === 'epoch');
+  if (!summary) return {};
+  return {
+    rows: summary.rows as number,
+    ...(typeof summary.accuracy === 'number' ? { accuracy: summary.accuracy } : {}),
+    ...(typeof epoch?.rows_per_sec === 'number' ? { loopRowsPerSec: epoch.rows_per_sec } : {}),
+  };
+}
+
+function parseOnlyParse(run: Run): Parsed {
+  const line = jsonLines(run.stdout)[0];
+  return line && typeof line.rows === 'number' ? { rows: line.rows } : {};
+}
+
+function refParse(run: Run): Parsed {
+  const m = /rows (\d+) accuracy ([\d.]+)/.exec(run.stdout);
+  return m ? { rows: Number(m[1]), accuracy: Number(m[2]) } : {};
+}
+
+function sklearnParse(run: Run): Parsed {
+  const line = jsonLines(run.stdout)[0];
+  if (!line) return {};
+  return { rows: line.rows as number, accuracy: line.accuracy as number, loopRowsPerSec: line.rows_per_sec as number };
+}
+
+const noParse = (): Parsed => ({});
+
+const rel = (p: string): string => {
+  const r = relative(ROOT, p);
+  return r.startsWith('../..') ? p : r;
+};
+
+function item(partial: Omit<Item, 'measured' | 'parsed'>): Item {
+  return { ...partial, measured: [], parsed: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+const log = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
+
+async function runRoundRobin(items: Item[], tmp: string): Promise<void> {
+  const rounds = Math.max(0, ...items.map((i) => i.runs));
+  let total = items.reduce((s, i) => s + i.runs, 0);
+  let done = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const it of items) {
+      if (round >= it.runs || it.error) continue;
+      done++;
+      const run = await timed(it.cmd, { cwd: ROOT, tmp, timeoutMs: TIMEOUT_MS });
+      const parsed = it.parse(run);
+      const tag = `[${done}/${total}] ${it.label} · ${it.input} · run ${round + 1}/${it.runs}`;
+      if (run.exitCode !== 0 || !Number.isFinite(run.wall)) {
+        it.error = `exit ${run.exitCode}: ${firstLine(run.stderr) || firstLine(run.stdout) || 'no output'}`;
+        log(`${tag}: FAILED ${it.error}`);
+        continue;
+      }
+      if (parsed.rows !== undefined && parsed.rows !== it.rows) {
+        it.error = `read ${parsed.rows} rows, expected ${it.rows}`;
+        log(`${tag}: FAILED ${it.error}`);
+        continue;
+      }
+      it.measured.push(run);
+      it.parsed.push(parsed);
+      log(`${tag}: ${run.wall.toFixed(2)} s, ${(run.rssKb / 1024).toFixed(0)} MiB`);
+      if (round === 0 && run.wall > SLOW_SECONDS && it.runs > 1) {
+        total -= it.runs - 1;
+        it.runs = 1;
+      }
+    }
+  }
+}
+
+function firstLine(s: string): string {
+  return (
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? ''
+  ).slice(0, 200);
+}
+
+function summarize(items: Item[]): ItemResult[] {
+  const results = items.map((it): ItemResult => {
+    const wall = it.measured.length ? median(it.measured.map((r) => r.wall)) : NaN;
+    const rss = it.measured.length ? median(it.measured.map((r) => r.rssKb)) : NaN;
+    const acc = it.parsed.find((p) => p.accuracy !== undefined)?.accuracy;
+    const loop = it.parsed.filter((p) => p.loopRowsPerSec !== undefined).map((p) => p.loopRowsPerSec!);
+    return {
+      id: it.id,
+      section: it.section,
+      label: it.label,
+      dataset: it.dataset,
+      input: it.input,
+      rows: it.rows,
+      command: describe(it.cmd),
+      runs: it.measured.map((r) => ({ wall_s: r.wall, rss_kib: r.rssKb })),
+      wall_s: num(wall),
+      rows_per_sec: num(it.rows / wall),
+      rss_mib: num(Math.round((rss / 1024) * 10) / 10),
+      x_ref: null,
+      accuracy: acc ?? null,
+      loop_rows_per_sec: loop.length ? median(loop) : null,
+      ...(it.mlp ? { mlp: it.mlp } : {}),
+      ...(it.error ? { error: it.error } : {}),
+    };
+  });
+  for (const r of results) {
+    const ref = results.find((x) => x.id === `ref-file-${r.dataset}`);
+    if (ref?.wall_s && r.wall_s !== null) r.x_ref = r.wall_s / ref.wall_s;
+  }
+  return results;
+}
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+interface Prepared {
+  streamId: string;
+  streamCsv: string;
+  streamJsonl: string;
+  refBinary: string | null;
+  /** Why the 'tensorflow' backend is skipped; null when tfjs-node loads. */
+  tensorflowNote: string | null;
+  /** Why the scikit-learn row is skipped; null when it can run. */
+  sklearnNote: string | null;
+  notes: string[];
+}
+
+function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv'): string[] {
+  return [NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1', ...(format === 'jsonl' ? ['--format', 'jsonl'] : [])];
+}
+
+function streamName(rows: number): string {
+  return rows % 1_000_000 === 0 ? `sea-${rows / 1_000_000}M` : rows % 1000 === 0 ? `sea-${rows / 1000}k` : `sea-${rows}`;
+}
+
+function probeTensorflow(): string | null {
+  const r = spawnSync(NODE, ['--input-type=module', '-e', "await import('@tensorflow/tfjs-node')"], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status === 0) return null;
+  const msg = firstLine((r.stderr ?? '').split('\n').find((l) => /Error|Cannot/.test(l)) ?? r.stderr ?? '');
+  return `@tensorflow/tfjs-node does not load (${msg || `exit ${r.status}`}): no 'tensorflow' backend rows`;
+}
+
+function probeSklearn(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found: scikit-learn row skipped`;
+  const r = spawnSync(PYTHON, ['-c', 'import sklearn.neural_network, numpy'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status === 0) return null;
+  return `scikit-learn is not installed for ${PYTHON} (apt-get install -y python3-sklearn): scikit-learn row skipped`;
+}
+
+function compileRef(tmp: string): { binary: string | null; note?: string } {
+  const binary = join(tmp, 'ref_lr');
+  if (!existsSync(REF_SOURCE)) return { binary: null, note: `${REF_SOURCE} not found: no reference rows, no ratios` };
+  try {
+    execFileSync('gcc', ['-O2', '-o', binary, REF_SOURCE, '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return { binary };
+  } catch (e) {
+    return { binary: null, note: `gcc -O2 ref_lr.c failed (${firstLine(String((e as { stderr?: unknown }).stderr ?? e))}): no reference rows, no ratios` };
+  }
+}
+
+async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared; items: Item[] }> {
+  const notes: string[] = [];
+  const items: Item[] = [];
+  const { binary, note } = compileRef(tmp);
+  if (note) notes.push(note);
+  const streamId = streamName(opts.streamRows);
+  const streamCsv = join(tmp, `${streamId}.csv`);
+  const streamJsonl = join(tmp, `${streamId}.jsonl`);
+  const needStream = opts.sections.has('parse') || opts.sections.has('linear');
+  if (needStream) {
+    // The stream, generated once by the project's own generator; timed as a bonus row.
+    for (const format of ['csv', 'jsonl'] as const) {
+      const out = format === 'csv' ? streamCsv : streamJsonl;
+      const gen = item({
+        id: `generate-${format}`,
+        section: 'parse',
+        label: `inc-learn generate sea (${format.toUpperCase()} to a file)`,
+        dataset: streamId,
+        input: `→ ${format === 'csv' ? 'CSV' : 'JSONL'} file`,
+        rows: opts.streamRows,
+        cmd: { argv: generateArgs(opts.streamRows, format), stdoutFile: out },
+        runs: 1,
+        parse: noParse,
+      });
+      log(`generating ${opts.streamRows} rows of ${format.toUpperCase()} into ${out}`);
+      await runRoundRobin([gen], tmp);
+      if (gen.error || !existsSync(out)) throw new Error(`could not generate the stream: ${gen.error ?? 'no file'}`);
+      items.push(gen);
+    }
+  }
+  const tensorflow = opts.sections.has('mlp') ? probeTensorflow() : null;
+  if (tensorflow) notes.push(tensorflow);
+  const sklearn = opts.sections.has('mlp') ? probeSklearn() : null;
+  if (sklearn) notes.push(sklearn);
+  return { prepared: { streamId, streamCsv, streamJsonl, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
+}
+
+function trainArgs(input: string, extra: string[] = []): string[] {
+  return [NODE, CLI, 'train', input, '--json', '--quiet', ...extra];
+}
+
+function fastItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  const datasets: { id: string; csv: string; jsonl?: string; rows: number; name: string }[] = [
+    { id: 'elec', csv: ELEC, rows: ELEC_ROWS, name: 'elec.csv' },
+  ];
+  if (opts.sections.has('parse') || opts.sections.has('linear')) {
+    datasets.push({ id: p.streamId, csv: p.streamCsv, jsonl: p.streamJsonl, rows: opts.streamRows, name: `${p.streamId}` });
+  }
+  for (const d of datasets) {
+    const runs = opts.runs;
+    if (p.refBinary && (opts.sections.has('parse') || opts.sections.has('linear'))) {
+      items.push(item({ id: `ref-file-${d.id}`, section: 'linear', label: 'ref_lr (C, gcc -O2)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [p.refBinary, d.csv, '0.1'] }, runs, parse: refParse }));
+      if (d.jsonl)
+        items.push(item({ id: `ref-stdin-${d.id}`, section: 'linear', label: 'ref_lr (C, gcc -O2)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: [p.refBinary, '-', '0.1'] }, runs, parse: refParse }));
+    }
+    if (opts.sections.has('parse')) {
+      items.push(item({ id: `parse-csv-${d.id}`, section: 'parse', label: 'parse only (openSource)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [NODE, PARSE_ONLY, d.csv] }, runs, parse: parseOnlyParse }));
+      if (d.jsonl)
+        items.push(item({ id: `parse-jsonl-${d.id}`, section: 'parse', label: 'parse only (openSource)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: [NODE, PARSE_ONLY, d.jsonl] }, runs, parse: parseOnlyParse }));
+    }
+    if (opts.sections.has('linear')) {
+      items.push(item({ id: `linear-csv-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: trainArgs(d.csv) }, runs, parse: trainParse }));
+      items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
+      if (d.jsonl)
+        items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
+    }
+  }
+  return items;
+}
+
+function mlpItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  const backends = ['wasm', 'cpu', ...(p.tensorflowNote ? [] : ['tensorflow'])];
+  for (const batch of [32, 256]) {
+    for (const backend of backends) {
+      items.push(
+        item({
+          id: `mlp-${backend}-${batch}-elec`,
+          section: 'mlp',
+          label: `train --model mlp --hidden 32 --batch-size ${batch} --backend ${backend}`,
+          dataset: 'elec',
+          input: 'elec.csv CSV file',
+          rows: ELEC_ROWS,
+          cmd: { argv: trainArgs(ELEC, ['--model', 'mlp', '--hidden', '32', '--batch-size', String(batch), '--backend', backend]) },
+          runs: opts.runs,
+          parse: trainParse,
+          mlp: { model: 'inc-learn mlp (tfjs)', backend, batch },
+        }),
+      );
+    }
+  }
+  if (!p.sklearnNote) {
+    items.push(
+      item({
+        id: 'sklearn-32-elec',
+        section: 'mlp',
+        label: 'scikit-learn MLPClassifier.partial_fit',
+        dataset: 'elec',
+        input: 'elec.csv CSV file',
+        rows: ELEC_ROWS,
+        cmd: { argv: [PYTHON, SKLEARN, ELEC, '--batch-size', '32', '--hidden', '32', '--lr', '0.005', '--seed', '1'] },
+        runs: opts.runs,
+        parse: sklearnParse,
+        mlp: { model: 'scikit-learn MLPClassifier', backend: 'numpy', batch: 32 },
+      }),
+    );
+  }
+  return items;
+}
+
+interface StartupResult {
+  command: string;
+  median_ms: number;
+  runs_ms: number[];
+}
+
+function startup(opts: Options): StartupResult[] {
+  const commands: { label: string; argv: string[] }[] = [
+    { label: 'node -e 0', argv: [NODE, '-e', '0'] },
+    { label: 'inc-learn --version', argv: [NODE, CLI, '--version'] },
+    { label: 'inc-learn --help (loads the CLI modules)', argv: [NODE, CLI, '--help'] },
+  ];
+  const times = commands.map(() => [] as number[]);
+  // One warm-up round (file cache), then interleaved runs.
+  for (const c of commands) quickWallMs(c.argv, ROOT);
+  for (let i = 0; i < opts.startupRuns; i++) {
+    commands.forEach((c, j) => {
+      const r = quickWallMs(c.argv, ROOT);
+      if (r.ok) times[j]!.push(r.ms);
+    });
+  }
+  log(`start-up: ${commands.map((c, j) => `${c.label} ${median(times[j]!).toFixed(1)} ms`).join(', ')}`);
+  return commands.map((c, j) => ({ command: c.label, median_ms: Math.round(median(times[j]!) * 10) / 10, runs_ms: times[j]!.map((t) => Math.round(t * 10) / 10) }));
+}
+
+interface MemoryResult {
+  learner: string;
+  sampler: string;
+  small_rows: number;
+  large_rows: number;
+  small_rss_mib: number | null;
+  large_rss_mib: number | null;
+  ratio: number | null;
+  large_wall_s: number | null;
+  error?: string;
+}
+
+async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
+  const samplers: { name: string; args: string[] }[] = [
+    { name: 'all', args: [] },
+    { name: 'bernoulli 0.5', args: ['--sampler', 'bernoulli', '--sample-rate', '0.5'] },
+    { name: 'balanced', args: ['--sampler', 'balanced'] },
+    { name: 'shuffle 1000', args: ['--sampler', 'shuffle', '--buffer-size', '1000'] },
+    { name: 'window 1000', args: ['--sampler', 'window', '--buffer-size', '1000'] },
+    { name: 'replay 1000', args: ['--sampler', 'replay', '--buffer-size', '1000'] },
+  ];
+  const configs: { learner: string; sampler: string; args: string[] }[] = [
+    ...samplers.map((s) => ({ learner: 'logistic (default)', sampler: s.name, args: s.args })),
+    // The MLP once, at its cheapest per-row setting: 10M rows through it take minutes.
+    { learner: 'mlp 32, batch 256, wasm', sampler: 'all', args: ['--model', 'mlp', '--hidden', '32', '--batch-size', '256', '--backend', 'wasm'] },
+  ];
+  const results: MemoryResult[] = [];
+  for (const c of configs) {
+    const [small, large] = [opts.memorySmallRows, opts.memoryRows].map((rows) =>
+      item({
+        id: `memory-${c.learner}-${c.sampler}-${rows}`,
+        section: 'memory',
+        label: `memory ${c.learner} ${c.sampler}`,
+        dataset: streamName(rows),
+        input: `${streamName(rows)} generated into stdin`,
+        rows,
+        cmd: { producer: generateArgs(rows).join(' '), argv: trainArgs('-', c.args) },
+        runs: 1,
+        parse: trainParse,
+      }),
+    ) as [Item, Item];
+    await runRoundRobin([small, large], tmp);
+    const s = small.measured[0]?.rssKb;
+    const l = large.measured[0]?.rssKb;
+    const mib = (kb: number | undefined): number | null => (kb === undefined ? null : Math.round((kb / 1024) * 10) / 10);
+    const error = small.error ?? large.error;
+    results.push({
+      learner: c.learner,
+      sampler: c.sampler,
+      small_rows: opts.memorySmallRows,
+      large_rows: opts.memoryRows,
+      small_rss_mib: mib(s),
+      large_rss_mib: mib(l),
+      ratio: s && l ? l / s : null,
+      large_wall_s: large.measured[0]?.wall ?? null,
+      ...(error ? { error } : {}),
+    });
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets and the table
+
+interface Target {
+  target: string;
+  measured: string;
+  limit: string;
+  value: number | null;
+  pass: boolean | null;
+}
+
+function targets(results: ItemResult[], streamId: string, start: StartupResult[], mem: MemoryResult[] | null, opts: Options): Target[] {
+  const get = (id: string): ItemResult | undefined => results.find((r) => r.id === id && r.wall_s !== null);
+  const out: Target[] = [];
+  const ratio = (target: string, a: ItemResult | undefined, b: ItemResult | undefined, limit: number, what: string): void => {
+    const value = a?.wall_s && b?.wall_s ? a.wall_s / b.wall_s : null;
+    out.push({
+      target,
+      measured: value === null ? 'not measured' : `${value.toFixed(2)}× (${a!.wall_s!.toFixed(2)} s vs ${b!.wall_s!.toFixed(2)} s ${what})`,
+      limit: `≤ ${limit}×`,
+      value,
+      pass: value === null ? null : value <= limit,
+    });
+  };
+  if (opts.sections.has('linear')) {
+    ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr');
+    ratio(`JSONL ≤ 3× CSV (train, ${streamId})`, get(`linear-jsonl-file-${streamId}`), get(`linear-csv-file-${streamId}`), 3, 'CSV');
+    ratio(`stdin ≤ 1.2× file (train, ${streamId} CSV)`, get(`linear-csv-stdin-${streamId}`), get(`linear-csv-file-${streamId}`), 1.2, 'file');
+  }
+  if (start.length) {
+    const node = start[0]!.median_ms;
+    const version = start[1]!.median_ms;
+    const diff = version - node;
+    out.push({
+      target: 'start-up: inc-learn --version within 100 ms of node -e 0',
+      measured: Number.isFinite(diff) ? `+${diff.toFixed(0)} ms (${version.toFixed(0)} vs ${node.toFixed(0)} ms, median of ${opts.startupRuns})` : 'not measured',
+      limit: '≤ +100 ms',
+      value: Number.isFinite(diff) ? diff : null,
+      pass: Number.isFinite(diff) ? diff <= 100 : null,
+    });
+  }
+  if (opts.sections.has('mlp')) {
+    const sk = results.find((r) => r.id === 'sklearn-32-elec' && r.loop_rows_per_sec !== null);
+    const ours = results
+      .filter((r) => r.section === 'mlp' && r.mlp?.batch === 32 && r.id.startsWith('mlp-') && r.loop_rows_per_sec !== null)
+      .sort((a, b) => b.loop_rows_per_sec! - a.loop_rows_per_sec!)[0];
+    const value = sk && ours ? ours.loop_rows_per_sec! / sk.loop_rows_per_sec! : null;
+    const whole = sk && ours && sk.rows_per_sec && ours.rows_per_sec ? ours.rows_per_sec / sk.rows_per_sec : null;
+    out.push({
+      target: 'tfjs MLP batch 32 on elec.csv ≥ 2× scikit-learn partial_fit rows/s (training loop)',
+      measured:
+        value === null
+          ? sk
+            ? 'not measured (no MLP run succeeded)'
+            : 'not measured (scikit-learn missing)'
+          : `${value.toFixed(2)}× (${ours!.mlp!.backend} ${fmtInt(ours!.loop_rows_per_sec!)} vs ${fmtInt(sk!.loop_rows_per_sec!)} rows/s; whole process ${whole?.toFixed(2)}×)`,
+      limit: '≥ 2×',
+      value,
+      pass: value === null ? null : value >= 2,
+    });
+  }
+  if (mem) {
+    for (const m of mem) {
+      out.push({
+        target: `memory flat: ${m.learner}, sampler ${m.sampler}, stdin ${streamName(m.large_rows)} vs ${streamName(m.small_rows)}`,
+        measured: m.ratio === null ? `not measured${m.error ? ` (${m.error})` : ''}` : `${m.ratio.toFixed(2)}× (${m.large_rss_mib} vs ${m.small_rss_mib} MiB)`,
+        limit: '≤ 1.10×',
+        value: m.ratio,
+        pass: m.ratio === null ? null : m.ratio <= 1.1,
+      });
+    }
+  }
+  return out;
+}
+
+const fmtInt = (x: number): string => Math.round(x).toLocaleString('en-US');
+const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '–' : x.toFixed(digits));
+const mark = (pass: boolean | null): string => (pass === null ? '–' : pass ? '✓' : '✗');
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+interface Report {
+  machine: Machine;
+  mode: { quick: boolean; runs: number; stream_rows: number; sections: Section[]; memory_rows: number | null };
+  items: ItemResult[];
+  startup: StartupResult[];
+  memory: MemoryResult[] | null;
+  targets: Target[];
+  notes: string[];
+}
+
+function markdown(r: Report): string {
+  const out: string[] = [];
+  const runsText = r.mode.runs === 1 ? '1 run each' : `median of ${r.mode.runs} runs (MLP runs over ${SLOW_SECONDS} s: 1 run)`;
+  out.push(`Machine: ${machineLine(r.machine)}.`);
+  out.push(`Mode: ${r.mode.quick ? 'quick' : 'full'}; ${runsText}; whole process (wall time and peak RSS by GNU time).`);
+  out.push('');
+  const main = r.items.filter((i) => i.section !== 'mlp');
+  if (main.length) {
+    out.push(`### Throughput, whole process`);
+    out.push('');
+    out.push(
+      table(
+        ['command', 'input', 'rows', 'runs', 'wall s', 'rows/s', 'peak RSS MiB', '× ref_lr', 'accuracy'],
+        main.map((i) =>
+          i.error
+            ? [i.label, i.input, fmtInt(i.rows), String(i.runs.length), `failed: ${i.error}`, '–', '–', '–', '–']
+            : [i.label, i.input, fmtInt(i.rows), String(i.runs.length), fmt(i.wall_s), i.rows_per_sec ? fmtInt(i.rows_per_sec) : '–', fmt(i.rss_mib, 0), fmt(i.x_ref), fmt(i.accuracy, 4)],
+        ),
+      ),
+    );
+    out.push('');
+  }
+  const mlp = r.items.filter((i) => i.section === 'mlp');
+  if (mlp.length) {
+    out.push(`### MLP (32 hidden units) on elec.csv, against scikit-learn`);
+    out.push('');
+    out.push(
+      table(
+        ['model', 'backend', 'batch', 'runs', 'wall s', 'rows/s whole process', 'rows/s training loop', 'peak RSS MiB', '× ref_lr', 'accuracy'],
+        mlp.map((i) =>
+          i.error
+            ? [i.mlp!.model, i.mlp!.backend, String(i.mlp!.batch), String(i.runs.length), `failed: ${i.error}`, '–', '–', '–', '–', '–']
+            : [
+                i.mlp!.model,
+                i.mlp!.backend,
+                String(i.mlp!.batch),
+                String(i.runs.length),
+                fmt(i.wall_s),
+                i.rows_per_sec ? fmtInt(i.rows_per_sec) : '–',
+                i.loop_rows_per_sec ? fmtInt(i.loop_rows_per_sec) : '–',
+                fmt(i.rss_mib, 0),
+                fmt(i.x_ref, 1),
+                fmt(i.accuracy, 4),
+              ],
+        ),
+      ),
+    );
+    out.push('');
+  }
+  if (r.startup.length) {
+    out.push('### Start-up');
+    out.push('');
+    out.push(table(['command', 'median ms', 'runs'], r.startup.map((s) => [s.command, fmt(s.median_ms, 1), String(s.runs_ms.length)])));
+    out.push('');
+  }
+  if (r.memory) {
+    out.push(`### Memory: a generated stream piped into \`train -\`, ${fmtInt(r.mode.memory_rows!)} rows vs 100,000`);
+    out.push('');
+    out.push(
+      table(
+        ['learner', 'sampler', 'peak RSS 100k MiB', `peak RSS ${streamName(r.mode.memory_rows!)} MiB`, 'ratio', `wall s (${streamName(r.mode.memory_rows!)})`, '≤ 1.10×'],
+        r.memory.map((m) => [m.learner, m.sampler, fmt(m.small_rss_mib, 0), fmt(m.large_rss_mib, 0), m.error ? `failed: ${m.error}` : fmt(m.ratio), fmt(m.large_wall_s, 1), mark(m.ratio === null ? null : m.ratio <= 1.1)]),
+      ),
+    );
+    out.push('');
+  }
+  if (r.targets.length) {
+    out.push('### Targets');
+    out.push('');
+    out.push(table(['target', 'measured', 'limit', 'met'], r.targets.map((t) => [t.target, t.measured, t.limit, mark(t.pass)])));
+    out.push('');
+  }
+  if (r.notes.length) {
+    out.push('Notes:');
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!hasGnuTime()) throw new Error('GNU time (/usr/bin/time with -f) is required: apt-get install time');
+  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('not built: run `npm run build` (npm run bench does)');
+  if (!existsSync(ELEC)) throw new Error(`${ELEC} not found: the bench reads ../shared/datasets/elec.csv`);
+  const tmp = mkdtempSync(join(os.tmpdir(), 'inc-learn-bench-'));
+  const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
+  process.on('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  const machine = describeMachine(PYTHON);
+  log(`inc-learn bench: ${machineLine(machine)}`);
+  log(`sections: ${[...opts.sections].join(', ')}; ${opts.runs} run(s); stream ${opts.streamRows} rows; temp ${tmp}`);
+
+  const { prepared, items: genItems } = await prepare(opts, tmp);
+  const notes = [...prepared.notes];
+  const start = opts.sections.has('startup') ? startup(opts) : [];
+  const fast = opts.sections.has('parse') || opts.sections.has('linear') ? fastItems(opts, prepared) : [];
+  await runRoundRobin(fast, tmp);
+  const mlp = opts.sections.has('mlp') ? mlpItems(opts, prepared) : [];
+  await runRoundRobin(mlp, tmp);
+  if (opts.sections.has('mlp')) notes.push('The MLP rows run on elec.csv only (45,312 rows): on the 2M stream the slow backends would take many minutes.');
+  const mem = opts.sections.has('memory') ? await memory(opts, tmp) : null;
+
+  const items = summarize([...genItems, ...fast, ...mlp]);
+  const report: Report = {
+    machine,
+    mode: { quick: opts.quick, runs: opts.runs, stream_rows: opts.streamRows, sections: [...opts.sections], memory_rows: mem ? opts.memoryRows : null },
+    items,
+    startup: start,
+    memory: mem,
+    targets: targets(items, prepared.streamId, start, mem, opts),
+    notes,
+  };
+  const md = markdown(report);
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(resultsDir, 'latest.md'), md);
+  if (opts.baseline) writeFileSync(join(ROOT, 'bench/baseline.json'), JSON.stringify(report, null, 2) + '\n');
+  log(`wrote ${rel(join(resultsDir, 'latest.json'))}${opts.baseline ? ' and bench/baseline.json' : ''}`);
+  if (opts.json) {
+    process.stderr.write(md + '\n');
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else process.stdout.write(md + '\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
