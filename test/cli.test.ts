@@ -80,8 +80,9 @@ describe('inc-learn train', () => {
   it('learns categorical features one-hot and reports regression metrics', async () => {
     const stagger = await runCli(['train', `${ROOT}datasets/stagger.csv`, '--json']);
     assert.equal(stagger.code, 0, stagger.stderr);
-    const [start, epoch] = jsonLines(stagger.stdout) as Record<string, any>[];
-    assert.equal(start!.features, 10, 'weight + 3 sizes + 3 colours + 3 shapes');
+    const [, epoch, summary] = jsonLines(stagger.stdout) as Record<string, any>[];
+    assert.equal(summary!.features, 10, 'weight + 3 sizes + 3 colours + 3 shapes');
+    assert.ok(summary!.missing_imputed > 150, 'about 5% of 5000 weights are missing');
     assert.ok(epoch!.accuracy > 0.75, `stagger accuracy ${epoch!.accuracy}`);
     const friedman = await runCli(['train', `${ROOT}datasets/friedman.csv`, '--json']);
     assert.equal(friedman.code, 0, friedman.stderr);
@@ -143,7 +144,7 @@ describe('errors', () => {
   it('a malformed row names the file, the line and the field', async () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'a,b,label\n1,2,0\n3,4,1\n5,oops,0\n');
-    const { code, stderr } = await runCli(['train', file]);
+    const { code, stderr } = await runCli(['train', file, '--infer-rows', '2']);
     assert.equal(code, 1);
     assert.equal(stderr.trim().split('\n').at(-1), `inc-learn: ${file}:4: field "b": expected a number, found "oops"`);
   });

@@ -44,7 +44,9 @@ export function buildProgram(): Command {
     .description('Replay datasets through incremental (online) learners: prequential evaluation from a shell, CI or a live stream.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    // Throw instead of exiting, in every subcommand too, so main() maps usage errors to exit code 2.
+    .exitOverride();
 
   const trainCmd = program
     .command('train')
@@ -53,7 +55,7 @@ export function buildProgram(): Command {
   inputOptions(trainCmd)
     .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
-    .option('--lr <rate>', 'learning rate (default: 0.13 for linear, 0.005 for mlp)')
+    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
     .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
     .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
@@ -125,7 +127,6 @@ function emit(reporters: Reporter[], event: RunEvent): void {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -4,8 +4,6 @@ import type { Format } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
 
-/** Defaults per model: the linear models' lr is tuned for online standardized features. */
-export const DEFAULT_LR = { linear: 0.13, mlp: 0.005 } as const;
 export const DEFAULT_OPTIMIZER = { linear: 'sgd', mlp: 'adam' } as const;
 
 /** The raw option bag commander gives us (all strings, or booleans for switches). */
@@ -74,7 +72,7 @@ export function modelConfig(o: RawOptions): ModelConfig {
   return {
     model,
     optimizer: oneOf('--optimizer', o.optimizer ?? DEFAULT_OPTIMIZER[model], ['sgd', 'adagrad', 'adam'] as const),
-    lr: number('--lr', o.lr ?? DEFAULT_LR[model], { min: 0, minExclusive: true }),
+    ...(o.lr === undefined ? {} : { lr: number('--lr', o.lr, { min: 0, minExclusive: true }) }),
     l2: number('--l2', o.l2 ?? 0, { min: 0 }),
     batchSize: model === 'mlp' ? number('--batch-size', o.batchSize ?? 32, { min: 1, integer: true }) : rejectBatchSize(o.batchSize),
     hidden,

@@ -43,8 +43,9 @@ export class Evaluator {
       this.absSum += Math.abs(err);
       return;
     }
+    // Ties go to the later class: a binary p(1) = 0.5 predicts 1, as p >= 0.5 does by convention.
     let best = 0;
-    for (let k = 1; k < outputs; k++) if (p[at + k]! > p[at + best]!) best = k;
+    for (let k = 1; k < outputs; k++) if (p[at + k]! >= p[at + best]!) best = k;
     if (best === y) this.correct++;
     const py = y >= 0 && y < outputs ? p[at + y]! : 0;
     this.lossSum -= Math.log(Math.max(py, PROBABILITY_FLOOR));

@@ -34,6 +34,8 @@ export interface SchemaOptions {
   task?: Task;
   features?: string[];
   ignore?: string[];
+  /** Rows to look at, at most (default: every row given). */
+  inferRows?: number;
 }
 
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
@@ -62,8 +64,9 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   const seenClasses = new Set<string>();
   let targetIntegral = true;
   let rowsInspected = 0;
+  const limit = opts.inferRows ?? Infinity;
   for (const batch of batches) {
-    for (let r = 0; r < batch.rows; r++) {
+    for (let r = 0; r < batch.rows && rowsInspected < limit; r++) {
       if (batch.issues?.[r]) continue;
       rowsInspected++;
       for (let c = 0; c < columns.length; c++) {
@@ -102,7 +105,14 @@ export function inferSchema(source: string, columns: readonly string[], batches:
           : 'feature',
   }));
   if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
-  return { columns: infos, target, task, classes: task === 'classification' ? classes : [], rowsInspected };
+  return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected };
+}
+
+/** Labels in natural order (numeric labels by value), so that class indices do not depend on which came first. */
+function sortLabels(labels: string[]): string[] {
+  const numbers = labels.map((l) => numberFromText(l));
+  if (numbers.every((n) => n !== undefined)) return labels.map((l, i) => [l, numbers[i]!] as const).sort((a, b) => a[1] - b[1]).map(([l]) => l);
+  return [...labels].sort();
 }
 
 /** The cell as a finite number, a non-missing string, or undefined when missing. */

@@ -26,7 +26,8 @@ export interface SchemaConfig {
 export interface ModelConfig {
   model: ModelName;
   optimizer: LearnerOptions['optimizer'];
-  lr: number;
+  /** Undefined: the learner's default for the task, optimizer and batch size (learners/index.ts). */
+  lr?: number;
   l2: number;
   batchSize: number;
   hidden: number[];
