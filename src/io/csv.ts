@@ -136,6 +136,7 @@ export class CsvReader {
         if (nl === -1) {
           pend.push(chunk);
           pendLen += chunk.length;
+          framer.resetPlain(chunk);
           continue;
         }
         if (pendLen > 0) {
