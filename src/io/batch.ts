@@ -4,9 +4,9 @@
  */
 import type { RecordBatch, RowIssue } from './types.js';
 
-/** Rows per batch: a few thousand, fewer for wide inputs so that a batch stays around 256k cells. */
+/** Rows per batch: a few thousand, fewer for wide inputs so that a batch stays around 256k cells (at least one row). */
 export function batchCapacity(width: number): number {
-  return Math.max(64, Math.min(4096, Math.floor(262144 / Math.max(1, width))));
+  return Math.max(1, Math.min(4096, Math.floor(262144 / Math.max(1, width))));
 }
 
 export class FixedBatcher {

@@ -110,7 +110,7 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   let delimiter = opts.delimiter;
   const explicit = opts.delimiterExplicit ?? delimiter !== ',';
   if (fromName?.tab && !explicit) delimiter = '\t';
-  if ((opts.format ?? fromName?.format) !== 'jsonl') delimiterByte(delimiter); // UsageError early
+  if (opts.format === 'csv' || (opts.format === undefined && fromName?.format === 'csv')) delimiterByte(delimiter);
 
   let stats: Stats | undefined;
   if (!isStdin) {
@@ -149,6 +149,14 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     } catch (err) {
       await spool?.close();
       throw toDataError(name, err);
+    }
+  }
+  if (format === 'csv') {
+    try {
+      delimiterByte(delimiter);
+    } catch (err) {
+      await spool?.close();
+      throw err;
     }
   }
   const totalBytes = stats !== undefined && stats.isFile() ? stats.size : undefined;
