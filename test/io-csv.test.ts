@@ -186,6 +186,18 @@ describe('CSV malformed rows', () => {
     for (const sizes of [[1], [3], [11]]) assert.deepEqual((await readCsv(data, {}, sizes)).rows, rows, `chunks of ${sizes[0]}`);
   });
 
+  it('pins issues to their rows inside large quoted blocks', async () => {
+    const bad = new Set([7, 300, 301, 999]);
+    const lines = Array.from({ length: 1000 }, (_, i) => (bad.has(i) ? `5'11",${i}` : `"${i}",${i / 2}`));
+    const { rows } = await readCsv(`a,b\n${lines.join('\n')}\n`, {}, [1 << 20]);
+    assert.equal(rows.length, 1000);
+    rows.forEach((r, i) => {
+      assert.equal(r.line, i + 2);
+      if (bad.has(i)) assert.equal(r.issue?.reason, 'stray-quote', `row ${i}`);
+      else assert.deepEqual(r, { line: i + 2, cells: cells(i, i / 2), issue: null });
+    });
+  });
+
   it('reports an unterminated quote in the header as a DataError at its line', async () => {
     await assert.rejects(readCsv('\n"a,b\n1,2\n'), (e: unknown) => e instanceof DataError && e.message.startsWith('test.csv:2: '));
   });

@@ -201,22 +201,30 @@ export function parseGeneralBlock(
     a = stop;
   }
   if (starts.length === 0) return line;
-  const whole = a === buf.length ? buf : buf.subarray(0, a);
-  let records: string[][] | undefined;
-  try {
-    records = parseCsv(whole, csvParseOptions(delimiter)) as string[][];
-  } catch {
-    records = undefined;
-  }
-  if (records !== undefined && records.length === starts.length) {
-    for (let k = 0; k < records.length; k++) emitFields(b, records[k]!, lines[k]!);
-    return line;
-  }
-  // Something is off in this block: read its records one by one to pin it down.
-  for (let k = 0; k < starts.length; k++) {
-    const one = parseOneRecord(buf.subarray(starts[k], stops[k]), delimiter, columns);
-    if ('fields' in one) emitFields(b, one.fields, lines[k]!);
-    else emitIssue(b, one.issue, lines[k]!);
+  const options = csvParseOptions(delimiter);
+  /** Parses records [from, to) in one go; false when csv-parse disagrees with the framer there. */
+  const bulk = (from: number, to: number): boolean => {
+    let records: string[][];
+    try {
+      records = parseCsv(buf.subarray(starts[from], stops[to - 1]), options) as string[][];
+    } catch {
+      return false;
+    }
+    if (records.length !== to - from) return false;
+    for (let k = 0; k < records.length; k++) emitFields(b, records[k]!, lines[from + k]!);
+    return true;
+  };
+  if (bulk(0, starts.length)) return line;
+  // Something is off in this block: retry in groups, and record by record in the groups that fail.
+  const GROUP = 64;
+  for (let g = 0; g < starts.length; g += GROUP) {
+    const end = Math.min(starts.length, g + GROUP);
+    if (starts.length > GROUP && bulk(g, end)) continue;
+    for (let k = g; k < end; k++) {
+      const one = parseOneRecord(buf.subarray(starts[k], stops[k]), delimiter, columns);
+      if ('fields' in one) emitFields(b, one.fields, lines[k]!);
+      else emitIssue(b, one.issue, lines[k]!);
+    }
   }
   return line;
 }
