@@ -170,6 +170,37 @@ describe('CSV fast path and general path agree', () => {
   });
 });
 
+describe('CSV records with and without quotes side by side', () => {
+  it('reads plain records fast and quoted ones with csv-parse, in order, with the same rows as csv-parse alone', async () => {
+    const rng = new Random(11);
+    const texts = ['plain', 'a,b', 'say "hi"', 'two\nlines', 'crlf\r\nin', '', ' 3', '1e5', '-0', 'é'];
+    const expected: { line: number; cells: Cell[] }[] = [];
+    let data = 'a,b,c\n';
+    let line = 2;
+    for (let r = 0; r < 5000; r++) {
+      const raw = Array.from({ length: 3 }, () => (rng.next() < 0.5 ? String(rng.int(1000) / 8) : texts[rng.int(texts.length)]!));
+      const quoteRow = rng.next() < 0.05;
+      const fields = raw.map((f) => {
+        const must = /[",\n\r]/.test(f);
+        if (must || (quoteRow && rng.next() < 0.5)) return `"${f.replace(/"/g, '""')}"`;
+        return f;
+      });
+      expected.push({ line, cells: raw.map(cellOf) });
+      const record = fields.join(',');
+      data += record + '\n';
+      line += (record.match(/\n/g)?.length ?? 0) + 1;
+    }
+    for (const sizes of [[1 << 20], [1000, 37]]) {
+      const auto = await readCsv(data, {}, sizes);
+      const general = await readCsv(data, { forceGeneral: true }, sizes);
+      assert.deepEqual(auto.rows, general.rows);
+      assert.ok(auto.paths.fast > 1000 && auto.paths.general > 500, JSON.stringify(auto.paths));
+      assert.deepEqual(auto.rows.map((r) => ({ line: r.line, cells: r.cells })), expected);
+      assert.ok(auto.rows.every((r) => r.issue === null));
+    }
+  });
+});
+
 describe('CSV malformed rows', () => {
   it('turns stray and unterminated quotes into issues, keeping the other rows', async () => {
     const data = 'a,b\n1,2\nx"y,3\n"ab"c,4\n5,6\n7,"open\n8,9\n';

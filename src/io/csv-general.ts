@@ -7,6 +7,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FixedBatcher } from './batch.js';
 import { oneLine } from './bytes.js';
+import { parseFastBlock } from './csv-fast.js';
 import { plainNumberValue } from './number.js';
 import type { RowIssue } from './types.js';
 
@@ -24,6 +25,8 @@ export class Framer {
   /** Inside a quoted field, the last byte was a quote: the next byte decides (escape or close). */
   quotePending = false;
   fieldStart = true;
+  /** The record being scanned holds a quote character somewhere. */
+  recordQuoted = false;
 
   constructor(private readonly delimiter: number) {}
 
@@ -32,15 +35,20 @@ export class Framer {
     return this.inQuote && !this.quotePending;
   }
 
-  /** Appends to `ends` the index of every '\n' in chunk that ends a record. */
-  scan(chunk: Buffer, ends: number[]): void {
+  /**
+   * Appends to `ends` the index of every '\n' in chunk that ends a record, and to `quoted` whether
+   * that record holds a quote character (records without one can take the fast path).
+   */
+  scan(chunk: Buffer, ends: number[], quoted?: boolean[]): void {
     const dl = this.delimiter;
     let inQuote = this.inQuote;
     let quotePending = this.quotePending;
     let fieldStart = this.fieldStart;
+    let recordQuoted = this.recordQuoted;
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
       const c = chunk[i]!;
+      if (c === QUOTE) recordQuoted = true;
       if (quotePending) {
         quotePending = false;
         if (c === QUOTE) continue; // an escaped quote
@@ -55,6 +63,8 @@ export class Framer {
         fieldStart = true;
       } else if (c === NL) {
         ends.push(i);
+        quoted?.push(recordQuoted);
+        recordQuoted = false;
         fieldStart = true;
       } else if (c === QUOTE && fieldStart) {
         inQuote = true;
@@ -66,12 +76,14 @@ export class Framer {
     this.inQuote = inQuote;
     this.quotePending = quotePending;
     this.fieldStart = fieldStart;
+    this.recordQuoted = recordQuoted;
   }
 
   /** Resets to the state after `tail`, bytes that hold no quote and start a record. */
   resetPlain(tail: Buffer): void {
     this.inQuote = false;
     this.quotePending = false;
+    this.recordQuoted = false;
     this.fieldStart = tail.length === 0 || tail[tail.length - 1] === this.delimiter;
   }
 }
@@ -172,13 +184,55 @@ export function emitIssue(b: FixedBatcher, issue: RowIssue, line: number): void 
   b.rows = row + 1;
 }
 
+/** Rows made so far by a batcher whose ready batches have not been taken yet. */
+function produced(b: FixedBatcher): number {
+  return b.rows + b.ready.length * b.capacity;
+}
+
+export interface GeneralBlock {
+  /** ends[k] is the index just past record k's '\n' (or the end of the input). */
+  ends: readonly number[];
+  /** quoted[k]: whether record k holds a quote; null sends every record through csv-parse. */
+  quoted: readonly boolean[] | null;
+  /** The delimiter, as a byte for the fast path and as a string for csv-parse. */
+  dl: number;
+  delimiter: string;
+  columns: readonly string[];
+  /** Rows made by each path, added to. */
+  paths: { fast: number; general: number };
+}
+
 /**
- * Parses buf[0, ends[last]): whole records, ends[k] being the index just past record k's '\n' (or
- * the end of the input). `line` is the physical line of buf[0]; returns the line after the block.
+ * Parses buf[0, ends[last]): whole records. Runs of records without quotes take the fast path, the
+ * others go through csv-parse. `line` is the physical line of buf[0]; returns the line after the block.
  */
-export function parseGeneralBlock(
+export function parseGeneralBlock(b: FixedBatcher, buf: Buffer, block: GeneralBlock, line: number): number {
+  const { ends, quoted, paths } = block;
+  let a = 0;
+  for (let k = 0; k < ends.length; ) {
+    const plain = quoted !== null && !quoted[k];
+    let j = k + 1;
+    while (j < ends.length && (quoted !== null && !quoted[j]) === plain) j++;
+    const stop = ends[j - 1]!;
+    const before = produced(b);
+    if (plain) {
+      line = parseFastBlock(b, buf, a, stop, block.dl, line);
+      paths.fast += produced(b) - before;
+    } else {
+      line = parseQuotedRecords(b, buf, a, ends.slice(k, j), block.delimiter, block.columns, line);
+      paths.general += produced(b) - before;
+    }
+    a = stop;
+    k = j;
+  }
+  return line;
+}
+
+/** Parses the records buf[from, ends[last]) with csv-parse, pinning any complaint to its record. */
+function parseQuotedRecords(
   b: FixedBatcher,
   buf: Buffer,
+  from: number,
   ends: readonly number[],
   delimiter: string,
   columns: readonly string[],
@@ -187,7 +241,7 @@ export function parseGeneralBlock(
   const starts: number[] = [];
   const stops: number[] = [];
   const lines: number[] = [];
-  let a = 0;
+  let a = from;
   for (const stop of ends) {
     if (isBlankRecord(buf, a, stop)) {
       line++;

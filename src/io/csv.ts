@@ -153,7 +153,8 @@ export class CsvReader {
         framer.resetPlain(tail);
       } else {
         const ends: number[] = [];
-        framer.scan(chunk, ends);
+        const quoted: boolean[] | null = forceGeneral ? null : [];
+        framer.scan(chunk, ends, quoted ?? undefined);
         if (ends.length === 0) {
           pend.push(chunk);
           pendLen += chunk.length;
@@ -170,15 +171,13 @@ export class CsvReader {
         const lastEnd = ends[ends.length - 1]! + 1;
         const buf = pendLen > 0 ? Buffer.concat([...pend, chunk.subarray(0, lastEnd)]) : chunk.subarray(0, lastEnd);
         const blockEnds = ends.map((e) => pendLen + e + 1);
-        line = parseGeneralBlock(b, buf, blockEnds, delimiter, this.columns, line);
+        line = parseGeneralBlock(b, buf, { ends: blockEnds, quoted, dl, delimiter, columns: this.columns, paths }, line);
         const tail = chunk.subarray(lastEnd);
         pend = tail.length > 0 ? [tail] : [];
         pendLen = tail.length;
         pendQuote = tail.indexOf(QUOTE) !== -1;
       }
-      const made = b.rows + b.ready.length * b.capacity - before;
-      if (fast) paths.fast += made;
-      else paths.general += made;
+      if (fast) paths.fast += b.rows + b.ready.length * b.capacity - before;
       if (b.ready.length > 0) yield* b.take();
     }
     // The last line, without a '\n'.
@@ -193,8 +192,7 @@ export class CsvReader {
         );
         paths.general += 1;
       } else if (pendQuote || forceGeneral) {
-        parseGeneralBlock(b, buf, [buf.length], delimiter, this.columns, line);
-        paths.general += b.rows + b.ready.length * b.capacity - before;
+        parseGeneralBlock(b, buf, { ends: [buf.length], quoted: null, dl, delimiter, columns: this.columns, paths }, line);
       } else {
         parseFastBlock(b, buf, 0, buf.length, dl, line);
         paths.fast += b.rows + b.ready.length * b.capacity - before;
