@@ -93,9 +93,16 @@ class RowBlock {
   }
 }
 
-/** Calls a method that may or may not be async without paying for an await when it is not. */
-async function settle(result: void | Promise<void>): Promise<void> {
-  if (result !== undefined) await result;
+/**
+ * Per-row learners are synchronous, and an async function costs a promise per call: at millions of
+ * rows a second that is most of the time. So the steps below return a promise only when the learner
+ * did (the tfjs MLP), and callers await only then.
+ */
+type MaybeAsync = void | Promise<void>;
+
+/** Chains a step after one that may be async; callers pass `next` as a method reference so nothing is allocated. */
+function then<A>(first: MaybeAsync, next: (arg: A) => MaybeAsync, self: object, arg: A): MaybeAsync {
+  return first ? first.then(() => next.call(self, arg)) : next.call(self, arg);
 }
 
 export class TrainingPass {
@@ -106,6 +113,8 @@ export class TrainingPass {
   /** The row being offered to the sampler: one reused array instead of a view per row. */
   private offered: Float64Array;
   private recordIndex = 0;
+  /** Rows in the learn() call under way. */
+  private learning = 0;
   private readonly sink: (x: Float64Array, y: number) => void;
 
   constructor(
@@ -146,9 +155,15 @@ export class TrainingPass {
         this.reject(batch, r, y);
         continue;
       }
-      if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) await this.grow();
+      if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) {
+        const grown = this.grow();
+        if (grown) await grown;
+      }
       block.push(featurizer.row, featurizer.dim, y);
-      if (block.rows === batchSize) await this.flush();
+      if (block.rows === batchSize) {
+        const flushed = this.flush();
+        if (flushed) await flushed;
+      }
     }
   }
 
@@ -173,23 +188,31 @@ export class TrainingPass {
   }
 
   /** New feature slots or classes: finish the block at the old shape, then grow the learner. */
-  private async grow(): Promise<void> {
-    await this.flush();
-    await settle(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length));
+  private grow(): MaybeAsync {
+    return then(this.flush(), this.growLearner, this, undefined);
+  }
+
+  private growLearner(): MaybeAsync {
+    return then(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length), this.sizePredictions, this, undefined);
+  }
+
+  private sizePredictions(): void {
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }
   }
 
   /** Predicts and scores the block, then offers its rows to the sampler and learns what it emits. */
-  private async flush(): Promise<void> {
-    const block = this.block;
-    const rows = block.rows;
+  private flush(): MaybeAsync {
+    const rows = this.block.rows;
     if (rows === 0) return;
-    const learner = this.learner;
+    return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
+  }
+
+  private scoreAndOffer(rows: number): MaybeAsync {
+    const block = this.block;
     const dim = this.featurizer.dim;
-    const outputs = learner.outputs;
-    await settle(learner.predict(block.x, rows, this.predictions));
+    const outputs = this.learner.outputs;
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
     this.counts.evaluated += rows;
     if (this.offered.length < dim) this.offered = new Float64Array(dim);
@@ -200,24 +223,26 @@ export class TrainingPass {
       this.sampler.offer(offered, dim, block.y[r]!, this.sink);
     }
     block.rows = 0;
-    await this.learnPending(false);
+    return this.learnPending(false);
   }
 
   /** Learns the pending rows in full batches (and the remainder too at the end of the input). */
-  private async learnPending(all: boolean): Promise<void> {
+  private learnPending(all: boolean): MaybeAsync {
     const pending = this.pending;
     const batchSize = this.learner.batchSize;
-    const dim = this.featurizer.dim;
-    let done = 0;
-    while (pending.rows - done >= batchSize || (all && pending.rows > done)) {
-      const n = Math.min(batchSize, pending.rows - done);
-      const x = done === 0 ? pending.x : pending.x.subarray(done * dim);
-      const y = done === 0 ? pending.y : pending.y.subarray(done);
-      await settle(this.learner.learn(x, y, n));
-      done += n;
-    }
-    this.counts.trained += done;
-    if (done > 0) pending.shift(done);
+    const available = pending.rows;
+    if (available < batchSize && !(all && available > 0)) return;
+    // Per-row learners take every pending row in one call; the MLP one full batch at a time.
+    const n = batchSize === 1 ? available : Math.min(batchSize, available);
+    this.learning = n;
+    return then(this.learner.learn(pending.x, pending.y, n), this.learned, this, all);
+  }
+
+  private learned(all: boolean): MaybeAsync {
+    const n = this.learning;
+    this.counts.trained += n;
+    this.pending.shift(n);
+    return this.learnPending(all);
   }
 }
 
@@ -246,15 +271,21 @@ export class HoldoutPass {
       // Bad held-out rows were counted as skipped (or failed the run) in the training pass.
       if (typeof y !== 'number') continue;
       block.push(featurizer.row, featurizer.dim, y);
-      if (block.rows === this.learner.batchSize) await this.flush();
+      if (block.rows === this.learner.batchSize) {
+        const flushed = this.flush();
+        if (flushed) await flushed;
+      }
     }
   }
 
-  async flush(): Promise<void> {
+  flush(): MaybeAsync {
     const rows = this.block.rows;
     if (rows === 0) return;
+    return then(this.learner.predict(this.block.x, rows, this.predictions), this.score, this, rows);
+  }
+
+  private score(rows: number): void {
     const outputs = this.learner.outputs;
-    await settle(this.learner.predict(this.block.x, rows, this.predictions));
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
     this.block.rows = 0;
   }
