@@ -74,8 +74,9 @@ export class Featurizer {
    * Encodes row r of the batch into `this.row` and returns its target. With `learn`, the running
    * statistics take the row in after it is encoded, and new categories and classes get slots; without
    * it (held-out rows) nothing changes, unknown categories encode as zeros and an unknown class as -1.
+   * With `ignoreTarget` (predictions) the target cell is not read at all and the result is NaN.
    */
-  encode(batch: RecordBatch, r: number, learn: boolean): Encoded {
+  encode(batch: RecordBatch, r: number, learn: boolean, ignoreTarget = false): Encoded {
     const width = batch.width;
     const base = r * width;
     const schema = this.schema;
@@ -99,7 +100,7 @@ export class Featurizer {
       if (v === Infinity || v === -Infinity) return notANumber(schema.columns[c]!.name, batch.text[base + c] ?? String(v));
       row[j] = v;
     }
-    const y = this.target(batch, base, targetColumn < width ? targetColumn : -1, learn);
+    const y = ignoreTarget ? NaN : this.target(batch, base, targetColumn < width ? targetColumn : -1, learn);
     if (typeof y !== 'number') return y;
     for (let j = 0; j < numeric.length; j++) {
       const v = row[j]!;
