@@ -134,7 +134,7 @@ interface ItemResult {
   input: string;
   rows: number;
   command: string;
-  runs: { wall_s: number; rss_kib: number }[];
+  runs: { wall_s: number; time_wall_s: number; rss_kib: number }[];
   wall_s: number | null;
   rows_per_sec: number | null;
   rss_mib: number | null;
@@ -245,7 +245,7 @@ function summarize(items: Item[]): ItemResult[] {
       input: it.input,
       rows: it.rows,
       command: describe(it.cmd),
-      runs: it.measured.map((r) => ({ wall_s: r.wall, rss_kib: r.rssKb })),
+      runs: it.measured.map((r) => ({ wall_s: Math.round(r.wall * 1e4) / 1e4, time_wall_s: r.timeWall, rss_kib: r.rssKb })),
       wall_s: num(wall),
       rows_per_sec: num(it.rows / wall),
       rss_mib: num(Math.round((rss / 1024) * 10) / 10),
@@ -257,6 +257,7 @@ function summarize(items: Item[]): ItemResult[] {
     };
   });
   for (const r of results) {
+    if (r.id.startsWith('generate-')) continue;
     const ref = results.find((x) => x.id === `ref-file-${r.dataset}`);
     if (ref?.wall_s && r.wall_s !== null) r.x_ref = r.wall_s / ref.wall_s;
   }
@@ -458,8 +459,13 @@ interface MemoryResult {
   sampler: string;
   small_rows: number;
   large_rows: number;
+  /** An intermediate length (1M when the large run is longer), to tell a plateau from growth. */
+  mid_rows: number | null;
   small_rss_mib: number | null;
+  mid_rss_mib: number | null;
   large_rss_mib: number | null;
+  /** large / mid: close to 1 when the heap has reached its steady size by the middle length. */
+  ratio_to_mid: number | null;
   ratio: number | null;
   large_wall_s: number | null;
   error?: string;
@@ -474,14 +480,17 @@ async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
     { name: 'window 1000', args: ['--sampler', 'window', '--buffer-size', '1000'] },
     { name: 'replay 1000', args: ['--sampler', 'replay', '--buffer-size', '1000'] },
   ];
+  const mlp = ['--model', 'mlp', '--hidden', '32', '--batch-size', '256', '--backend', 'wasm'];
+  // Both learners with every sampler; the MLP at its cheapest per-row setting (batch 256, wasm).
   const configs: { learner: string; sampler: string; args: string[] }[] = [
     ...samplers.map((s) => ({ learner: 'logistic (default)', sampler: s.name, args: s.args })),
-    // The MLP once, at its cheapest per-row setting: 10M rows through it take minutes.
-    { learner: 'mlp 32, batch 256, wasm', sampler: 'all', args: ['--model', 'mlp', '--hidden', '32', '--batch-size', '256', '--backend', 'wasm'] },
+    ...samplers.map((s) => ({ learner: 'mlp 32, batch 256, wasm', sampler: s.name, args: [...mlp, ...s.args] })),
   ];
   const results: MemoryResult[] = [];
   for (const c of configs) {
-    const [small, large] = [opts.memorySmallRows, opts.memoryRows].map((rows) =>
+    const midRows = opts.memoryRows > 1_000_000 && opts.memorySmallRows < 1_000_000 ? 1_000_000 : null;
+    const sizes = [opts.memorySmallRows, opts.memoryRows, ...(midRows ? [midRows] : [])];
+    const [small, large, mid] = sizes.map((rows) =>
       item({
         id: `memory-${c.learner}-${c.sampler}-${rows}`,
         section: 'memory',
@@ -493,9 +502,10 @@ async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
         runs: 1,
         parse: trainParse,
       }),
-    ) as [Item, Item];
-    await runRoundRobin([small, large], tmp);
+    ) as [Item, Item, Item | undefined];
+    await runRoundRobin(mid ? [small, mid, large] : [small, large], tmp);
     const s = small.measured[0]?.rssKb;
+    const m = mid?.measured[0]?.rssKb;
     const l = large.measured[0]?.rssKb;
     const mib = (kb: number | undefined): number | null => (kb === undefined ? null : Math.round((kb / 1024) * 10) / 10);
     const error = small.error ?? large.error;
@@ -504,8 +514,11 @@ async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
       sampler: c.sampler,
       small_rows: opts.memorySmallRows,
       large_rows: opts.memoryRows,
+      mid_rows: midRows,
       small_rss_mib: mib(s),
+      mid_rss_mib: mib(m),
       large_rss_mib: mib(l),
+      ratio_to_mid: m && l ? l / m : null,
       ratio: s && l ? l / s : null,
       large_wall_s: large.measured[0]?.wall ?? null,
       ...(error ? { error } : {}),
@@ -600,6 +613,8 @@ function table(header: string[], rows: string[][]): string {
 
 interface Report {
   machine: Machine;
+  /** The code measured: HEAD, and whether src/ or bin/ had uncommitted changes. */
+  revision: { commit: string | null; dirty: boolean };
   mode: { quick: boolean; runs: number; stream_rows: number; sections: Section[]; memory_rows: number | null };
   items: ItemResult[];
   startup: StartupResult[];
@@ -608,11 +623,21 @@ interface Report {
   notes: string[];
 }
 
+function revision(): { commit: string | null; dirty: boolean } {
+  const git = (args: string[]): string | null => {
+    const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const status = git(['status', '--porcelain', '--', 'src', 'bin', 'package.json']);
+  return { commit, dirty: status !== null && status.length > 0 };
+}
+
 function markdown(r: Report): string {
   const out: string[] = [];
   const runsText = r.mode.runs === 1 ? '1 run each' : `median of ${r.mode.runs} runs (MLP runs over ${SLOW_SECONDS} s: 1 run)`;
-  out.push(`Machine: ${machineLine(r.machine)}.`);
-  out.push(`Mode: ${r.mode.quick ? 'quick' : 'full'}; ${runsText}; whole process (wall time and peak RSS by GNU time).`);
+  out.push(`Machine: ${machineLine(r.machine)}. Code: ${r.revision.commit ?? 'unknown commit'}${r.revision.dirty ? ' with uncommitted changes in src/' : ''}.`);
+  out.push(`Mode: ${r.mode.quick ? 'quick' : 'full'}; ${runsText}; whole process (wall time from spawn to exit, peak RSS by GNU time).`);
   out.push('');
   const main = r.items.filter((i) => i.section !== 'mlp');
   if (main.length) {
@@ -664,12 +689,25 @@ function markdown(r: Report): string {
     out.push('');
   }
   if (r.memory) {
-    out.push(`### Memory: a generated stream piped into \`train -\`, ${fmtInt(r.mode.memory_rows!)} rows vs 100,000`);
+    const small = streamName(r.memory[0]?.small_rows ?? 100_000).replace('sea-', '');
+    const large = streamName(r.mode.memory_rows!).replace('sea-', '');
+    const hasMid = r.memory.some((m) => m.mid_rows !== null);
+    out.push(`### Memory: a generated SEA stream piped into \`train -\`, ${large} rows vs ${small}`);
     out.push('');
     out.push(
       table(
-        ['learner', 'sampler', 'peak RSS 100k MiB', `peak RSS ${streamName(r.mode.memory_rows!)} MiB`, 'ratio', `wall s (${streamName(r.mode.memory_rows!)})`, '≤ 1.10×'],
-        r.memory.map((m) => [m.learner, m.sampler, fmt(m.small_rss_mib, 0), fmt(m.large_rss_mib, 0), m.error ? `failed: ${m.error}` : fmt(m.ratio), fmt(m.large_wall_s, 1), mark(m.ratio === null ? null : m.ratio <= 1.1)]),
+        ['learner', 'sampler', `peak RSS ${small} MiB`, ...(hasMid ? ['peak RSS 1M MiB'] : []), `peak RSS ${large} MiB`, `${large} / ${small}`, ...(hasMid ? [`${large} / 1M`] : []), `wall s (${large})`, '≤ 1.10×'],
+        r.memory.map((m) => [
+          m.learner,
+          m.sampler,
+          fmt(m.small_rss_mib, 0),
+          ...(hasMid ? [fmt(m.mid_rss_mib, 0)] : []),
+          fmt(m.large_rss_mib, 0),
+          m.error ? `failed: ${m.error}` : fmt(m.ratio),
+          ...(hasMid ? [fmt(m.ratio_to_mid)] : []),
+          fmt(m.large_wall_s, 1),
+          mark(m.ratio === null ? null : m.ratio <= 1.1),
+        ]),
       ),
     );
     out.push('');
@@ -720,6 +758,7 @@ async function main(): Promise<void> {
   const items = summarize([...genItems, ...fast, ...mlp]);
   const report: Report = {
     machine,
+    revision: revision(),
     mode: { quick: opts.quick, runs: opts.runs, stream_rows: opts.streamRows, sections: [...opts.sections], memory_rows: mem ? opts.memoryRows : null },
     items,
     startup: start,
