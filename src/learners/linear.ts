@@ -45,6 +45,13 @@ export class LinearModel implements Learner {
   private slot2: Float64Array;
   /** Scratch for the per-head logits and gradients of one row. */
   private scratch: Float64Array;
+  /**
+   * The last row predicted and its prediction: test-then-train learns the row it just predicted, and
+   * recognising it (same values, same weights) saves computing the prediction twice.
+   */
+  private lastX: Float64Array;
+  private lastP: Float64Array;
+  private lastValid = false;
 
   constructor(opts: Pick<LearnerOptions, 'task' | 'dim' | 'classes' | 'optimizer' | 'lr' | 'l2'>) {
     this.task = opts.task;
@@ -59,6 +66,8 @@ export class LinearModel implements Learner {
     this.slot1 = new Float64Array(opts.optimizer === 'sgd' ? 0 : size);
     this.slot2 = new Float64Array(opts.optimizer === 'adam' ? size : 0);
     this.scratch = new Float64Array(this.classes);
+    this.lastX = new Float64Array(this._dim);
+    this.lastP = new Float64Array(this.classes);
   }
 
   get dim(): number {
@@ -77,6 +86,19 @@ export class LinearModel implements Learner {
   predict(x: Float64Array, rows: number, out: Float64Array): void {
     const d = this._dim;
     for (let r = 0; r < rows; r++) this.predictRow(x, r * d, out, r * this.classes);
+    if (rows === 1) {
+      for (let j = 0; j < d; j++) this.lastX[j] = x[j]!;
+      for (let k = 0; k < this.classes; k++) this.lastP[k] = out[k]!;
+      this.lastValid = true;
+    }
+  }
+
+  /** Whether row `offset` of x is the row last predicted, with the weights unchanged since. */
+  private isLastPredicted(x: Float64Array, offset: number): boolean {
+    if (!this.lastValid) return false;
+    const last = this.lastX;
+    for (let j = 0; j < this._dim; j++) if (x[offset + j] !== last[j]) return false;
+    return true;
   }
 
   learn(x: Float64Array, y: Float64Array, rows: number): void {
@@ -84,7 +106,9 @@ export class LinearModel implements Learner {
     const g = this.scratch;
     for (let r = 0; r < rows; r++) {
       const offset = r * d;
-      this.predictRow(x, offset, g, 0);
+      if (this.isLastPredicted(x, offset)) g.set(this.lastP);
+      else this.predictRow(x, offset, g, 0);
+      this.lastValid = false;
       // Turn the prediction into the gradient of the loss with respect to each head's output.
       const target = y[r]!;
       if (this.task === 'regression') g[0] = g[0]! - target;
@@ -198,6 +222,9 @@ export class LinearModel implements Learner {
     this.classes = newClasses;
     this.heads = heads;
     this.scratch = new Float64Array(newClasses);
+    this.lastX = new Float64Array(dim);
+    this.lastP = new Float64Array(newClasses);
+    this.lastValid = false;
   }
 
   state(): LinearState {

@@ -215,12 +215,17 @@ export class TrainingPass {
     const outputs = this.learner.outputs;
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
     this.counts.evaluated += rows;
-    if (this.offered.length < dim) this.offered = new Float64Array(dim);
-    const offered = this.offered;
-    for (let r = 0; r < rows; r++) {
-      const at = r * dim;
-      for (let j = 0; j < dim; j++) offered[j] = block.x[at + j]!;
-      this.sampler.offer(offered, dim, block.y[r]!, this.sink);
+    if (rows === 1) {
+      // The block's first row starts at 0: offer it as it is (samplers read only `dim` values).
+      this.sampler.offer(block.x, dim, block.y[0]!, this.sink);
+    } else {
+      if (this.offered.length < dim) this.offered = new Float64Array(dim);
+      const offered = this.offered;
+      for (let r = 0; r < rows; r++) {
+        const at = r * dim;
+        for (let j = 0; j < dim; j++) offered[j] = block.x[at + j]!;
+        this.sampler.offer(offered, dim, block.y[r]!, this.sink);
+      }
     }
     block.rows = 0;
     return this.learnPending(false);
