@@ -46,6 +46,26 @@ export interface PassSettings {
   /** Fraction held out; a row is held out when hashUnit(seed, its index) < holdout. */
   holdout: number;
   seed: number;
+  /** The index of the pass's first row in the stream (a resumed run continues where its checkpoint ended). */
+  firstIndex?: number;
+  /** Told of each row's prediction and of each skipped row (`predict --learn`). */
+  observer?: RowObserver;
+}
+
+/** Sees rows as a pass settles them; rows are named by their index in the stream. */
+export interface RowObserver {
+  /** The row was predicted: `outputs` numbers at p[at]. Predicted rows come in stream order. */
+  predicted(index: number, p: Float64Array, at: number, outputs: number): void;
+  /** The row was skipped (with --on-error skip). */
+  rejected(index: number, issue: RowIssue): void;
+}
+
+/** Rows a pass holds between calls, as plain data (checkpoints). */
+export interface CarriedRows {
+  /** Read and encoded, not yet predicted and scored (the MLP scores a mini-batch at a time). */
+  block: { rows: number; dim: number; x: number[]; y: number[]; index: number[] };
+  /** Passed on by the sampler, not yet learned (less than a mini-batch). */
+  pending: { rows: number; dim: number; x: number[]; y: number[] };
 }
 
 /** A growable row-major block of rows with targets. */
@@ -60,6 +80,15 @@ class RowBlock {
   ) {
     this.x = new Float64Array(Math.max(1, capacity * dim));
     this.y = new Float64Array(Math.max(1, capacity));
+  }
+
+  get width(): number {
+    return this.dim;
+  }
+
+  /** The rows as plain data. */
+  save(): { rows: number; dim: number; x: number[]; y: number[] } {
+    return { rows: this.rows, dim: this.dim, x: Array.from(this.x.subarray(0, this.rows * this.dim)), y: Array.from(this.y.subarray(0, this.rows)) };
   }
 
   push(row: Float64Array, dim: number, y: number): void {
@@ -87,6 +116,10 @@ class RowBlock {
 
   /** Drops the first n rows, keeping the rest in order. */
   shift(n: number): void {
+    if (n === this.rows) {
+      this.rows = 0;
+      return;
+    }
     this.x.copyWithin(0, n * this.dim, this.rows * this.dim);
     this.y.copyWithin(0, n, this.rows);
     this.rows -= n;
@@ -112,9 +145,13 @@ export class TrainingPass {
   private predictions: Float64Array;
   /** The row being offered to the sampler: one reused array instead of a view per row. */
   private offered: Float64Array;
-  private recordIndex = 0;
+  private recordIndex: number;
   /** Rows in the learn() call under way. */
   private learning = 0;
+  /** Stream index of each block row (for the observer). */
+  private blockIndex: Float64Array;
+  /** Block rows already predicted (and told to the observer) by predictNow(). */
+  private predictedRows = 0;
   private readonly sink: (x: Float64Array, y: number) => void;
 
   constructor(
@@ -130,6 +167,8 @@ export class TrainingPass {
     this.predictions = new Float64Array(b * learner.outputs);
     this.offered = new Float64Array(featurizer.dim);
     this.sink = (x, y) => this.pending.push(x, this.featurizer.dim, y);
+    this.recordIndex = settings.firstIndex ?? 0;
+    this.blockIndex = new Float64Array(b);
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -141,7 +180,7 @@ export class TrainingPass {
       this.counts.rows++;
       const issue = batch.issues?.[r];
       if (issue) {
-        this.reject(batch, r, issue);
+        this.reject(batch, r, issue, index);
         continue;
       }
       if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
@@ -152,19 +191,62 @@ export class TrainingPass {
       const classesBefore = featurizer.classes.length;
       const y = featurizer.encode(batch, r, true);
       if (typeof y !== 'number') {
-        this.reject(batch, r, y);
+        this.reject(batch, r, y, index);
         continue;
       }
       if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) {
         const grown = this.grow();
         if (grown) await grown;
       }
+      this.blockIndex[block.rows] = index;
       block.push(featurizer.row, featurizer.dim, y);
       if (block.rows === batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;
       }
     }
+  }
+
+  /**
+   * Predicts the block's rows not yet predicted and tells the observer, without scoring or learning
+   * them: a live stream gets its predictions as rows arrive, not when a mini-batch fills. The block
+   * is scored and learned as usual when it fills (same weights, so the same predictions).
+   */
+  predictNow(): MaybeAsync {
+    const from = this.predictedRows;
+    const rows = this.block.rows;
+    if (from === rows) return;
+    const outputs = this.learner.outputs;
+    const done =
+      from === 0
+        ? this.learner.predict(this.block.x, rows, this.predictions)
+        : this.learner.predict(this.block.x.subarray(from * this.block.width), rows - from, this.predictions.subarray(from * outputs));
+    return then(done, this.tell, this, rows);
+  }
+
+  /** Tells the observer of the block's predictions from predictedRows up to `rows`. */
+  private tell(rows: number): void {
+    const observer = this.settings.observer;
+    const outputs = this.learner.outputs;
+    if (observer) for (let r = this.predictedRows; r < rows; r++) observer.predicted(this.blockIndex[r]!, this.predictions, r * outputs, outputs);
+    this.predictedRows = rows;
+  }
+
+  /** The rows held between calls, for a checkpoint; `carry` puts them back in a new pass. */
+  carried(): CarriedRows {
+    const block = this.block.save();
+    return { block: { ...block, index: Array.from(this.blockIndex.subarray(0, block.rows)) }, pending: this.pending.save() };
+  }
+
+  carry(rows: CarriedRows): void {
+    if (this.block.rows > 0 || this.pending.rows > 0) throw new Error('carry(): the pass has already started');
+    const { block, pending } = rows;
+    if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
+    for (let r = 0; r < block.rows; r++) {
+      this.blockIndex[r] = block.index[r]!;
+      this.block.push(Float64Array.from(block.x.slice(r * block.dim, (r + 1) * block.dim)), block.dim, block.y[r]!);
+    }
+    for (let r = 0; r < pending.rows; r++) this.pending.push(Float64Array.from(pending.x.slice(r * pending.dim, (r + 1) * pending.dim)), pending.dim, pending.y[r]!);
   }
 
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
@@ -174,11 +256,12 @@ export class TrainingPass {
     await this.learnPending(true);
   }
 
-  private reject(batch: RecordBatch, r: number, issue: RowIssue): void {
+  private reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
     const line = batch.line[r]!;
     if (this.settings.onError === 'fail') {
       throw new DataError({ source: this.settings.source, line, ...(issue.field === undefined ? {} : { field: issue.field }) }, issue.message, issue.reason);
     }
+    this.settings.observer?.rejected(index, issue);
     const counts = this.counts;
     counts.skipped++;
     counts.skippedByReason[issue.reason] = (counts.skippedByReason[issue.reason] ?? 0) + 1;
@@ -206,11 +289,13 @@ export class TrainingPass {
   private flush(): MaybeAsync {
     const rows = this.block.rows;
     if (rows === 0) return;
+    if (this.predictedRows > 0 || this.settings.observer) return then(this.predictNow(), this.scoreAndOffer, this, rows);
     return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
   }
 
   private scoreAndOffer(rows: number): MaybeAsync {
     const block = this.block;
+    this.predictedRows = 0;
     const dim = this.featurizer.dim;
     const outputs = this.learner.outputs;
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
@@ -255,7 +340,7 @@ export class TrainingPass {
 export class HoldoutPass {
   private readonly block: RowBlock;
   private predictions: Float64Array;
-  private recordIndex = 0;
+  private recordIndex: number;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -265,6 +350,7 @@ export class HoldoutPass {
   ) {
     this.block = new RowBlock(featurizer.dim, learner.batchSize);
     this.predictions = new Float64Array(learner.batchSize * learner.outputs);
+    this.recordIndex = settings.firstIndex ?? 0;
   }
 
   async consume(batch: RecordBatch): Promise<void> {
