@@ -11,7 +11,10 @@ import { TableReporter } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
+import { readCheckpoint } from '../persist/store.js';
 import { inspect, printInspection } from './inspect.js';
+import { resumeConfig } from './resume.js';
+import { Interrupts } from './signals.js';
 import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
 import { inputConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
@@ -69,9 +72,12 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'passes over the data', '1')
     .option('--holdout <fraction>', 'fraction of rows held out and evaluated at the end of each epoch', '0')
     .option('--seed <n>', 'random seed: the same seed and input give identical metrics', '1')
-    .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
-  outputOptions(trainCmd).action(async (input: string, raw: RawOptions) => {
-    await runTrain(input, raw);
+    .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail')
+    .option('--save <dir>', 'write a checkpoint to this directory at the end (and on Ctrl-C)')
+    .option('--resume <dir>', 'continue learning from the checkpoint in this directory (saved back to it unless --save)')
+    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows');
+  outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
+    await runTrain(input, raw, explicitOptions(cmd));
   });
 
   const inspectCmd = program
@@ -100,8 +106,39 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function runTrain(input: string, raw: RawOptions): Promise<void> {
-  const config = runConfig(input, raw);
+/** The option keys given on the command line (not defaults). */
+function explicitOptions(cmd: Command): Set<string> {
+  return new Set(Object.keys(cmd.opts()).filter((key) => cmd.getOptionValueSource(key) === 'cli'));
+}
+
+/** --checkpoint-every n, which needs somewhere to write. */
+function checkpointEvery(raw: RawOptions, dir: string | undefined): number | undefined {
+  if (raw.checkpointEvery === undefined) return undefined;
+  const every = number('--checkpoint-every', raw.checkpointEvery, { min: 1, integer: true });
+  if (dir === undefined) throw new UsageError('--checkpoint-every needs a checkpoint directory: give --save DIR');
+  return every;
+}
+
+/** The exit code of a run stopped by a signal (130 or 143), for main() to return. */
+let interruptedExit: number | undefined;
+
+/** Runs `body` with SIGINT and SIGTERM turned into a stop request. */
+async function interruptible(readsStdin: boolean, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const interrupts = new Interrupts(readsStdin);
+  try {
+    await body(interrupts.signal);
+  } finally {
+    interrupts.release();
+    interruptedExit = interrupts.exitCode;
+  }
+}
+
+async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
+  const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
+  const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
+  const config = checkpoint ? resumeConfig(checkpoint, input, raw, explicit) : runConfig(input, raw);
+  const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
+  const every = checkpointEvery(raw, saveDir);
   const reporters: Reporter[] = [];
   const quiet = raw.quiet === true;
   if (raw.json === true) {
@@ -113,7 +150,15 @@ async function runTrain(input: string, raw: RawOptions): Promise<void> {
   }
   if (!quiet && process.stderr.isTTY) reporters.push(new ProgressReporter(process.stderr));
   try {
-    for await (const event of train(config)) emit(reporters, event);
+    await interruptible(input === '-', async (signal) => {
+      const options = {
+        signal,
+        writtenBy: `inc-learn ${version()}`,
+        ...(checkpoint ? { resume: checkpoint } : {}),
+        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
+      };
+      for await (const event of train(config, options)) emit(reporters, event);
+    });
   } finally {
     for (const r of reporters) r.close();
   }
@@ -128,8 +173,9 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const program = buildProgram();
   try {
+    interruptedExit = undefined;
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return interruptedExit ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version end here too, with code 0; commander already printed the message.

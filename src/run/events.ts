@@ -25,6 +25,12 @@ export interface StartEvent {
   seed: number;
   epochs: number;
   holdout: number;
+  /** The checkpoint a resumed run started from (the directory read), or null. */
+  resumed_from: string | null;
+  /** Rows read by the runs before that checkpoint (0 for a new model). */
+  resumed_rows: number;
+  /** Where this run writes checkpoints (--save), or null. */
+  checkpoint: string | null;
 }
 
 export interface ProgressEvent {
@@ -85,6 +91,18 @@ export interface SummaryEvent extends MetricFields {
   missing_imputed: number;
   classes: string[];
   features: number;
+  /** Totals over this run and every run before its checkpoint (`--resume`): rows read, trained on, scored. */
+  cumulative_rows: number;
+  cumulative_trained: number;
+  cumulative_evaluated: number;
+  /** Prequential metrics over every row scored, by this run and the runs before its checkpoint. */
+  cumulative_loss: number | null;
+  cumulative_accuracy?: number | null;
+  cumulative_mae?: number | null;
+  cumulative_rmse?: number | null;
+  /** The checkpoint directory written (--save), or null; and how many times it was written. */
+  checkpoint: string | null;
+  checkpoints: number;
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;

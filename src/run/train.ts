@@ -1,7 +1,7 @@
 /**
  * The training run as a generator of events, like River's progressive_val_score: it computes and
  * yields; reporters print. Epoch 1 starts by inferring the schema from the first rows, which are
- * then trained on like any other.
+ * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
 import { DataError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
@@ -13,7 +13,22 @@ import { createLearner } from '../learners/index.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
+import type { LoadedCheckpoint } from '../persist/store.js';
+import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
+import { nextUnlessAborted, sliceBatch } from './abort.js';
+import { ColumnAligner } from './align.js';
+import {
+  addCounts,
+  addEvaluatorStates,
+  carryInto,
+  cumulativeFields,
+  evaluatorFrom,
+  NO_COUNTS,
+  saveSnapshot,
+  TeeEvaluator,
+  type SaveOptions,
+} from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
 import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
@@ -22,10 +37,19 @@ import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.
 const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
-  /** Aborting stops the run after the current batch; the summary is marked interrupted. */
+  /**
+   * Aborting stops the run after the current batch (at once when waiting for input); the checkpoint
+   * is written when saving, and the summary is marked interrupted.
+   */
   signal?: AbortSignal;
   /** Where '-' reads from (tests pass a stream). */
   stdin?: NodeJS.ReadableStream;
+  /** Continue from this checkpoint (its model, counters and stream position) instead of starting afresh. */
+  resume?: LoadedCheckpoint;
+  /** Write checkpoints: every `every` rows, and at the end (also when interrupted). */
+  save?: SaveOptions;
+  /** Recorded in checkpoints, e.g. 'inc-learn 0.1.0'. */
+  writtenBy?: string;
 }
 
 /** Everything a run learns: what a checkpoint stores and a resumed run starts from. */
@@ -103,12 +127,23 @@ function validationFields(m: Metrics): MetricFields {
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
   const source = await openInput(config, options.stdin);
   const runStarted = performance.now();
-  const random = new Random(config.seed);
-  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed };
+  const { resume, save, signal } = options;
+  const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
+  const firstIndex = resume?.state.streamRows ?? 0;
+  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex };
   const total = new RowCounts();
-  let model: Model | undefined;
+  const baseCounts = resume?.state.counts ?? NO_COUNTS;
+  let model: (Model & { random: Random }) | undefined;
+  let aligner: ColumnAligner | undefined;
+  /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
+  let cumulative: Evaluator | undefined;
+  /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
+  let merged = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
   let lastEpoch: EpochEvent | undefined;
   let interrupted = false;
+  let checkpoints = 0;
+  let rowsSinceSave = 0;
+  const every = save?.every ?? 0;
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
       const stream = source.open();
@@ -116,17 +151,38 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       let pending: RecordBatch[] = [];
       let exhausted = false;
       if (!model) {
-        const { prefix, done } = await readPrefix(iterator, config.inferRows);
+        const prefix: RecordBatch[] = [];
+        for (let seen = 0; seen < config.inferRows; ) {
+          const next = await nextUnlessAborted(iterator, signal);
+          if (next === 'aborted') {
+            interrupted = true;
+            break;
+          }
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          prefix.push(next.value);
+          seen += next.value.rows;
+        }
+        if (interrupted) break;
         if (prefix.every((b) => b.rows === 0)) throw new DataError({ source: source.name }, 'no data rows: the input is empty or has only a header');
-        const schema = inferSchema(source.name, stream.columns, prefix, config);
-        model = await buildModel(config, schema, random);
+        if (resume) {
+          const schema = resume.state.schema;
+          aligner = new ColumnAligner(schema);
+          aligner.check(source.name, stream.columns, schema, resume.name, 'required');
+          model = await restoreModel(resume, config);
+        } else {
+          const schema = inferSchema(source.name, stream.columns, prefix, config);
+          model = { ...(await buildModel(config, schema, random)), random };
+        }
+        if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
         pending = prefix;
-        exhausted = done;
         yield {
           event: 'start',
           input: source.name,
           format: source.format,
-          schema: summarizeSchema(schema),
+          schema: summarizeSchema(model.schema),
           features: model.featurizer.dim,
           learner: model.learner.description,
           backend: model.backend,
@@ -134,11 +190,15 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           seed: config.seed,
           epochs: config.epochs,
           holdout: config.holdout,
+          resumed_from: resume ? resume.path : null,
+          resumed_rows: baseCounts.rows,
+          checkpoint: save ? save.dir : null,
         };
       }
       const { featurizer, learner, sampler } = model;
-      const evaluator = new Evaluator(model.schema.task);
+      const evaluator = cumulative ? new TeeEvaluator(model.schema.task, cumulative) : new Evaluator(model.schema.task);
       const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
+      if (epoch === 1 && resume) carryInto(pass, resume);
       sampler.startEpoch(epoch);
       const epochStarted = performance.now();
       let lastProgress = epochStarted;
@@ -150,19 +210,53 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         total_bytes: source.totalBytes ?? null,
         elapsed_ms: performance.now() - epochStarted,
       });
+      const checkpoint = async (): Promise<void> => {
+        await saveSnapshot(
+          save!,
+          {
+            config,
+            model: model!,
+            random,
+            cumulative: cumulative!,
+            counts: addCounts(baseCounts, total, pass.counts),
+            streamRows: firstIndex + pass.counts.rows,
+            epoch,
+            pass,
+          },
+          options.writtenBy ?? 'inc-learn',
+        );
+        checkpoints++;
+        rowsSinceSave = 0;
+      };
       for (;;) {
         let batch: RecordBatch;
         if (pending.length > 0) batch = pending.shift()!;
         else if (exhausted) break;
         else {
-          const next = await iterator.next();
+          const next = await nextUnlessAborted(iterator, signal);
+          if (next === 'aborted') {
+            interrupted = true;
+            break;
+          }
           if (next.done) break;
           batch = next.value;
         }
-        await pass.consume(batch);
-        if (options.signal?.aborted) {
+        if (aligner) batch = aligner.align(batch, stream.columns);
+        // With --checkpoint-every, the batch is cut where a checkpoint falls, so that checkpoints
+        // land on exact row counts whatever the reader's batch sizes.
+        let from = 0;
+        while (every > 0 && batch.rows - from >= every - rowsSinceSave) {
+          const to = from + (every - rowsSinceSave);
+          await pass.consume(sliceBatch(batch, from, to));
+          from = to;
+          await checkpoint();
+        }
+        if (from < batch.rows) {
+          await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
+          rowsSinceSave += batch.rows - from;
+        }
+        if (signal?.aborted) {
           interrupted = true;
-          await iterator.return?.();
           break;
         }
         const now = performance.now();
@@ -171,6 +265,13 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           yield progress();
         }
       }
+      if (interrupted) {
+        // The pending read (if any) was abandoned: closing the iterator would wait for it.
+        void Promise.resolve(iterator.return?.()).catch(() => {});
+      }
+      // The checkpoint is taken before the end of input is acted on (the last partial mini-batch
+      // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
+      if (save && (epoch === config.epochs || interrupted) && (rowsSinceSave > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
       yield progress();
       let validation: Metrics | undefined;
@@ -178,6 +279,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       const elapsed = performance.now() - epochStarted;
       const counts = pass.counts;
       total.add(counts);
+      if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
       const fill = sampler.fill?.();
       lastEpoch = {
         event: 'epoch',
@@ -197,6 +299,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     }
     if (!model) return;
     const elapsed = performance.now() - runStarted;
+    const totals = evaluatorFrom(model.schema.task, cumulative ? cumulative.state() : merged).result();
     const summary: SummaryEvent = {
       event: 'summary',
       epochs: lastEpoch?.epoch ?? 0,
@@ -211,6 +314,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       classes: [...model.featurizer.classes],
       features: model.featurizer.dim,
       ...lastMetrics(lastEpoch),
+      ...cumulativeFields(addCounts(baseCounts, total), totals),
+      checkpoint: save && checkpoints > 0 ? save.dir : null,
+      checkpoints,
       rows_per_sec: rate(total.rows, elapsed),
       elapsed_ms: round(elapsed),
       interrupted,
@@ -218,7 +324,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     yield summary;
   } finally {
     model?.learner.dispose();
-    await source.close();
+    if (interrupted) void source.close().catch(() => {});
+    else await source.close();
   }
 }
 

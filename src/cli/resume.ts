@@ -1,0 +1,89 @@
+/**
+ * `train --resume DIR`: the run's configuration is the checkpoint's, with the flags given on the
+ * command line on top. Flags that shape the model (its kind, layers, optimizer, target, features,
+ * sampler kind and buffer) are fixed by the checkpoint: giving one with another value is a usage
+ * error naming it. Learning rate, L2, sampler rate and ratio, class weights, holdout, seed, on-error
+ * and backend may change and are otherwise inherited; epochs and the input flags describe this run.
+ */
+import { UsageError } from '../errors.js';
+import type { LoadedCheckpoint } from '../persist/store.js';
+import type { RunConfig } from '../run/config.js';
+import { list, runConfig, type RawOptions } from './options.js';
+
+/** Config key, flag, and how a value reads in a message. */
+const FIXED: [keyof RunConfig, string][] = [
+  ['model', '--model'],
+  ['optimizer', '--optimizer'],
+  ['hidden', '--hidden'],
+  ['activation', '--activation'],
+  ['batchSize', '--batch-size'],
+  ['sampler', '--sampler'],
+  ['bufferSize', '--buffer-size'],
+  ['hashBits', '--hash-bits'],
+];
+
+/** Options a resumed run takes from the checkpoint unless given (as the raw strings commander would give). */
+function inherited(saved: RunConfig, target: string, task: string): RawOptions {
+  const raw: RawOptions = {
+    model: saved.model,
+    optimizer: saved.optimizer,
+    l2: String(saved.l2),
+    hidden: saved.hidden.join(','),
+    activation: saved.activation,
+    sampler: saved.sampler,
+    holdout: String(saved.holdout),
+    seed: String(saved.seed),
+    onError: saved.onError,
+    target,
+    task,
+  };
+  if (saved.lr !== undefined) raw.lr = String(saved.lr);
+  if (saved.model === 'mlp') raw.batchSize = String(saved.batchSize);
+  if (saved.backend !== undefined) raw.backend = saved.backend;
+  if (saved.sampler === 'bernoulli') raw.sampleRate = String(saved.sampleRate);
+  if (['shuffle', 'window', 'replay'].includes(saved.sampler)) raw.bufferSize = String(saved.bufferSize);
+  if (['window', 'replay'].includes(saved.sampler)) raw.replayRatio = String(saved.replayRatio);
+  if (saved.hashBits !== undefined) raw.hashBits = String(saved.hashBits);
+  if (saved.features !== undefined) raw.features = saved.features.join(',');
+  if (saved.ignore !== undefined) raw.ignore = saved.ignore.join(',');
+  return raw;
+}
+
+const show = (v: unknown): string => (v === undefined ? 'none' : Array.isArray(v) ? v.join(',') : String(v));
+
+/** The configuration of a run resuming from `checkpoint`; `explicit` holds the option keys given on the command line. */
+export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: RawOptions, explicit: ReadonlySet<string>): RunConfig {
+  const saved = checkpoint.state.config;
+  const schema = checkpoint.state.schema;
+  const targetName = schema.columns[schema.target]!.name;
+  const given: RawOptions = {};
+  for (const key of explicit) given[key] = raw[key];
+  const merged: RawOptions = { ...inherited(saved, targetName, schema.task), ...given };
+  const config = runConfig(input, merged);
+  if (!explicit.has('classWeights')) {
+    delete config.classWeights;
+    if (saved.classWeights !== undefined) config.classWeights = saved.classWeights;
+  }
+  const conflict = (flag: string, value: unknown, theirs: unknown): never => {
+    throw new UsageError(
+      `${flag} ${show(value)} conflicts with the checkpoint in ${checkpoint.name}, trained with ${flag} ${show(theirs)}: a resumed model keeps its settings (leave ${flag} out, or train a new model)`,
+    );
+  };
+  for (const [key, flag] of FIXED) {
+    if (explicit.has(key) && show(config[key]) !== show(saved[key])) conflict(flag, config[key], saved[key]);
+  }
+  if (explicit.has('target') && config.target !== targetName) conflict('--target', config.target, targetName);
+  if (explicit.has('task') && config.task !== schema.task) conflict('--task', config.task, schema.task);
+  const features = schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  if (explicit.has('features')) {
+    const wanted = list(raw.features) ?? [];
+    if (wanted.length !== features.length || !wanted.every((f) => features.includes(f))) conflict('--features', wanted, features);
+  }
+  if (explicit.has('ignore')) {
+    for (const name of list(raw.ignore) ?? []) {
+      const col = schema.columns.find((c) => c.name === name);
+      if (col !== undefined && col.role !== 'ignored') conflict('--ignore', name, schema.columns.filter((c) => c.role === 'ignored').map((c) => c.name));
+    }
+  }
+  return config;
+}

@@ -1,0 +1,73 @@
+/**
+ * A checked checkpoint state back into live objects: featurizer, learner, sampler, random generator.
+ * The restore functions of each stage do the rebuilding; anything they still reject becomes a
+ * DataError naming the checkpoint (a UsageError about flags stays one).
+ */
+import { DataError, UsageError } from '../errors.js';
+import { Featurizer } from '../features/featurizer.js';
+import { LinearModel, type LinearState } from '../learners/linear.js';
+import { ScaledTarget, type ScaledTargetState } from '../learners/scaled-target.js';
+import type { Learner, LearnerState } from '../learners/types.js';
+import type { RunConfig } from '../run/config.js';
+import type { Model } from '../run/train.js';
+import { restoreSampler } from '../samplers/index.js';
+import { Random } from '../util/random.js';
+import type { LoadedCheckpoint } from './store.js';
+
+async function guard<T>(where: string, what: string, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof DataError || err instanceof UsageError) throw err;
+    throw new DataError({ source: where }, `corrupt checkpoint: ${what}: ${err instanceof Error ? err.message : String(err)}`, 'bad-checkpoint');
+  }
+}
+
+/**
+ * Rebuilds the model. `config` is the run's (the checkpoint's, or merged with the flags of a resumed
+ * run): a learning rate or L2 that differs from the learner's takes effect from the next row.
+ */
+export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig): Promise<Model & { random: Random }> {
+  const where = checkpoint.name;
+  const state = checkpoint.state;
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer));
+  const learner = await restoreLearner(where, state.learner, config);
+  const sampler = await guard(where, 'sampler', () =>
+    restoreSampler(state.sampler, {
+      kind: config.sampler,
+      sampleRate: config.sampleRate,
+      bufferSize: config.bufferSize,
+      replayRatio: config.replayRatio,
+      task: state.schema.task,
+      ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
+      className: (index) => featurizer.classes[index] ?? String(index),
+    }),
+  );
+  return {
+    schema: featurizer.schema,
+    featurizer,
+    learner,
+    backend: learner.backend ?? 'js',
+    sampler,
+    random: Random.fromState(state.random),
+  };
+}
+
+function withRates(state: LearnerState, config: RunConfig): LearnerState {
+  const lr = config.lr ?? (state['lr'] as number);
+  return { ...state, lr, l2: config.l2 };
+}
+
+async function restoreLearner(where: string, state: LearnerState, config: RunConfig): Promise<Learner> {
+  if (state.kind === 'scaled-target') {
+    const s = state as ScaledTargetState;
+    const inner = await restoreLearner(where, s.inner, config);
+    return ScaledTarget.restore(s, inner);
+  }
+  const patched = withRates(state, config);
+  if (state.kind === 'mlp') {
+    const { restoreMlp } = await import('../learners/mlp.js');
+    return guard(where, 'learner', () => restoreMlp(patched, config.backend));
+  }
+  return guard(where, 'learner', () => LinearModel.restore(patched as LinearState));
+}

@@ -1,0 +1,312 @@
+/**
+ * What a checkpoint holds, as plain data, and the check of every field of it. `validateState` is
+ * run on what is loaded (after the file checks of store.ts) and on what is about to be saved, so a
+ * checkpoint that would not load is never written.
+ */
+import type { FeaturizerState } from '../features/featurizer.js';
+import type { ColumnInfo, Schema } from '../features/schema.js';
+import type { LearnerState, Task } from '../learners/types.js';
+import type { RunConfig } from '../run/config.js';
+import { Check, type Json } from './check.js';
+
+/** The prequential evaluator's running sums (Evaluator.state()). */
+export interface EvaluatorState {
+  rows: number;
+  lossSum: number;
+  correct: number;
+  absSum: number;
+}
+
+/** Totals over every run that led to this checkpoint. */
+export interface CountsState {
+  rows: number;
+  trained: number;
+  evaluated: number;
+  held_out: number;
+  skipped: number;
+  /** Rows predicted by `predict --learn` that had no label (not learned). */
+  unlabeled: number;
+}
+
+/**
+ * Encoded rows a run had read but not yet finished with when the checkpoint was taken: `block`, rows
+ * not yet scored (the MLP scores a mini-batch at a time), and `pending`, rows the sampler passed on
+ * that are not yet learned (less than a mini-batch). Empty for the per-row models.
+ */
+export interface RowsState {
+  rows: number;
+  dim: number;
+  /** rows * dim numbers, row-major. */
+  x: number[];
+  y: number[];
+}
+
+export interface CarriedState {
+  block: RowsState & {
+    /** Each block row's position in the stream (for predictions already written). */
+    index: number[];
+  };
+  pending: RowsState;
+}
+
+export interface CheckpointState {
+  /** The configuration of the run that wrote it (flags as validated). */
+  config: RunConfig;
+  schema: Schema;
+  featurizer: FeaturizerState;
+  learner: LearnerState;
+  /** Informational: the backend the learner ran on. */
+  backend: string;
+  sampler: Record<string, unknown>;
+  /** The run's random generator (sfc32 words). */
+  random: number[];
+  /** Cumulative prequential metrics of every row scored so far. */
+  evaluator: EvaluatorState;
+  counts: CountsState;
+  /** Records of the stream read so far (rows of the last epoch, plus those before a resume): the next row's index. */
+  streamRows: number;
+  /** The epoch the checkpoint was taken in (informational). */
+  epoch: number;
+  carried: CarriedState;
+}
+
+const MODELS = ['linear', 'mlp'] as const;
+const OPTIMIZERS = ['sgd', 'adagrad', 'adam'] as const;
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
+const TASKS = ['classification', 'regression'] as const;
+const SAMPLERS = ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const;
+
+/** What the rest of the checks need to know about the featurizer. */
+interface Shape {
+  task: Task;
+  dim: number;
+  /** Learner outputs: max(2, classes) for classification, 1 for regression. */
+  outputs: number;
+  classes: number;
+}
+
+/** Checks every field; returns the state typed (the same object). Throws DataError via `c`. */
+export function validateState(raw: unknown, c: Check): CheckpointState {
+  const s = c.obj(raw, 'checkpoint');
+  const config = validateConfig(c.obj(s['config'], 'config'), c);
+  const schema = validateSchema(c.obj(s['schema'], 'schema'), c);
+  const shape = validateFeaturizer(c.obj(s['featurizer'], 'featurizer'), schema, c);
+  validateLearner(s['learner'], config, shape, c);
+  c.str(s['backend'], 'backend');
+  const sampler = c.obj(s['sampler'], 'sampler');
+  if (sampler['kind'] !== config.sampler) c.fail('sampler.kind', `expected "${config.sampler}" (the config's sampler), found ${JSON.stringify(sampler['kind'])}`);
+  allFinite(sampler, 'sampler', c);
+  const buffer = sampler['buffer'];
+  if (buffer !== undefined) {
+    const b = c.obj(buffer, 'sampler.buffer');
+    const dim = c.int(b['dim'], 'sampler.buffer.dim', 0, shape.dim);
+    const rows = c.int(b['rows'], 'sampler.buffer.rows', 0, c.int(b['capacity'], 'sampler.buffer.capacity', 1));
+    c.nums(b['x'], 'sampler.buffer.x', rows * dim);
+    checkTargets(b['y'], 'sampler.buffer.y', rows, shape, c);
+  }
+  c.nums(s['random'], 'random', 4, { integer: true, min: -(2 ** 31) }).forEach((n, i) => {
+    if (n > 2 ** 31 - 1) c.fail(`random[${i}]`, `expected a 32-bit integer, found ${n}`);
+  });
+  const e = c.obj(s['evaluator'], 'evaluator');
+  const evaluated = c.int(e['rows'], 'evaluator.rows');
+  c.num(e['lossSum'], 'evaluator.lossSum', { min: 0 });
+  c.int(e['correct'], 'evaluator.correct', 0, evaluated);
+  c.num(e['absSum'], 'evaluator.absSum', { min: 0 });
+  const counts = c.obj(s['counts'], 'counts');
+  for (const key of ['rows', 'trained', 'evaluated', 'held_out', 'skipped', 'unlabeled']) c.int(counts[key], `counts.${key}`);
+  c.int(s['streamRows'], 'streamRows');
+  c.int(s['epoch'], 'epoch', 1);
+  const carried = c.obj(s['carried'], 'carried');
+  const block = validateRows(carried['block'], 'carried.block', shape, c);
+  c.nums(c.obj(carried['block'], 'carried.block')['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  validateRows(carried['pending'], 'carried.pending', shape, c);
+  return s as unknown as CheckpointState;
+}
+
+function validateRows(raw: unknown, path: string, shape: Shape, c: Check): number {
+  const r = c.obj(raw, path);
+  const rows = c.int(r['rows'], `${path}.rows`, 0, 1e7);
+  const dim = c.int(r['dim'], `${path}.dim`, 0, shape.dim);
+  c.nums(r['x'], `${path}.x`, rows * dim);
+  checkTargets(r['y'], `${path}.y`, rows, shape, c);
+  return rows;
+}
+
+/** Class indices below the learner's outputs, or finite values for regression. */
+function checkTargets(raw: unknown, path: string, rows: number, shape: Shape, c: Check): void {
+  const y = c.nums(raw, path, rows, shape.task === 'classification' ? { integer: true, min: 0 } : {});
+  if (shape.task === 'classification') {
+    y.forEach((v, i) => {
+      if (v >= shape.outputs) c.fail(`${path}[${i}]`, `expected a class index below ${shape.outputs}, found ${v}`);
+    });
+  }
+}
+
+/** Every number anywhere in the value must be finite (JSON cannot hold others; binary arrays can). */
+function allFinite(v: unknown, path: string, c: Check): void {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) c.fail(path, `expected a finite number, found ${v}`);
+  } else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const n = v[i];
+      if (typeof n === 'number') {
+        if (!Number.isFinite(n)) c.fail(`${path}[${i}]`, `expected a finite number, found ${n}`);
+      } else allFinite(n, `${path}[${i}]`, c);
+    }
+  } else if (typeof v === 'object' && v !== null) {
+    for (const [k, x] of Object.entries(v)) allFinite(x, `${path}.${k}`, c);
+  }
+}
+
+export function validateConfig(o: Json, c: Check): RunConfig {
+  const p = (k: string) => `config.${k}`;
+  c.str(o['input'], p('input'));
+  c.opt(o['format'], (v) => c.oneOf(v, p('format'), ['csv', 'jsonl'] as const));
+  c.bool(o['header'], p('header'));
+  c.opt(o['columns'], (v) => c.strs(v, p('columns')));
+  if (c.str(o['delimiter'], p('delimiter')).length !== 1) c.fail(p('delimiter'), 'expected one character');
+  c.opt(o['target'], (v) => c.str(v, p('target')));
+  c.opt(o['task'], (v) => c.oneOf(v, p('task'), TASKS));
+  c.opt(o['features'], (v) => c.strs(v, p('features')));
+  c.opt(o['ignore'], (v) => c.strs(v, p('ignore')));
+  c.int(o['inferRows'], p('inferRows'), 1);
+  c.opt(o['hashBits'], (v) => c.int(v, p('hashBits'), 1, 24));
+  c.oneOf(o['model'], p('model'), MODELS);
+  c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS);
+  c.opt(o['lr'], (v) => c.num(v, p('lr'), { min: 0, minExclusive: true }));
+  c.num(o['l2'], p('l2'), { min: 0 });
+  c.int(o['batchSize'], p('batchSize'), 1);
+  const hidden = c.nums(o['hidden'], p('hidden'), undefined, { integer: true, min: 1 });
+  if (hidden.length === 0) c.fail(p('hidden'), 'expected at least one layer');
+  c.oneOf(o['activation'], p('activation'), ACTIVATIONS);
+  c.opt(o['backend'], (v) => c.oneOf(v, p('backend'), ['tensorflow', 'wasm', 'cpu'] as const));
+  c.oneOf(o['sampler'], p('sampler'), SAMPLERS);
+  c.num(o['sampleRate'], p('sampleRate'), { min: 0, minExclusive: true, max: 1 });
+  c.int(o['bufferSize'], p('bufferSize'), 1);
+  c.num(o['replayRatio'], p('replayRatio'), { min: 0 });
+  c.opt(o['classWeights'], (v) => {
+    const w = c.obj(v, p('classWeights'));
+    for (const [k, n] of Object.entries(w)) c.num(n, `${p('classWeights')}.${k}`, { min: 0 });
+    return w;
+  });
+  c.int(o['epochs'], p('epochs'), 1);
+  c.num(o['holdout'], p('holdout'), { min: 0, max: 0.9 });
+  c.int(o['seed'], p('seed'), 0, 4294967295);
+  c.oneOf(o['onError'], p('onError'), ['fail', 'skip'] as const);
+  return o as unknown as RunConfig;
+}
+
+export function validateSchema(o: Json, c: Check): Schema {
+  const columns = c.arr(o['columns'], 'schema.columns');
+  if (columns.length === 0) c.fail('schema.columns', 'expected at least one column');
+  const infos = columns.map((raw, i) => {
+    const col = c.obj(raw, `schema.columns[${i}]`);
+    c.str(col['name'], `schema.columns[${i}].name`);
+    if (c.int(col['index'], `schema.columns[${i}].index`) !== i) c.fail(`schema.columns[${i}].index`, `expected ${i}`);
+    c.oneOf(col['kind'], `schema.columns[${i}].kind`, ['numeric', 'categorical'] as const);
+    c.oneOf(col['role'], `schema.columns[${i}].role`, ['feature', 'target', 'ignored'] as const);
+    return col as unknown as ColumnInfo;
+  });
+  const target = c.int(o['target'], 'schema.target', 0, columns.length - 1);
+  if (infos[target]!.role !== 'target' || infos.filter((x) => x.role === 'target').length !== 1) {
+    c.fail('schema.target', 'expected the one column with role "target"');
+  }
+  if (!infos.some((x) => x.role === 'feature')) c.fail('schema.columns', 'expected at least one feature column');
+  const task = c.oneOf(o['task'], 'schema.task', TASKS);
+  if (task === 'regression' && infos[target]!.kind !== 'numeric') c.fail('schema.task', 'regression on a categorical target');
+  c.strs(o['classes'], 'schema.classes', { unique: true });
+  c.int(o['rowsInspected'], 'schema.rowsInspected');
+  return o as unknown as Schema;
+}
+
+function validateFeaturizer(o: Json, schema: Schema, c: Check): Shape {
+  const features = schema.columns.filter((x) => x.role === 'feature');
+  const numeric = features.filter((x) => x.kind === 'numeric').length;
+  const categorical = features.length - numeric;
+  const hashBits = o['hashBits'] === null ? null : c.int(o['hashBits'], 'featurizer.hashBits', 1, 24);
+  c.nums(o['count'], 'featurizer.count', numeric, { integer: true, min: 0 });
+  c.nums(o['mean'], 'featurizer.mean', numeric);
+  c.nums(o['m2'], 'featurizer.m2', numeric, { min: 0 });
+  const categories = c.arr(o['categories'], 'featurizer.categories', categorical).map((v, j) => c.strs(v, `featurizer.categories[${j}]`, { unique: true }));
+  if (hashBits !== null && categories.some((list) => list.length > 0)) c.fail('featurizer.categories', 'expected none with hashBits');
+  const classes = c.strs(o['classes'], 'featurizer.classes', { unique: true });
+  if (schema.task === 'regression' && classes.length > 0) c.fail('featurizer.classes', 'expected none for regression');
+  schema.classes.forEach((label, i) => {
+    if (classes[i] !== label) c.fail('featurizer.classes', `expected to start with the schema's classes (${schema.classes.join(', ')})`);
+  });
+  c.int(o['missingImputed'], 'featurizer.missingImputed');
+  const dim = numeric + (hashBits !== null ? (categorical > 0 ? 2 ** hashBits : 0) : categories.reduce((a, list) => a + list.length, 0));
+  const outputs = schema.task === 'regression' ? 1 : Math.max(2, classes.length);
+  return { task: schema.task, dim, outputs, classes: classes.length };
+}
+
+function validateLearner(raw: unknown, config: RunConfig, shape: Shape, c: Check): void {
+  const o = c.obj(raw, 'learner');
+  if (shape.task === 'regression') {
+    if (o['kind'] !== 'scaled-target') c.fail('learner.kind', `expected "scaled-target" for regression, found ${JSON.stringify(o['kind'])}`);
+    c.int(o['count'], 'learner.count');
+    c.num(o['mean'], 'learner.mean');
+    c.num(o['m2'], 'learner.m2', { min: 0 });
+    validateInner(c.obj(o['inner'], 'learner.inner'), 'learner.inner', config, shape, c);
+  } else {
+    validateInner(o, 'learner', config, shape, c);
+  }
+}
+
+function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c: Check): void {
+  const p = (k: string) => `${path}.${k}`;
+  const kind = c.oneOf(o['kind'], p('kind'), MODELS);
+  if (kind !== config.model) c.fail(p('kind'), `expected "${config.model}" (the config's model), found "${kind}"`);
+  if (c.oneOf(o['task'], p('task'), TASKS) !== shape.task) c.fail(p('task'), `expected ${shape.task}`);
+  if (c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS) !== config.optimizer) c.fail(p('optimizer'), `expected "${config.optimizer}" (the config's optimizer)`);
+  c.num(o['lr'], p('lr'), { min: 0, minExclusive: true });
+  c.num(o['l2'], p('l2'), { min: 0 });
+  if (c.int(o['dim'], p('dim')) !== shape.dim) c.fail(p('dim'), `expected ${shape.dim} (the featurizer's inputs), found ${String(o['dim'])}`);
+  if (kind === 'linear') {
+    if (c.int(o['classes'], p('classes'), 1) !== shape.outputs) c.fail(p('classes'), `expected ${shape.outputs}, found ${String(o['classes'])}`);
+    c.int(o['steps'], p('steps'));
+    const heads = shape.task === 'regression' || shape.outputs <= 2 ? 1 : shape.outputs;
+    const size = heads * (shape.dim + 1);
+    c.nums(o['weights'], p('weights'), size);
+    c.nums(o['slot1'], p('slot1'), config.optimizer === 'sgd' ? 0 : size, config.optimizer === 'adagrad' ? { min: 0 } : {});
+    c.nums(o['slot2'], p('slot2'), config.optimizer === 'adam' ? size : 0, { min: 0 });
+    return;
+  }
+  if (o['version'] !== 1) c.fail(p('version'), `expected 1, found ${JSON.stringify(o['version'])}`);
+  if (c.int(o['outputs'], p('outputs'), 1) !== shape.outputs) c.fail(p('outputs'), `expected ${shape.outputs}, found ${String(o['outputs'])}`);
+  const hidden = c.nums(o['hidden'], p('hidden'), undefined, { integer: true, min: 1 });
+  if (hidden.join(',') !== config.hidden.join(',')) c.fail(p('hidden'), `expected ${config.hidden.join(',')} (the config's layers)`);
+  if (c.oneOf(o['activation'], p('activation'), ACTIVATIONS) !== config.activation) c.fail(p('activation'), `expected "${config.activation}"`);
+  if (c.int(o['batchSize'], p('batchSize'), 1) !== config.batchSize) c.fail(p('batchSize'), `expected ${config.batchSize}`);
+  c.str(o['backend'], p('backend'));
+  // Layer shapes follow from dim, hidden and outputs; weights must fill them exactly.
+  const expected: number[][] = [];
+  let fanIn = shape.dim;
+  for (const units of [...hidden, shape.outputs]) {
+    expected.push([fanIn, units], [units]);
+    fanIn = units;
+  }
+  const shapes = c.arr(o['shapes'], p('shapes'), expected.length);
+  const weights = c.arr(o['weights'], p('weights'), expected.length);
+  let total = 0;
+  expected.forEach((want, i) => {
+    const got = c.nums(shapes[i], `${p('shapes')}[${i}]`, want.length, { integer: true });
+    if (got.join(',') !== want.join(',')) c.fail(`${p('shapes')}[${i}]`, `expected [${want.join(', ')}], found [${got.join(', ')}]`);
+    const n = want.reduce((a, b) => a * b, 1);
+    c.nums(weights[i], `${p('weights')}[${i}]`, n);
+    total += n;
+  });
+  const opt = c.obj(o['optimizerState'], p('optimizerState'));
+  const names = c.strs(opt['names'], p('optimizerState.names'));
+  const slots = { sgd: 0, adagrad: 1, adam: 2 }[config.optimizer];
+  if (names[0] !== 'iter' || (names.length !== 1 && names.length !== 1 + slots)) {
+    c.fail(p('optimizerState.names'), `expected "iter" and ${slots} slot(s) for ${config.optimizer}, found ${names.length} name(s)`);
+  }
+  const optShapes = c.arr(opt['shapes'], p('optimizerState.shapes'), names.length);
+  const values = c.arr(opt['values'], p('optimizerState.values'), names.length);
+  names.forEach((_, i) => {
+    c.nums(optShapes[i], `${p('optimizerState.shapes')}[${i}]`, undefined, { integer: true, min: 0 });
+    c.nums(values[i], `${p('optimizerState.values')}[${i}]`, i === 0 ? 1 : total, i === 0 ? { integer: true, min: 0 } : {});
+  });
+  c.opt(opt['accBeta'], (v) => c.nums(v, p('optimizerState.accBeta'), 2));
+}

@@ -1,0 +1,122 @@
+/**
+ * What a run puts in a checkpoint and takes back from one: the model, the rows a pass still holds,
+ * the cumulative prequential sums and counts, and where in the stream it stopped. A checkpoint is a
+ * snapshot in the middle of a stream: a run that resumes from it continues exactly as one run over
+ * both inputs would have (see README, "Checkpoints").
+ */
+import { DataError, UsageError } from '../errors.js';
+import { Evaluator, type Metrics } from '../eval/metrics.js';
+import type { Task } from '../learners/types.js';
+import type { CheckpointState, CountsState, EvaluatorState } from '../persist/state.js';
+import { writeCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
+import type { Random } from '../util/random.js';
+import type { RunConfig } from './config.js';
+import type { SummaryEvent } from './events.js';
+import type { RowCounts, TrainingPass } from './loop.js';
+import type { Model } from './train.js';
+
+export interface SaveOptions {
+  /** The checkpoint directory. */
+  dir: string;
+  /** Also write one every this many rows read (0 or undefined: only at the end). */
+  every?: number;
+}
+
+/** An evaluator for one epoch that also adds every row to a running total (the cumulative metrics). */
+export class TeeEvaluator extends Evaluator {
+  constructor(
+    task: Task,
+    readonly total: Evaluator,
+  ) {
+    super(task);
+  }
+
+  override add(p: Float64Array, at: number, outputs: number, y: number): void {
+    super.add(p, at, outputs, y);
+    this.total.add(p, at, outputs, y);
+  }
+}
+
+export function evaluatorFrom(task: Task, state: EvaluatorState | undefined): Evaluator {
+  const e = new Evaluator(task);
+  if (state) e.restore(state);
+  return e;
+}
+
+export function addEvaluatorStates(a: EvaluatorState, b: EvaluatorState): EvaluatorState {
+  return { rows: a.rows + b.rows, lossSum: a.lossSum + b.lossSum, correct: a.correct + b.correct, absSum: a.absSum + b.absSum };
+}
+
+export const NO_COUNTS: CountsState = { rows: 0, trained: 0, evaluated: 0, held_out: 0, skipped: 0, unlabeled: 0 };
+
+export function addCounts(base: CountsState, ...more: (RowCounts | undefined)[]): CountsState {
+  const out = { ...base };
+  for (const c of more) {
+    if (!c) continue;
+    out.rows += c.rows;
+    out.trained += c.trained;
+    out.evaluated += c.evaluated;
+    out.held_out += c.heldOut;
+    out.skipped += c.skipped;
+  }
+  return out;
+}
+
+/** Summary fields for totals over this run and the runs before its checkpoint. */
+export type CumulativeFields = Pick<
+  SummaryEvent,
+  'cumulative_rows' | 'cumulative_trained' | 'cumulative_evaluated' | 'cumulative_loss' | 'cumulative_accuracy' | 'cumulative_mae' | 'cumulative_rmse'
+>;
+
+export function cumulativeFields(counts: CountsState, metrics: Metrics): CumulativeFields {
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    cumulative_rows: counts.rows,
+    cumulative_trained: counts.trained,
+    cumulative_evaluated: metrics.rows,
+    cumulative_loss: finite(metrics.loss),
+    ...('accuracy' in metrics ? { cumulative_accuracy: finite(metrics.accuracy) } : { cumulative_mae: finite(metrics.mae), cumulative_rmse: finite(metrics.rmse) }),
+  };
+}
+
+export interface SnapshotParts {
+  config: RunConfig;
+  model: Model;
+  random: Random;
+  cumulative: Evaluator;
+  counts: CountsState;
+  streamRows: number;
+  epoch: number;
+  pass: TrainingPass;
+}
+
+export async function snapshot(p: SnapshotParts): Promise<CheckpointState> {
+  return {
+    config: p.config,
+    schema: p.model.schema,
+    featurizer: p.model.featurizer.state(),
+    learner: await p.model.learner.state(),
+    backend: p.model.backend,
+    sampler: p.model.sampler.state(),
+    random: p.random.state(),
+    evaluator: p.cumulative.state(),
+    counts: p.counts,
+    streamRows: p.streamRows,
+    epoch: p.epoch,
+    carried: p.pass.carried(),
+  };
+}
+
+export async function saveSnapshot(save: SaveOptions, parts: SnapshotParts, writtenBy: string): Promise<void> {
+  await writeCheckpoint(save.dir, await snapshot(parts), writtenBy);
+}
+
+/** Puts a checkpoint's unfinished rows into the first pass of the run that resumes from it. */
+export function carryInto(pass: TrainingPass, checkpoint: LoadedCheckpoint): void {
+  try {
+    pass.carry(checkpoint.state.carried);
+  } catch (err) {
+    if (err instanceof DataError || err instanceof UsageError) throw err;
+    throw new DataError({ source: checkpoint.name }, `corrupt checkpoint: carried: ${(err as Error).message}`, 'bad-checkpoint');
+  }
+}
