@@ -12,11 +12,14 @@ import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
 import { readCheckpoint } from '../persist/store.js';
+import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
+import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
+import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
-import { inputConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
 /** Options shared by every command that reads data. */
@@ -32,6 +35,15 @@ function inputOptions(cmd: Command): Command {
     .option('--ignore <columns>', 'comma-separated columns to leave out')
     .option('--infer-rows <n>', 'rows read to infer the schema', '1000')
     .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
+}
+
+/** How to read the input; the schema comes from the model. */
+function rawInputOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
+    .option('--no-header', 'CSV: the first line is data, not column names')
+    .option('--columns <names>', 'CSV: comma-separated column names')
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
 }
 
 function outputOptions(cmd: Command): Command {
@@ -78,6 +90,35 @@ export function buildProgram(): Command {
     .option('--checkpoint-every <n>', 'also write the checkpoint every n rows');
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
+  });
+
+  const predictCmd = program
+    .command('predict')
+    .description('one prediction per input row on stdout, in order; with --learn, test then train on a labelled stream')
+    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
+    .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
+    .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
+    .option('--learn', 'learn from each row that has a label, after predicting it; checkpoints go back to --model')
+    .option('--save <dir>', 'with --learn: write the checkpoints here instead')
+    .option('--checkpoint-every <n>', 'with --learn: also write the checkpoint every n rows')
+    .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (an empty prediction, counted)', 'fail');
+  rawInputOptions(predictCmd)
+    .option('-q, --quiet', 'no summary on stderr')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (input: string, raw: RawOptions) => {
+      await runPredict(input, raw);
+    });
+
+  const evaluateCmd = program
+    .command('evaluate')
+    .description("a saved model's metrics on a dataset, without learning")
+    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
+    .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
+  outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
+    await runEvaluate(input, raw);
   });
 
   const inspectCmd = program
@@ -162,6 +203,57 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   } finally {
     for (const r of reporters) r.close();
   }
+}
+
+async function runPredict(input: string, raw: RawOptions): Promise<void> {
+  const output = oneOf('--output', raw.output ?? 'csv', ['csv', 'jsonl'] as const);
+  const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
+  const learn = raw.learn === true;
+  if (!learn && raw.save !== undefined) throw new UsageError('--save applies to predict --learn (a model that only predicts does not change)');
+  const dir = String(raw.model);
+  const saveDir = learn ? (raw.save === undefined ? dir : String(raw.save)) : undefined;
+  const every = learn ? checkpointEvery(raw, saveDir) : undefined;
+  if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
+  const inputConfig_ = inputConfig(input, raw);
+  const checkpoint = await readCheckpoint(dir);
+  const writer = new PredictionWriter(process.stdout, output);
+  const style = makeChalk(process.stderr, raw.color !== false);
+  await interruptible(input === '-', async (signal) => {
+    const events = predict(
+      {
+        checkpoint,
+        input: inputConfig_,
+        onError,
+        learn,
+        signal,
+        writtenBy: `inc-learn ${version()}`,
+        ...(raw.keep === undefined ? {} : { keep: list(raw.keep) ?? [] }),
+        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
+      },
+      writer,
+    );
+    for await (const event of events) {
+      if (event.event === 'summary') {
+        await writer.flush();
+        const e = event as PredictSummaryEvent;
+        if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+      }
+    }
+  });
+}
+
+async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
+  const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
+  const inputConfig_ = inputConfig(input, raw);
+  const checkpoint = await readCheckpoint(String(raw.model));
+  await interruptible(input === '-', async (signal) => {
+    let start: PredictStartEvent | undefined;
+    for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+      if (event.event === 'start') start = event;
+      else if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+      else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    }
+  });
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {

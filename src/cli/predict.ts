@@ -1,0 +1,121 @@
+/**
+ * `inc-learn predict --model DIR <input>`: one line per input row on stdout, in input order, as CSV
+ * (a header, then `kept columns..., prediction, p_<class>...`) or JSON lines. Lines are written as
+ * each batch of input is handled: on a live stream, as the rows arrive.
+ */
+import { once } from 'node:events';
+import type { ChalkInstance } from 'chalk';
+import type { RecordBatch, RowIssue } from '../io/types.js';
+import type { Task } from '../learners/types.js';
+import { formatCount, formatDuration, formatNumber } from '../report/style.js';
+import type { PredictionSink, PredictSummaryEvent } from '../run/predict.js';
+
+export type OutputFormat = 'csv' | 'jsonl';
+
+/** A CSV field: quoted when it holds a comma, a quote or a line break. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A kept cell: a number when the reader read one, its text otherwise, null when empty or absent. */
+function cell(batch: RecordBatch, r: number, c: number): string | number | null {
+  if (c >= batch.width) return null;
+  const i = r * batch.width + c;
+  const text = batch.text[i];
+  if (text === null) return batch.values[i]!;
+  return text === undefined || text === '' ? null : text;
+}
+
+/** The predicted class: the most probable, ties going to the later class (as the metrics count it). */
+function best(p: Float64Array, at: number, outputs: number): number {
+  let k = 0;
+  for (let j = 1; j < outputs; j++) if (p[at + j]! >= p[at + k]!) k = j;
+  return k;
+}
+
+export class PredictionWriter implements PredictionSink {
+  private buffer = '';
+  private task: Task = 'classification';
+  private classes: readonly string[] = [];
+  private keep: readonly string[] = [];
+  /** CSV: the classes that have a probability column (those known when the output started). */
+  private columns = 0;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly format: OutputFormat,
+  ) {}
+
+  begin(info: { task: Task; classes: readonly string[]; keep: readonly string[] }): void {
+    this.task = info.task;
+    this.classes = info.classes;
+    this.keep = info.keep;
+    this.columns = info.classes.length;
+    if (this.format === 'csv') {
+      const probabilities = info.task === 'classification' ? info.classes.map((c) => `p_${c}`) : [];
+      this.buffer += [...info.keep, 'prediction', ...probabilities].map(csvField).join(',') + '\n';
+    }
+  }
+
+  row(batch: RecordBatch, r: number, keepAt: readonly number[], p: Float64Array | null, at: number, outputs: number, issue: RowIssue | null): void {
+    if (this.format === 'jsonl') {
+      const o: Record<string, unknown> = {};
+      this.keep.forEach((name, k) => (o[name] = cell(batch, r, keepAt[k]!)));
+      if (p === null) {
+        o['prediction'] = null;
+        o['error'] = issue ? `${issue.reason}: ${issue.field === undefined ? '' : `field "${issue.field}": `}${issue.message}` : 'skipped';
+      } else if (this.task === 'regression') {
+        o['prediction'] = p[at]!;
+      } else {
+        o['prediction'] = this.classes[best(p, at, outputs)] ?? null;
+        const n = Math.min(outputs, this.classes.length);
+        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = p[at + k]!;
+      }
+      this.buffer += JSON.stringify(o) + '\n';
+      return;
+    }
+    let line = '';
+    for (const c of keepAt) {
+      const v = cell(batch, r, c);
+      line += (v === null ? '' : csvField(String(v))) + ',';
+    }
+    if (this.task === 'regression') {
+      line += p === null ? '' : String(p[at]!);
+    } else if (p === null) {
+      line += ','.repeat(this.columns);
+    } else {
+      line += csvField(this.classes[best(p, at, outputs)] ?? '');
+      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(p[at + k]!) : '0');
+    }
+    this.buffer += line + '\n';
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer === '') return;
+    const text = this.buffer;
+    this.buffer = '';
+    if (!this.out.write(text)) await once(this.out, 'drain');
+  }
+}
+
+/** The closing line on stderr: what was predicted, skipped and learned. */
+export function describePredictSummary(e: PredictSummaryEvent, style: ChalkInstance): string {
+  const parts = [`${formatCount(e.rows)} rows`, `${formatCount(e.predicted)} predicted`];
+  if (e.skipped > 0) parts.push(style.yellow(`${formatCount(e.skipped)} skipped`));
+  if (e.unlabeled !== undefined) parts.push(`${formatCount(e.trained ?? 0)} learned`, `${formatCount(e.unlabeled)} without a label`);
+  const metrics: string[] = [];
+  if (e.evaluated !== undefined && e.evaluated > 0) {
+    metrics.push(`loss ${formatNumber(e.loss)}`);
+    if (e.accuracy !== undefined) metrics.push(`accuracy ${formatNumber(e.accuracy)}`);
+    if (e.rmse !== undefined) metrics.push(`mae ${formatNumber(e.mae)}, rmse ${formatNumber(e.rmse)}`);
+  }
+  const lines = [
+    `${e.interrupted ? style.yellow('interrupted: ') : ''}${parts.join(', ')} in ${formatDuration(e.elapsed_ms)}${metrics.length > 0 ? `; prequential ${metrics.join(', ')}` : ''}`,
+  ];
+  if (e.checkpoint) lines.push(`  checkpoint ${e.checkpoint} (${formatCount(e.cumulative_rows ?? 0)} rows in all)`);
+  if (e.skipped > 0) {
+    lines.push(`  skipped by reason: ${Object.entries(e.skipped_by_reason).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')}`);
+    for (const example of e.skipped_examples) lines.push(style.dim(`  line ${example.line}: ${example.message}`));
+  }
+  return lines.join('\n') + '\n';
+}
