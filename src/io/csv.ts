@@ -17,6 +17,8 @@ export interface CsvOptions {
   delimiter: string;
   /** Tests: take the general path for every chunk. */
   forceGeneral?: boolean;
+  /** A live input: hand out the records of each chunk as it arrives instead of waiting for a full batch. */
+  live?: boolean;
 }
 
 /** A quoted field left open this long is taken for a missing closing quote. */
@@ -178,6 +180,7 @@ export class CsvReader {
         pendQuote = tail.indexOf(QUOTE) !== -1;
       }
       if (fast) paths.fast += b.rows + b.ready.length * b.capacity - before;
+      if (this.opts.live === true) b.flush();
       if (b.ready.length > 0) yield* b.take();
     }
     // The last line, without a '\n'.

@@ -16,6 +16,8 @@ export interface JsonlOptions {
   name: string;
   /** Tests: send every line through JSON.parse. */
   forceParse?: boolean;
+  /** A live input: hand out the records of each chunk as it arrives instead of waiting for a full batch. */
+  live?: boolean;
 }
 
 /** A batch whose width grows when new keys appear: cells default to absent (NaN, ''). */
@@ -85,6 +87,13 @@ class GrowingBatcher {
   setIssue(issue: RowIssue): void {
     if (this.issues === null) this.issues = new Array<RowIssue | null>(this.capacity).fill(null);
     this.issues[this.rows - 1] = issue;
+  }
+
+  /** Hands out the rows so far now and starts a fresh batch (a live input). */
+  cut(): void {
+    if (this.rows === 0) return;
+    this.flush();
+    this.alloc(this.width);
   }
 
   flush(): void {
@@ -204,6 +213,7 @@ export class JsonlReader {
       }
       pend = s < chunk.length ? [chunk.subarray(s)] : [];
       pendLen = chunk.length - s;
+      if (this.opts.live === true) b.cut();
       if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
     }
     if (pendLen > 0) {

@@ -28,6 +28,12 @@ export interface OpenSourceOptions extends SourceOptions {
   csvPath?: 'auto' | 'general';
   /** Which JSONL path to take: 'auto' (the byte scanner where possible) or 'parse' (JSON.parse every line). */
   jsonlPath?: 'auto' | 'parse';
+  /**
+   * A live input (`tail -f | inc-learn predict --learn -`): records are handed out as each chunk
+   * arrives, not a full batch at a time, and an input that is not a regular file is read once
+   * without a spool (it could run for days), so open() works only once.
+   */
+  live?: boolean;
 }
 
 /** The format a file name implies (a trailing .gz is looked through), if any. */
@@ -78,8 +84,9 @@ class Pass implements RecordStream {
             delimiter,
             ...(opts.columns === undefined ? {} : { columns: opts.columns }),
             forceGeneral: opts.csvPath === 'general',
+            live: opts.live === true,
           })
-        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse' });
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true });
   }
 
   get columns(): readonly string[] {
@@ -127,12 +134,19 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     }
   }
 
-  // Inputs that can be read only once go through a spool.
+  // Inputs that can be read only once go through a spool (live ones are read once).
   let spool: Spool | undefined;
+  let once: ReadOnce | undefined;
   let chunks: (counter: ByteCounter) => AsyncIterable<Buffer>;
   if (stats !== undefined && stats.isFile()) {
     const path = opts.path;
     chunks = (counter) => decodeChunks(fileChunks(path, name, counter), name);
+  } else if (opts.live === true) {
+    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
+    const raw = stream !== undefined ? streamChunks(stream, name, { bytes: 0 }) : fileChunks(opts.path, name, { bytes: 0 });
+    const o = new ReadOnce(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
+    once = o;
+    chunks = (counter) => o.pass(counter);
   } else {
     const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
     const liveCounter: ByteCounter = { bytes: 0 };
@@ -145,9 +159,10 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   let format = opts.format ?? fromName?.format;
   if (format === undefined) {
     try {
-      format = await sniff(chunks({ bytes: 0 }));
+      format = await sniff(once ? once.peek() : chunks({ bytes: 0 }));
     } catch (err) {
       await spool?.close();
+      await once?.close();
       throw toDataError(name, err);
     }
   }
@@ -176,7 +191,53 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     async close(): Promise<void> {
       closed = true;
       await spool?.close();
+      await once?.close();
     },
   };
   return source;
+}
+
+/** A live input read once: what sniffing its format read is kept in memory for the one pass. */
+class ReadOnce {
+  private head: Buffer[] = [];
+  private passes = 0;
+  private done = false;
+
+  constructor(
+    private readonly live: AsyncIterator<Buffer>,
+    private readonly name: string,
+  ) {}
+
+  /** Reads as far as the consumer goes, keeping what it read for pass(). */
+  async *peek(): AsyncGenerator<Buffer> {
+    yield* this.head;
+    for (;;) {
+      const r = await this.live.next();
+      if (r.done) return;
+      this.head.push(r.value);
+      yield r.value;
+    }
+  }
+
+  async *pass(counter: ByteCounter): AsyncGenerator<Buffer> {
+    if (this.passes++ > 0) throw new Error(`${this.name}: a live input can be read only once`);
+    const head = this.head;
+    this.head = [];
+    for (const chunk of head) {
+      counter.bytes += chunk.length;
+      yield chunk;
+    }
+    for (;;) {
+      const r = await this.live.next();
+      if (r.done) return;
+      counter.bytes += r.value.length;
+      yield r.value;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.live.return?.();
+  }
 }

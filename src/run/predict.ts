@@ -244,7 +244,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
   const learn = options.learn === true;
   const state = checkpoint.state;
   const config: RunConfig = { ...state.config, ...options.input, onError: options.onError, epochs: 1, holdout: 0 };
-  const source: Source = await openInput(options.input, options.stdin);
+  const source: Source = await openInput(options.input, options.stdin, true);
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
   let interrupted = false;

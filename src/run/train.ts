@@ -61,7 +61,8 @@ export interface Model {
   sampler: Sampler;
 }
 
-export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream): Promise<Source> {
+/** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
+export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
   return openSource({
     path: config.input,
     header: config.header,
@@ -69,6 +70,7 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream): P
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
     ...(stdin === undefined ? {} : { stdin }),
+    ...(live ? { live } : {}),
   });
 }
 
@@ -190,7 +192,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           seed: config.seed,
           epochs: config.epochs,
           holdout: config.holdout,
-          resumed_from: resume ? resume.path : null,
+          resumed_from: resume ? (resume.recovered ? resume.path : resume.name) : null,
           resumed_rows: baseCounts.rows,
           checkpoint: save ? save.dir : null,
         };
