@@ -14,7 +14,7 @@
  * (one run of each, then the next round) so that a noisy neighbour hits them alike.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,11 @@ const SHARED = resolve(ROOT, '../shared');
 const ELEC = join(SHARED, 'datasets/elec.csv');
 const ELEC_ROWS = 45312;
 const REF_SOURCE = join(SHARED, 'bench/ref_lr.c');
-const CLI = join(ROOT, 'bin/inc-learn.js');
-const PARSE_ONLY = join(ROOT, 'dist/bench/parse-only.js');
+/** The measured build: a snapshot of bin/ and dist/ taken at the start (see snapshot()). */
+let CLI = join(ROOT, 'bin/inc-learn.js');
+let PARSE_ONLY = join(ROOT, 'dist/bench/parse-only.js');
+/** Path prefixes shown shortened in the recorded commands. */
+const shortPaths: [string, string][] = [];
 const SKLEARN = join(ROOT, 'bench/sklearn_mlp.py');
 const PYTHON = '/usr/bin/python3';
 const NODE = process.execPath;
@@ -244,7 +247,7 @@ function summarize(items: Item[]): ItemResult[] {
       dataset: it.dataset,
       input: it.input,
       rows: it.rows,
-      command: describe(it.cmd),
+      command: shorten(describe(it.cmd)),
       runs: it.measured.map((r) => ({ wall_s: Math.round(r.wall * 1e4) / 1e4, time_wall_s: r.timeWall, rss_kib: r.rssKb })),
       wall_s: num(wall),
       rows_per_sec: num(it.rows / wall),
@@ -262,6 +265,29 @@ function summarize(items: Item[]): ItemResult[] {
     if (ref?.wall_s && r.wall_s !== null) r.x_ref = r.wall_s / ref.wall_s;
   }
   return results;
+}
+
+function shorten(text: string): string {
+  for (const [long, short] of shortPaths) text = text.split(long).join(short);
+  return text;
+}
+
+/**
+ * Copies the build (bin/, dist/, package.json; node_modules linked) into the temp dir and measures
+ * that copy: other people rebuilding dist/ in the same checkout during a run cannot change, or
+ * half-write, the code being measured halfway through.
+ */
+function snapshot(tmp: string): string {
+  const snap = join(tmp, 'build');
+  mkdirSync(snap);
+  cpSync(join(ROOT, 'bin'), join(snap, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(snap, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
+  CLI = join(snap, 'bin/inc-learn.js');
+  PARSE_ONLY = join(snap, 'dist/bench/parse-only.js');
+  shortPaths.push([snap + '/', ''], [tmp + '/', '$TMP/'], [SHARED + '/', '../shared/'], [ROOT + '/', ''], [NODE, 'node']);
+  return snap;
 }
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -741,6 +767,8 @@ async function main(): Promise<void> {
       cleanup();
       process.exit(130);
     });
+  snapshot(tmp);
+  const rev = revision();
   const machine = describeMachine(PYTHON);
   log(`inc-learn bench: ${machineLine(machine)}`);
   log(`sections: ${[...opts.sections].join(', ')}; ${opts.runs} run(s); stream ${opts.streamRows} rows; temp ${tmp}`);
@@ -758,7 +786,7 @@ async function main(): Promise<void> {
   const items = summarize([...genItems, ...fast, ...mlp]);
   const report: Report = {
     machine,
-    revision: revision(),
+    revision: rev,
     mode: { quick: opts.quick, runs: opts.runs, stream_rows: opts.streamRows, sections: [...opts.sections], memory_rows: mem ? opts.memoryRows : null },
     items,
     startup: start,
