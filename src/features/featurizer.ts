@@ -20,6 +20,11 @@ export interface FeaturizerState {
   m2: number[];
   /** Per categorical feature, its categories in slot order (one-hot only). */
   categories: string[][];
+  /**
+   * The slot in x of each of those categories. Slots are handed out as categories first appear, so
+   * the features' slots interleave; absent in older states (then taken feature by feature).
+   */
+  slots?: number[][];
   classes: string[];
   missingImputed: number;
 }
@@ -197,6 +202,7 @@ export class Featurizer {
       mean: Array.from(this.mean),
       m2: Array.from(this.m2),
       categories: this.categoryOrder.map((c) => [...c]),
+      slots: this.categoryOrder.map((c, j) => c.map((value) => this.slots[j]!.get(value)!)),
       classes: [...this.classes],
       missingImputed: this.missingImputed,
     };
@@ -212,12 +218,19 @@ export class Featurizer {
     f.m2.set(state.m2);
     f.missingImputed = state.missingImputed;
     if (state.hashBits === null) {
+      const first = f._dim;
       state.categories.forEach((values, j) => {
-        for (const value of values) {
-          f.slots[j]!.set(value, f._dim++);
+        values.forEach((value, k) => {
+          f.slots[j]!.set(value, state.slots?.[j]?.[k] ?? f._dim);
           f.categoryOrder[j]!.push(value);
-        }
+          f._dim++;
+        });
       });
+      // Every slot from the numeric features' end up to dim, each once.
+      const used = new Set(f.slots.flatMap((m) => [...m.values()]));
+      if (used.size !== f._dim - first || [...used].some((slot) => !Number.isInteger(slot) || slot < first || slot >= f._dim)) {
+        throw new Error('featurizer state: the category slots do not match the categories');
+      }
       if (f._dim > f.row.length) f.row = new Float64Array(f._dim * 2);
     }
     return f;
