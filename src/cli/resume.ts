@@ -8,7 +8,7 @@
 import { UsageError } from '../errors.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
 import type { RunConfig } from '../run/config.js';
-import { list, runConfig, type RawOptions } from './options.js';
+import { list, oneOf, runConfig, type RawOptions } from './options.js';
 
 /** Config key, flag, and how a value reads in a message. */
 const FIXED: [keyof RunConfig, string][] = [
@@ -58,17 +58,22 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
   const targetName = schema.columns[schema.target]!.name;
   const given: RawOptions = {};
   for (const key of explicit) given[key] = raw[key];
+  const conflict = (flag: string, value: unknown, theirs: unknown): never => {
+    throw new UsageError(
+      `${flag} ${show(value)} conflicts with the checkpoint in ${checkpoint.name}, trained with ${flag} ${show(theirs)}: a resumed model keeps its settings (leave ${flag} out, or train a new model)`,
+    );
+  };
+  // The kinds first: other inherited flags depend on them (a window's --buffer-size means nothing to 'all').
+  if (explicit.has('model') && raw.model !== saved.model) conflict('--model', oneOf('--model', raw.model, ['linear', 'mlp'] as const), saved.model);
+  if (explicit.has('sampler') && raw.sampler !== saved.sampler) {
+    conflict('--sampler', oneOf('--sampler', raw.sampler, ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const), saved.sampler);
+  }
   const merged: RawOptions = { ...inherited(saved, targetName, schema.task), ...given };
   const config = runConfig(input, merged);
   if (!explicit.has('classWeights')) {
     delete config.classWeights;
     if (saved.classWeights !== undefined) config.classWeights = saved.classWeights;
   }
-  const conflict = (flag: string, value: unknown, theirs: unknown): never => {
-    throw new UsageError(
-      `${flag} ${show(value)} conflicts with the checkpoint in ${checkpoint.name}, trained with ${flag} ${show(theirs)}: a resumed model keeps its settings (leave ${flag} out, or train a new model)`,
-    );
-  };
   for (const [key, flag] of FIXED) {
     if (explicit.has(key) && show(config[key]) !== show(saved[key])) conflict(flag, config[key], saved[key]);
   }

@@ -229,6 +229,10 @@ function validateFeaturizer(o: Json, schema: Schema, c: Check): Shape {
   c.nums(o['m2'], 'featurizer.m2', numeric, { min: 0 });
   const categories = c.arr(o['categories'], 'featurizer.categories', categorical).map((v, j) => c.strs(v, `featurizer.categories[${j}]`, { unique: true }));
   if (hashBits !== null && categories.some((list) => list.length > 0)) c.fail('featurizer.categories', 'expected none with hashBits');
+  const slots = c.arr(o['slots'], 'featurizer.slots', categorical).map((v, j) => c.nums(v, `featurizer.slots[${j}]`, categories[j]!.length, { integer: true, min: numeric }));
+  const taken = slots.flat();
+  const total = categories.reduce((a, list) => a + list.length, 0);
+  if (new Set(taken).size !== taken.length || taken.some((slot) => slot >= numeric + total)) c.fail('featurizer.slots', `expected each slot in [${numeric}, ${numeric + total}) once`);
   const classes = c.strs(o['classes'], 'featurizer.classes', { unique: true });
   if (schema.task === 'regression' && classes.length > 0) c.fail('featurizer.classes', 'expected none for regression');
   schema.classes.forEach((label, i) => {

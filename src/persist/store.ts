@@ -100,7 +100,11 @@ function unpack(v: unknown, data: Float64Array, c: Check, path: string): unknown
       return Array.from(data.subarray(offset!, offset! + length!));
     }
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = unpack(x, data, c, `${path}.${k}`);
+    for (const [k, x] of Object.entries(v)) {
+      // Plain data only: a key that would reach an object's prototype is never copied.
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') c.fail(`${path}.${k}`, 'unexpected key');
+      out[k] = unpack(x, data, c, `${path}.${k}`);
+    }
     return out;
   }
   return v;
@@ -375,6 +379,7 @@ async function readFrom(name: string, path: string): Promise<LoadedCheckpoint> {
 
   const state: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(m)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') c.fail(`${MANIFEST}: ${k}`, 'unexpected key');
     if (k === 'format' || k === 'version' || k === 'checksum' || k === 'written_by' || k === 'files') continue;
     state[k] = (PACKED_KEYS as readonly string[]).includes(k) ? unpack(v, data, c, k) : v;
   }
