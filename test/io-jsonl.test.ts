@@ -91,7 +91,12 @@ describe('JSONL', () => {
     for (let i = 0; i < 5000; i++) nums.push(JSON.stringify(rng.normal() * 10 ** (rng.int(600) - 300)));
     nums.push('1e400', '-1e400', '4.9e-324', '2e-324', '9007199254740993', '0.1', '-0');
     const { rows } = await bothPaths(nums.map((n) => `{"v":${n}}`).join('\n'));
-    rows.forEach((r, i) => assert.ok(Object.is(r.cells[0], JSON.parse(nums[i]!)), nums[i]));
+    rows.forEach((r, i) => {
+      const want = JSON.parse(nums[i]!) as number;
+      // A number that overflows a double keeps its text, on both paths, for the featurizer to report.
+      if (Number.isFinite(want)) assert.ok(Object.is(r.cells[0], want), nums[i]);
+      else assert.deepEqual(r.cells[0], { text: nums[i] }, nums[i]);
+    });
   });
 
   it('reads a 10 MB string and survives random binary bytes', async () => {

@@ -19,7 +19,11 @@ export class FixedBatcher {
   /** Finished batches, in order, not yet handed out. */
   readonly ready: RecordBatch[] = [];
 
-  constructor(readonly width: number) {
+  /** @param names the column names, for messages about rows with too few fields. */
+  constructor(
+    readonly width: number,
+    readonly names: readonly string[] = [],
+  ) {
     this.capacity = batchCapacity(width);
     this.values = new Float64Array(this.capacity * width);
     this.text = new Array<string | null>(this.capacity * width).fill(null);
@@ -30,6 +34,18 @@ export class FixedBatcher {
   setIssue(row: number, issue: RowIssue): void {
     if (this.issues === null) this.issues = new Array<RowIssue | null>(this.capacity).fill(null);
     this.issues[row] = issue;
+  }
+
+  /** Marks a row that has `found` fields instead of `width`: the cells it lacks are absent. */
+  setRagged(row: number, found: number): void {
+    const issue: RowIssue = { reason: 'ragged-row', message: `expected ${this.width} fields, found ${found}` };
+    if (found < this.width) {
+      this.fillAbsent(row, found);
+      // Name the first column without a value; a row with too many fields has no column to name.
+      const name = this.names[found];
+      if (name !== undefined) issue.field = name;
+    }
+    this.setIssue(row, issue);
   }
 
   /** Fills cells [from, width) of a row as absent: NaN and ''. */

@@ -3,8 +3,29 @@
  * scan, numbers read straight from the bytes (see number.ts), only text cells decoded to strings.
  * Rows come out identical to the general path (csv-general.ts) on the same bytes.
  */
+import { isUtf8 } from 'node:buffer';
 import type { FixedBatcher } from './batch.js';
 import { parsePlainNumber } from './number.js';
+import type { RowIssue } from './types.js';
+
+/** The issue of a record holding bytes that are not UTF-8, naming the first field that does. */
+export function notUtf8Issue(record: Buffer, delimiter: number, names: readonly string[]): RowIssue {
+  let start = 0;
+  for (let col = 0; start <= record.length; col++) {
+    let stop = record.indexOf(delimiter, start);
+    if (stop === -1) stop = record.length;
+    if (!isUtf8(record.subarray(start, stop))) {
+      const field = names[col];
+      return {
+        reason: 'invalid-utf8',
+        ...(field === undefined ? {} : { field }),
+        message: 'expected UTF-8 text, found bytes that are not UTF-8 (a Latin-1 file? convert it with iconv -f latin1 -t utf8)',
+      };
+    }
+    start = stop + 1;
+  }
+  return { reason: 'invalid-utf8', message: 'expected UTF-8 text, found bytes that are not UTF-8' };
+}
 
 /**
  * Parses buf[start, end): whole lines, each ending in '\n' except possibly the last one when the
@@ -18,6 +39,8 @@ export function parseFastBlock(
   end: number,
   delimiter: number,
   line: number,
+  /** False when the block holds bytes that are not UTF-8: each row is then checked, and marked when bad. */
+  utf8 = true,
 ): number {
   const width = b.width;
   const capacity = b.capacity;
@@ -46,6 +69,7 @@ export function parseFastBlock(
       lines = b.line;
     }
     const base = rows * width;
+    const rowStart = i;
     lines[rows] = lineNo;
     let col = 0;
     let p = i;
@@ -62,7 +86,8 @@ export function parseFastBlock(
       if (q < end && c === 10 && fe > p && buf[fe - 1] === 13) fe--;
       if (col < width) {
         const v = parsePlainNumber(buf, p, fe);
-        if (v === v) {
+        // Finite only: a plain number that overflows (1e400) stays text, for the featurizer to report.
+        if (v - v === 0) {
           values[base + col] = v;
         } else {
           values[base + col] = NaN;
@@ -79,8 +104,11 @@ export function parseFastBlock(
     i = q < end ? q + 1 : end;
     if (col !== width) {
       b.rows = rows;
-      if (col < width) b.fillAbsent(rows, col);
-      b.setIssue(rows, { reason: 'ragged-row', message: `expected ${width} fields, found ${col}` });
+      b.setRagged(rows, col);
+    }
+    if (!utf8 && !isUtf8(buf.subarray(rowStart, i))) {
+      b.rows = rows;
+      b.setIssue(rows, notUtf8Issue(buf.subarray(rowStart, i), delimiter, b.names));
     }
     rows++;
   }

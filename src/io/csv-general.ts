@@ -7,7 +7,8 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FixedBatcher } from './batch.js';
 import { oneLine } from './bytes.js';
-import { parseFastBlock } from './csv-fast.js';
+import { isUtf8 } from 'node:buffer';
+import { notUtf8Issue, parseFastBlock } from './csv-fast.js';
 import { plainNumberValue } from './number.js';
 import type { RowIssue } from './types.js';
 
@@ -131,24 +132,70 @@ export function parseOneRecord(
     if (records.length === 1) return { fields: records[0]! };
     return { issue: { reason: 'bad-csv', message: `record splits into ${records.length} records` } };
   } catch (err) {
-    return { issue: csvIssue(err, columns) };
+    return { issue: csvIssue(err, buf, delimiter, columns) };
   }
 }
 
-function csvIssue(err: unknown, columns: readonly string[] | null): RowIssue {
+function csvIssue(err: unknown, record: Buffer, delimiter: string, columns: readonly string[] | null): RowIssue {
   const e = err as { code?: string; column?: unknown; message?: string };
-  const field = typeof e.column === 'number' && columns !== null ? columns[e.column] : undefined;
+  const column = typeof e.column === 'number' ? e.column : -1;
+  const field = column >= 0 && columns !== null ? columns[column] : undefined;
   const withField = (issue: RowIssue): RowIssue => (field === undefined ? issue : { ...issue, field });
+  const found = (): string => quoteText(looseFields(record, delimiter.charCodeAt(0)).fields[column] ?? '');
   switch (e.code) {
     case 'INVALID_OPENING_QUOTE':
-      return withField({ reason: 'stray-quote', message: 'a quote inside an unquoted field' });
+      return withField({ reason: 'stray-quote', message: `expected a field without quotes or quoted as a whole, found ${found()}` });
     case 'CSV_INVALID_CLOSING_QUOTE':
-      return withField({ reason: 'stray-quote', message: 'a closing quote followed by more text' });
+      return withField({ reason: 'stray-quote', message: `expected a delimiter after the closing quote, found ${found()}` });
     case 'CSV_QUOTE_NOT_CLOSED':
-      return withField({ reason: 'unterminated-quote', message: 'a quoted field is never closed' });
+      return withField({ reason: 'unterminated-quote', message: 'expected a closing quote, found the end of the record' });
     default:
       return { reason: 'bad-csv', message: oneLine(e.message ?? String(err)) };
   }
+}
+
+/** Text for a message: JSON-quoted (so that control characters and line breaks stay on one line), cut at `max`. */
+export function quoteText(text: string, max = 40): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/**
+ * A record split loosely into raw fields, for messages only: a quote opens a quoted field at the
+ * start of a field, as the framer reads it. `open` is the field whose quote is still open at the end
+ * (a missing closing quote), or -1.
+ */
+export function looseFields(record: Buffer, dl: number): { fields: string[]; open: number } {
+  let end = record.length;
+  if (end > 0 && record[end - 1] === NL) end--;
+  if (end > 0 && record[end - 1] === CR) end--;
+  const fields: string[] = [];
+  let start = 0;
+  let inQuote = false;
+  let fieldStart = true;
+  let open = -1;
+  for (let i = 0; i < end; i++) {
+    const c = record[i]!;
+    if (inQuote) {
+      if (c === QUOTE) {
+        if (record[i + 1] === QUOTE) i++;
+        else inQuote = false;
+      }
+      continue;
+    }
+    if (c === dl) {
+      fields.push(record.toString('utf8', start, i));
+      start = i + 1;
+      fieldStart = true;
+      continue;
+    }
+    if (c === QUOTE && fieldStart) {
+      inQuote = true;
+      open = fields.length;
+    }
+    fieldStart = false;
+  }
+  fields.push(record.toString('utf8', start, end));
+  return { fields, open: inQuote ? open : -1 };
 }
 
 /** Writes one record's fields as a row of the batch. */
@@ -164,13 +211,14 @@ export function emitFields(b: FixedBatcher, fields: readonly string[], line: num
   for (let c = 0; c < m; c++) {
     const s = fields[c]!;
     const v = plainNumberValue(s);
-    values[base + c] = v;
-    if (v !== v) text[base + c] = s;
+    if (v - v === 0) {
+      values[base + c] = v;
+    } else {
+      values[base + c] = NaN;
+      text[base + c] = s;
+    }
   }
-  if (fields.length !== width) {
-    if (m < width) b.fillAbsent(row, m);
-    b.setIssue(row, { reason: 'ragged-row', message: `expected ${width} fields, found ${fields.length}` });
-  }
+  if (fields.length !== width) b.setRagged(row, fields.length);
   b.rows = row + 1;
 }
 
@@ -200,6 +248,8 @@ export interface GeneralBlock {
   columns: readonly string[];
   /** Rows made by each path, added to. */
   paths: { fast: number; general: number };
+  /** False when the block holds bytes that are not UTF-8: each record is then checked. */
+  utf8?: boolean;
 }
 
 /**
@@ -216,10 +266,10 @@ export function parseGeneralBlock(b: FixedBatcher, buf: Buffer, block: GeneralBl
     const stop = ends[j - 1]!;
     const before = produced(b);
     if (plain) {
-      line = parseFastBlock(b, buf, a, stop, block.dl, line);
+      line = parseFastBlock(b, buf, a, stop, block.dl, line, block.utf8 !== false);
       paths.fast += produced(b) - before;
     } else {
-      line = parseQuotedRecords(b, buf, a, ends.slice(k, j), block.delimiter, block.columns, line);
+      line = parseQuotedRecords(b, buf, a, ends.slice(k, j), block, line);
       paths.general += produced(b) - before;
     }
     a = stop;
@@ -234,10 +284,10 @@ function parseQuotedRecords(
   buf: Buffer,
   from: number,
   ends: readonly number[],
-  delimiter: string,
-  columns: readonly string[],
+  block: GeneralBlock,
   line: number,
 ): number {
+  const { delimiter, columns } = block;
   const starts: number[] = [];
   const stops: number[] = [];
   const lines: number[] = [];
@@ -255,6 +305,16 @@ function parseQuotedRecords(
     a = stop;
   }
   if (starts.length === 0) return line;
+  if (block.utf8 === false) {
+    // Some record here is not UTF-8: one by one, so that only those are marked.
+    for (let k = 0; k < starts.length; k++) {
+      const record = buf.subarray(starts[k], stops[k]);
+      const one = isUtf8(record) ? parseOneRecord(record, delimiter, columns) : { issue: notUtf8Issue(record, block.dl, columns) };
+      if ('fields' in one) emitFields(b, one.fields, lines[k]!);
+      else emitIssue(b, one.issue, lines[k]!);
+    }
+    return line;
+  }
   const options = csvParseOptions(delimiter);
   /** Parses records [from, to) in one go; false when csv-parse disagrees with the framer there. */
   const bulk = (from: number, to: number): boolean => {

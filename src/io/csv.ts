@@ -3,10 +3,20 @@
  * nor the unfinished record carried over from the previous chunk holds a quote character, and down
  * the general path (csv-general.ts) otherwise; both give identical rows for the same bytes.
  */
+import { isUtf8 } from 'node:buffer';
 import { DataError, UsageError } from '../errors.js';
 import { FixedBatcher } from './batch.js';
 import { parseFastBlock } from './csv-fast.js';
-import { countNewlines, emitIssue, Framer, isBlankRecord, parseGeneralBlock, parseOneRecord } from './csv-general.js';
+import {
+  countNewlines,
+  emitIssue,
+  Framer,
+  isBlankRecord,
+  looseFields,
+  parseGeneralBlock,
+  parseOneRecord,
+  quoteText,
+} from './csv-general.js';
 import type { RecordBatch } from './types.js';
 
 export interface CsvOptions {
@@ -112,7 +122,7 @@ export class CsvReader {
     }
 
     // The records.
-    const b = new FixedBatcher(this.columns.length);
+    const b = new FixedBatcher(this.columns.length, this.columns);
     const paths = this.paths;
     const forceGeneral = this.opts.forceGeneral === true;
     let pend: Buffer[] = [];
@@ -143,12 +153,12 @@ export class CsvReader {
         }
         if (pendLen > 0) {
           const head = Buffer.concat([...pend, chunk.subarray(0, nl + 1)]);
-          line = parseFastBlock(b, head, 0, head.length, dl, line);
+          line = parseFastBlock(b, head, 0, head.length, dl, line, isUtf8(head));
         } else {
-          line = parseFastBlock(b, chunk, 0, nl + 1, dl, line);
+          line = parseFastBlock(b, chunk, 0, nl + 1, dl, line, isUtf8(chunk.subarray(0, nl + 1)));
         }
         const last = chunk.lastIndexOf(NL);
-        if (last > nl) line = parseFastBlock(b, chunk, nl + 1, last + 1, dl, line);
+        if (last > nl) line = parseFastBlock(b, chunk, nl + 1, last + 1, dl, line, isUtf8(chunk.subarray(nl + 1, last + 1)));
         const tail = chunk.subarray(last + 1);
         pend = tail.length > 0 ? [tail] : [];
         pendLen = tail.length;
@@ -164,7 +174,7 @@ export class CsvReader {
           if (framer.open && pendLen > MAX_OPEN_RECORD_BYTES) {
             throw new DataError(
               { source: name, line },
-              'a quoted field that starts in this record is still open 256 MiB later (a missing closing quote?)',
+              'expected a closing quote, found none in the next 256 MiB (a missing closing quote?)',
               'unterminated-quote',
             );
           }
@@ -173,7 +183,8 @@ export class CsvReader {
         const lastEnd = ends[ends.length - 1]! + 1;
         const buf = pendLen > 0 ? Buffer.concat([...pend, chunk.subarray(0, lastEnd)]) : chunk.subarray(0, lastEnd);
         const blockEnds = ends.map((e) => pendLen + e + 1);
-        line = parseGeneralBlock(b, buf, { ends: blockEnds, quoted, dl, delimiter, columns: this.columns, paths }, line);
+        const utf8 = isUtf8(buf);
+        line = parseGeneralBlock(b, buf, { ends: blockEnds, quoted, dl, delimiter, columns: this.columns, paths, utf8 }, line);
         const tail = chunk.subarray(lastEnd);
         pend = tail.length > 0 ? [tail] : [];
         pendLen = tail.length;
@@ -188,16 +199,22 @@ export class CsvReader {
       const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
       const before = b.rows + b.ready.length * b.capacity;
       if (framer.open) {
+        const field = this.columns[looseFields(buf, dl).open];
         emitIssue(
           b,
-          { reason: 'unterminated-quote', message: `a quoted field in the record starting on line ${line} is never closed` },
+          {
+            reason: 'unterminated-quote',
+            ...(field === undefined ? {} : { field }),
+            message: 'expected a closing quote, found the end of the input',
+          },
           line,
         );
         paths.general += 1;
       } else if (pendQuote || forceGeneral) {
-        parseGeneralBlock(b, buf, { ends: [buf.length], quoted: null, dl, delimiter, columns: this.columns, paths }, line);
+        const utf8 = isUtf8(buf);
+        parseGeneralBlock(b, buf, { ends: [buf.length], quoted: null, dl, delimiter, columns: this.columns, paths, utf8 }, line);
       } else {
-        parseFastBlock(b, buf, 0, buf.length, dl, line);
+        parseFastBlock(b, buf, 0, buf.length, dl, line, isUtf8(buf));
         paths.fast += b.rows + b.ready.length * b.capacity - before;
       }
     }
@@ -213,42 +230,60 @@ export class CsvReader {
   ): void {
     const { name, header, delimiter } = this.opts;
     const given = this.opts.columns !== undefined && this.opts.columns.length > 0 ? this.opts.columns : undefined;
+    if (given !== undefined) checkNames(given, name, undefined, '--columns');
     if (first === undefined) {
       this.columns = given !== undefined ? [...given] : [];
       return;
     }
     const record = first.buf.subarray(first.start, first.stop);
+    checkText(record, name, line, header ? 'the header' : 'the first record');
     if (first.stop === first.buf.length && openQuote) {
       throw new DataError(
         { source: name, line },
-        'a quoted field in the first record is never closed',
+        `expected a closing quote in ${header ? 'the header' : 'the first record'}, found the end of the input`,
         'unterminated-quote',
+      );
+    }
+    const parsed = parseOneRecord(record, delimiter, null);
+    const width = 'fields' in parsed ? parsed.fields.length : countFieldsLoosely(record, this.dl);
+    if (given !== undefined && given.length !== width) {
+      throw new UsageError(
+        `--columns names ${given.length} column${given.length === 1 ? '' : 's'}, but ${header ? 'the header' : 'the first record'} of ${name} has ${width} fields`,
       );
     }
     let names: string[];
     if (header) {
-      const parsed = parseOneRecord(record, delimiter, null);
       if ('issue' in parsed) throw new DataError({ source: name, line }, `bad header: ${parsed.issue.message}`, parsed.issue.reason);
-      names = parsed.fields;
-      if (given !== undefined) {
-        if (given.length !== names.length) {
-          throw new DataError(
-            { source: name, line },
-            `${given.length} column names given, but the header has ${names.length} fields`,
-            'bad-header',
-          );
-        }
-        names = [...given];
-      }
+      names = given !== undefined ? [...given] : parsed.fields;
     } else if (given !== undefined) {
       names = [...given];
     } else {
-      const parsed = parseOneRecord(record, delimiter, null);
-      const width = 'fields' in parsed ? parsed.fields.length : countFieldsLoosely(record, this.dl);
       names = Array.from({ length: width }, (_, i) => `c${i + 1}`);
     }
-    checkNames(names, name, header && given === undefined ? line : undefined);
+    if (header && given === undefined) {
+      const cr = names.findIndex((n) => n.includes('\r'));
+      if (cr !== -1) {
+        throw new DataError(
+          { source: name, line },
+          `expected lines ending in \\n or \\r\\n, found \\r alone in the header (old Mac line endings? convert with tr '\\r' '\\n')`,
+          'bad-header',
+        );
+      }
+      checkNames(names, name, line);
+    }
     this.columns = names;
+  }
+}
+
+/** The first record must be text: UTF-8 without NUL bytes. Anything else is taken for a binary file. */
+function checkText(record: Buffer, source: string, line: number, what: string): void {
+  const nul = record.indexOf(0);
+  if (nul !== -1 || !isUtf8(record)) {
+    throw new DataError(
+      { source, line },
+      `expected ${what} as UTF-8 text, found ${nul !== -1 ? 'a NUL byte' : 'bytes that are not UTF-8'} (a binary file, or compressed other than by gzip?)`,
+      'binary',
+    );
   }
 }
 
@@ -263,20 +298,19 @@ function countFieldsLoosely(record: Buffer, dl: number): number {
   return n;
 }
 
-/** Column names must be non-empty and distinct. */
-export function checkNames(names: readonly string[], source: string, line: number | undefined): void {
+/** Column names must be non-empty and distinct. `flag`: the names came from that option (a usage error). */
+export function checkNames(names: readonly string[], source: string, line: number | undefined, flag?: string): void {
+  const fail = (detail: string): never => {
+    if (flag !== undefined) throw new UsageError(`${flag}: ${detail}`);
+    throw new DataError({ source, line }, detail, 'bad-header');
+  };
+  if (names.length > 1 && names.every((n) => n === '')) fail(`expected column names, found only ${names.length - 1} delimiters`);
   const seen = new Map<string, number>();
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
-    if (n === '') throw new DataError({ source, line }, `column ${i + 1} has an empty name`, 'bad-header');
+    if (n === '') fail(`expected a name for column ${i + 1}, found an empty field`);
     const prev = seen.get(n);
-    if (prev !== undefined) {
-      throw new DataError(
-        { source, line },
-        `duplicate column name "${n}" (columns ${prev + 1} and ${i + 1})`,
-        'bad-header',
-      );
-    }
+    if (prev !== undefined) fail(`expected distinct column names, found ${quoteText(n)} twice (columns ${prev + 1} and ${i + 1})`);
     seen.set(n, i);
   }
 }

@@ -5,6 +5,7 @@
  * JSON.parse does), and new keys are registered in the order Object.keys() would list them (integer
  * keys first, ascending, then the others as they come), since that is all JSON.parse lets one see.
  */
+import { isUtf8 } from 'node:buffer';
 import { batchCapacity } from './batch.js';
 import { oneLine } from './bytes.js';
 import { parsePlainNumber } from './number.js';
@@ -167,6 +168,19 @@ function kindOf(v: unknown): string {
   return typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : typeof v;
 }
 
+/**
+ * The text of a number JSON.parse read as ±Infinity (it overflows a double), found again in the line:
+ * what the scanner keeps too. Falls back to "Infinity" when the key is written with other escapes.
+ */
+function numberLiteral(line: string, key: string, v: number): string {
+  const quoted = JSON.stringify(key);
+  for (let at = line.indexOf(quoted); at !== -1; at = line.indexOf(quoted, at + 1)) {
+    const m = /^\s*:\s*(-?[0-9][0-9.eE+-]*)/.exec(line.slice(at + quoted.length, at + quoted.length + 400));
+    if (m !== null && Number(m[1]) === v) return m[1]!;
+  }
+  return String(v);
+}
+
 export class JsonlReader {
   /** Keys in order of first appearance; grows during the pass. */
   readonly columns: string[] = [];
@@ -175,6 +189,8 @@ export class JsonlReader {
   private readonly index = new Map<string, number>();
   private readonly b = new GrowingBatcher(0);
   private line = 1;
+  /** The lines being read are known to be UTF-8; when false, each is checked. */
+  private utf8 = true;
 
   // Scratch for the fast path: the cells of the line being read.
   private n = 0;
@@ -202,10 +218,13 @@ export class JsonlReader {
       }
       if (pendLen > 0) {
         const head = Buffer.concat([...pend, chunk.subarray(0, nl)]);
+        this.utf8 = isUtf8(head);
         this.readLine(head, 0, head.length);
       } else {
+        this.utf8 = isUtf8(chunk.subarray(0, nl));
         this.readLine(chunk, 0, nl);
       }
+      this.utf8 = isUtf8(chunk.subarray(nl + 1, chunk.lastIndexOf(NL)));
       let s = nl + 1;
       while ((nl = chunk.indexOf(NL, s)) !== -1) {
         this.readLine(chunk, s, nl);
@@ -218,6 +237,7 @@ export class JsonlReader {
     }
     if (pendLen > 0) {
       const last = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
+      this.utf8 = isUtf8(last);
       this.readLine(last, 0, last.length);
     }
     b.flush();
@@ -229,6 +249,12 @@ export class JsonlReader {
     let i = start;
     while (i < end && isJsonSpace(buf[i]!)) i++;
     if (i === end) return;
+    if (!this.utf8 && !isUtf8(buf.subarray(start, end))) {
+      this.b.startRow(line);
+      this.b.setIssue({ reason: 'invalid-utf8', message: 'expected UTF-8 text, found bytes that are not UTF-8' });
+      this.paths.parse++;
+      return;
+    }
     if (this.opts.forceParse !== true && buf[i] === 0x7b && this.scanFast(buf, i, end)) {
       this.commitFast(line);
       this.paths.fast++;
@@ -306,8 +332,15 @@ export class JsonlReader {
             i++;
           }
           if (!isJsonNumber(buf, vs, i)) return false;
-          cellValue[n] = parsePlainNumber(buf, vs, i);
-          cellText[n] = null;
+          const v = parsePlainNumber(buf, vs, i);
+          if (v - v === 0) {
+            cellValue[n] = v;
+            cellText[n] = null;
+          } else {
+            // Overflows a double (1e400): kept as its text, for the featurizer to report.
+            cellValue[n] = NaN;
+            cellText[n] = buf.toString('latin1', vs, i);
+          }
         } else if (c === 0x74) {
           if (i + 4 > end || buf[i + 1] !== 0x72 || buf[i + 2] !== 0x75 || buf[i + 3] !== 0x65) return false;
           cellValue[n] = NaN;
@@ -392,7 +425,10 @@ export class JsonlReader {
       obj = JSON.parse(str);
     } catch (err) {
       b.startRow(line);
-      b.setIssue({ reason: 'invalid-json', message: `invalid JSON: ${oneLine(err instanceof Error ? err.message : String(err), 120)}` });
+      b.setIssue({
+        reason: 'invalid-json',
+        message: `expected a JSON object, found invalid JSON (${oneLine(err instanceof Error ? err.message : String(err), 120)})`,
+      });
       return;
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -416,8 +452,12 @@ export class JsonlReader {
       const v = record[key];
       const cell = base + this.index.get(key)!;
       if (typeof v === 'number') {
-        b.values[cell] = v;
-        b.text[cell] = null;
+        if (v - v === 0) {
+          b.values[cell] = v;
+          b.text[cell] = null;
+        } else {
+          b.text[cell] = numberLiteral(str, key, v);
+        }
       } else if (typeof v === 'string') {
         b.text[cell] = v;
       } else if (typeof v === 'boolean') {
@@ -426,7 +466,7 @@ export class JsonlReader {
         nested = {
           reason: 'nested-value',
           field: key,
-          message: `field "${key}" holds ${Array.isArray(v) ? 'an array' : 'an object'}, expected a number, string, boolean or null`,
+          message: `expected a number, string, boolean or null, found ${Array.isArray(v) ? 'an array' : 'an object'}`,
         };
       }
     }
