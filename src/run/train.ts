@@ -7,7 +7,7 @@ import { DataError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
 import { inferSchema, type Schema } from '../features/schema.js';
-import { openSource } from '../io/source.js';
+import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
 import type { Learner } from '../learners/types.js';
@@ -63,7 +63,7 @@ export interface Model {
 
 /** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
 export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
-  return openSource({
+  return openInputSource({
     path: config.input,
     header: config.header,
     delimiter: config.delimiter,

@@ -1,0 +1,106 @@
+/** The reader thread: runs openSource and streams its batches to the main thread (threaded.ts). */
+import { createReadStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { DataError, UsageError } from '../errors.js';
+import { openSource, type OpenSourceOptions } from './source.js';
+import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
+import type { RecordBatch, Source } from './types.js';
+
+const port = parentPort!;
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof DataError) return { kind: 'data', message: error.message, location: error.location, detail: error.detail, reason: error.reason };
+  if (error instanceof UsageError) return { kind: 'usage', message: error.message };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { kind: 'other', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+}
+
+function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesRead: number): [FromWorker, ArrayBuffer[]] {
+  const textIndex: number[] = [];
+  const textValues: string[] = [];
+  const text = batch.text;
+  for (let i = 0; i < text.length; i++) {
+    const t = text[i];
+    if (t !== null && t !== undefined) {
+      textIndex.push(i);
+      textValues.push(t);
+    }
+  }
+  // Batches may share a buffer with a larger one when they were sliced; transfer only whole buffers.
+  const values = batch.values.byteOffset === 0 && batch.values.byteLength === batch.values.buffer.byteLength ? batch.values : batch.values.slice();
+  const line = batch.line.byteOffset === 0 && batch.line.byteLength === batch.line.buffer.byteLength ? batch.line : batch.line.slice();
+  const index = Int32Array.from(textIndex);
+  return [
+    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textValues, issues: batch.issues, columns, bytesRead },
+    [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer],
+  ];
+}
+
+const { options, credits } = workerData as { options: OpenSourceOptions; credits: Int32Array };
+let source: Source | undefined;
+let current = 0;
+
+/** Waits for a credit (a batch the main thread has taken) or for the pass to be cancelled. */
+async function takeCredit(pass: number): Promise<boolean> {
+  for (;;) {
+    if (current !== pass) return false;
+    const available = Atomics.load(credits, 0);
+    if (available > 0) {
+      if (Atomics.compareExchange(credits, 0, available, available - 1) === available) return true;
+      continue;
+    }
+    // Wake up now and then to notice a cancel, which comes as a message.
+    await Atomics.waitAsync(credits, 0, available, 50).value;
+  }
+}
+
+async function runPass(pass: number): Promise<void> {
+  current = pass;
+  // A new pass starts with full credit; a pass it replaces stops at its next credit check.
+  Atomics.store(credits, 0, IN_FLIGHT);
+  const stream = source!.open();
+  const iterator = stream[Symbol.asyncIterator]();
+  let sentColumns = 0;
+  try {
+    for (;;) {
+      if (!(await takeCredit(pass))) {
+        await iterator.return?.();
+        return;
+      }
+      const next = await iterator.next();
+      if (next.done) break;
+      const columns = stream.columns.length !== sentColumns ? [...stream.columns] : null;
+      sentColumns = stream.columns.length;
+      const [message, transfer] = wire(pass, next.value, columns, stream.bytesRead);
+      post(message, transfer);
+    }
+    post({ type: 'end', pass, columns: [...stream.columns], bytesRead: stream.bytesRead });
+  } catch (error) {
+    post({ type: 'error', pass, error: serialize(error) });
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'open':
+      void runPass(m.pass);
+      break;
+    case 'cancel':
+      if (m.pass === current) current = 0;
+      break;
+    case 'close':
+      current = 0;
+      void (source?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      break;
+  }
+});
+
+try {
+  const opts = options;
+  // A worker's process.stdin is not the process's; /dev/stdin opens the same input with a blocking descriptor of its own.
+  source = await openSource(opts.path === '-' ? { ...opts, stdin: createReadStream('/dev/stdin', { highWaterMark: 1 << 20 }) } : opts);
+  post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
+} catch (error) {
+  post({ type: 'error', pass: 0, error: serialize(error) });
+}

@@ -1,0 +1,192 @@
+/**
+ * Parsing on a second core. A worker thread runs openSource and posts record batches back with their
+ * typed arrays transferred, not copied, so parsing the next batch overlaps learning from this one.
+ * At most IN_FLIGHT batches are on their way at a time, which keeps memory flat however fast the
+ * worker reads. The batches are the same ones the in-thread reader makes (a test compares them).
+ */
+import { fstatSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { DataError, UsageError } from '../errors.js';
+import { openSource, type OpenSourceOptions } from './source.js';
+import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
+import { type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
+
+/** Below this size the worker's start-up (tens of milliseconds) costs more than it saves. */
+const THREAD_MIN_BYTES = 8 << 20;
+
+/**
+ * Opens the input, parsing in a worker thread when that pays: files of THREAD_MIN_BYTES or more, and
+ * stdin when it is a pipe (the worker reopens it as /dev/stdin; a socket or terminal cannot be
+ * reopened, so those are read in this thread, as is a caller-supplied stream).
+ * INC_LEARN_THREADS=0 never uses the worker, =1 always does where it can (tests compare both).
+ */
+export async function openInputSource(opts: OpenSourceOptions): Promise<Source> {
+  const mode = process.env.INC_LEARN_THREADS;
+  if (opts.stdin !== undefined || mode === '0') return openSource(opts);
+  if (opts.path === '-') return stdinIsPipe() ? openThreadedSource(opts) : openSource(opts);
+  return mode === '1' || (await fileSize(opts.path)) >= THREAD_MIN_BYTES ? openThreadedSource(opts) : openSource(opts);
+}
+
+function stdinIsPipe(): boolean {
+  try {
+    return fstatSync(0).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const stats = await stat(path);
+    return stats.isFile() ? stats.size : 0;
+  } catch {
+    // openSource reports the problem with its own message.
+    return 0;
+  }
+}
+
+export function reviveError(e: SerializedError): Error {
+  if (e.kind === 'data') return new DataError(e.location!, e.detail!, e.reason);
+  if (e.kind === 'usage') return new UsageError(e.message);
+  const error = new Error(e.message);
+  if (e.stack) error.stack = e.stack;
+  return error;
+}
+
+/** All-null text arrays by length, shared by the batches that have no text at all (nobody writes to a batch). */
+const noText = new Map<number, (string | null)[]>();
+
+/** Rebuilds a batch from its wire form: text comes as [index, text] pairs for the cells that have text. */
+function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
+  const cells = m.rows * m.width;
+  const { textIndex, textValues } = m;
+  let text: (string | null)[];
+  if (textIndex.length === 0) {
+    text = noText.get(cells) ?? new Array<string | null>(cells).fill(null);
+    if (noText.size < 4) noText.set(cells, text);
+  } else {
+    text = new Array<string | null>(cells).fill(null);
+    for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[i]!;
+  }
+  return { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
+}
+
+export async function openThreadedSource(opts: OpenSourceOptions): Promise<Source> {
+  // Credits for batches in flight live in shared memory: a message from this thread per batch costs
+  // a third of a millisecond while the worker is busy, an atomic add nothing.
+  const credits = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./threaded-worker.js', import.meta.url), { workerData: { options: { ...opts, stdin: undefined }, credits } });
+  // The worker must not keep the process alive on its own; passes keep it referenced while reading.
+  worker.unref();
+  const listeners = new Set<(m: FromWorker) => void>();
+  let failure: Error | undefined;
+  worker.on('message', (m: FromWorker) => {
+    for (const listener of listeners) listener(m);
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    for (const listener of listeners) listener({ type: 'error', pass: -1, error: { kind: 'other', message: error.message, ...(error.stack ? { stack: error.stack } : {}) } });
+  });
+  const send = (m: ToWorker): void => worker.postMessage(m);
+
+  const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+    const listener = (m: FromWorker): void => {
+      listeners.delete(listener);
+      if (m.type === 'ready') resolve(m);
+      else if (m.type === 'error') reject(reviveError(m.error));
+    };
+    listeners.add(listener);
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
+
+  let passes = 0;
+  let closed = false;
+  const source: Source = {
+    name: ready.name,
+    format: ready.format as Format,
+    totalBytes: ready.totalBytes ?? undefined,
+    open(): RecordStream {
+      if (closed) throw new Error(`${ready.name}: the source is closed`);
+      const pass = ++passes;
+      let columns: readonly string[] = [];
+      let bytesRead = 0;
+      let started = false;
+      return {
+        get columns() {
+          return columns;
+        },
+        get bytesRead() {
+          return bytesRead;
+        },
+        [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+          if (started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
+          started = true;
+          const queue: FromWorker[] = [];
+          let wake: (() => void) | undefined;
+          let done = false;
+          const listener = (m: FromWorker): void => {
+            if (m.pass !== pass && m.pass !== -1) return;
+            queue.push(m);
+            wake?.();
+          };
+          listeners.add(listener);
+          worker.ref();
+          const finish = (): void => {
+            done = true;
+            listeners.delete(listener);
+            worker.unref();
+          };
+          send({ type: 'open', pass });
+          return {
+            async next(): Promise<IteratorResult<RecordBatch>> {
+              if (done) return { done: true, value: undefined };
+              while (queue.length === 0) {
+                if (failure) {
+                  finish();
+                  throw failure;
+                }
+                await new Promise<void>((resolve) => (wake = resolve));
+                wake = undefined;
+              }
+              const m = queue.shift()!;
+              if (m.type === 'batch') {
+                Atomics.add(credits, 0, 1);
+                Atomics.notify(credits, 0);
+                if (m.columns) columns = m.columns;
+                bytesRead = m.bytesRead;
+                return { done: false, value: reviveBatch(m) };
+              }
+              finish();
+              if (m.type === 'end') {
+                columns = m.columns;
+                bytesRead = m.bytesRead;
+                return { done: true, value: undefined };
+              }
+              if (m.type === 'error') throw reviveError(m.error);
+              throw new Error(`unexpected message from the reader thread: ${m.type}`);
+            },
+            async return(): Promise<IteratorResult<RecordBatch>> {
+              if (!done) {
+                send({ type: 'cancel', pass });
+                finish();
+              }
+              return { done: true, value: undefined };
+            },
+          };
+        },
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      send({ type: 'close' });
+      await exited;
+    },
+  };
+  return source;
+}

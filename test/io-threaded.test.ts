@@ -1,0 +1,101 @@
+/** The reader thread gives exactly the batches the in-thread reader gives. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { DataError } from '../src/errors.js';
+import { openSource } from '../src/io/source.js';
+import { openThreadedSource } from '../src/io/threaded.js';
+import type { RecordBatch, Source } from '../src/io/types.js';
+import { BIN, ROOT, jsonLines } from './helpers.js';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'inc-learn-threaded-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every cell of every batch of one pass, as plain data, with the stream's columns at the end. */
+async function readAll(source: Source): Promise<unknown> {
+  const stream = source.open();
+  const rows: unknown[] = [];
+  for await (const b of stream) rows.push(plain(b));
+  return { rows, columns: [...stream.columns] };
+}
+
+function plain(b: RecordBatch): unknown {
+  return { rows: b.rows, width: b.width, values: Array.from(b.values), text: [...b.text], line: Array.from(b.line), issues: b.issues };
+}
+
+const options = { header: true, delimiter: ',' };
+
+describe('the reader thread', () => {
+  it('yields the same batches as the in-thread reader, pass after pass', async () => {
+    const lines = ['a,b,label'];
+    for (let i = 0; i < 20000; i++) lines.push(i % 997 === 0 ? `"${i}, quoted",x,1` : i % 1009 === 0 ? `${i},2` : `${i / 7},${i % 13 === 0 ? 'NA' : -i},${i % 2}`);
+    const file = join(dir, 'mixed.csv');
+    writeFileSync(file, lines.join('\n'));
+    const jsonl = join(dir, 'grow.jsonl');
+    writeFileSync(jsonl, Array.from({ length: 9000 }, (_, i) => JSON.stringify(i > 5000 ? { x: i, y: 'a', z: i / 3 } : { x: i, y: i % 3 === 0 ? null : 'b' })).join('\n'));
+    for (const path of [file, jsonl]) {
+      const plainSource = await openSource({ ...options, path });
+      const threaded = await openThreadedSource({ ...options, path });
+      try {
+        const expected = await readAll(plainSource);
+        assert.deepEqual(await readAll(threaded), expected);
+        assert.deepEqual(await readAll(threaded), expected, 'second pass');
+      } finally {
+        await plainSource.close();
+        await threaded.close();
+      }
+    }
+  });
+
+  it('can abandon a pass and start another', async () => {
+    const file = join(dir, 'long.csv');
+    writeFileSync(file, 'x,y\n' + Array.from({ length: 50000 }, (_, i) => `${i},${i % 2}`).join('\n'));
+    const threaded = await openThreadedSource({ ...options, path: file });
+    try {
+      const iterator = threaded.open()[Symbol.asyncIterator]();
+      assert.equal((await iterator.next()).done, false);
+      await iterator.return!();
+      let rows = 0;
+      for await (const b of threaded.open()) rows += b.rows;
+      assert.equal(rows, 50000);
+    } finally {
+      await threaded.close();
+    }
+  });
+
+  it('reports unreadable input with the same errors', async () => {
+    await assert.rejects(openThreadedSource({ ...options, path: join(dir, 'missing.csv') }), (e: unknown) => e instanceof DataError && /missing\.csv: no such file/.test(e.message));
+    const truncated = join(dir, 'cut.csv.gz');
+    const gz = gzipSync('a,b\n' + Array.from({ length: 20000 }, (_, i) => `${i},${i}`).join('\n'));
+    writeFileSync(truncated, gz.subarray(0, gz.length >> 1));
+    const threaded = await openThreadedSource({ ...options, path: truncated });
+    try {
+      await assert.rejects(readAll(threaded), (e: unknown) => e instanceof DataError && /truncated or corrupt gzip/.test(e.message));
+    } finally {
+      await threaded.close();
+    }
+  });
+
+  it('reads stdin from a real shell pipe with the same results as the file', async () => {
+    const file = `${ROOT}datasets/sea_drift.csv`;
+    const run = (command: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const child = spawn('bash', ['-c', command], { env: { ...process.env, NO_COLOR: '1' } });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command}: exit ${code}`))));
+      });
+    const strip = (out: string) => jsonLines(out).filter((e) => e.event === 'epoch').map(({ rows_per_sec: _r, elapsed_ms: _e, ...rest }) => rest);
+    const fromPipe = await run(`cat '${file}' | '${process.execPath}' '${BIN}' train - --json --epochs 2`);
+    const fromFile = await run(`'${process.execPath}' '${BIN}' train '${file}' --json --epochs 2`);
+    assert.deepEqual(strip(fromPipe), strip(fromFile));
+  });
+});
