@@ -145,6 +145,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let interrupted = false;
   let checkpoints = 0;
   let rowsSinceSave = 0;
+  /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
+  let saveBeforeFailing: (() => Promise<void>) | undefined;
   const every = save?.every ?? 0;
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
@@ -230,6 +232,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         checkpoints++;
         rowsSinceSave = 0;
       };
+      if (save) saveBeforeFailing = checkpoint;
       for (;;) {
         let batch: RecordBatch;
         if (pending.length > 0) batch = pending.shift()!;
@@ -271,6 +274,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         // The pending read (if any) was abandoned: closing the iterator would wait for it.
         void Promise.resolve(iterator.return?.()).catch(() => {});
       }
+      saveBeforeFailing = undefined;
       // The checkpoint is taken before the end of input is acted on (the last partial mini-batch
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (rowsSinceSave > 0 || checkpoints === 0)) await checkpoint();
@@ -324,6 +328,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       interrupted,
     };
     yield summary;
+  } catch (error) {
+    // A bad row (--on-error fail) or unreadable input mid-stream: what was learned from the rows
+    // before it is still checkpointed, then the error is reported.
+    if (error instanceof DataError && saveBeforeFailing) {
+      try {
+        await saveBeforeFailing();
+      } catch (saveError) {
+        const why = saveError instanceof Error ? saveError.message : String(saveError);
+        throw new DataError(error.location, `${error.detail} (and the checkpoint of the rows before it failed: ${why})`, error.reason);
+      }
+    }
+    throw error;
   } finally {
     model?.learner.dispose();
     if (interrupted) void source.close().catch(() => {});
