@@ -117,7 +117,7 @@ describe('featurizer', () => {
   it('reports a row without a target', () => {
     const batch = batchOf([[1, 'NA']]);
     const f = new Featurizer(inferSchema('t', ['a', 'y'], [batchOf([[1, 0]])], {}));
-    assert.deepEqual(f.encode(batch, 0, true), { reason: 'missing-target', field: 'y', message: 'the target value is missing' });
+    assert.deepEqual(f.encode(batch, 0, true), { reason: 'missing-target', field: 'y', message: 'expected a target value, found "NA" (a missing value)' });
   });
 
   it('restores from its state to encode the next row identically', () => {

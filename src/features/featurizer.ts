@@ -4,9 +4,17 @@
  * mean. Categorical features are one-hot encoded, a category first seen mid-stream getting a new slot
  * at the end of the row, or hashed into 2^bits slots. Class labels get indices in order of arrival.
  */
+import { quoteText } from '../io/bytes.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import { isMissing } from './missing.js';
-import { numberFromText, type Schema } from './schema.js';
+import { MAX_CLASSES, numberFromText, numberHint, type Schema } from './schema.js';
+
+/**
+ * One-hot encoding gives each categorical column at most this many slots: every new slot widens the
+ * model, so a column with a new value in every row (an id, free text) would make each row slower
+ * than the last. Past it the run stops with an error that suggests --ignore or --hash-bits.
+ */
+export const MAX_CATEGORIES = 10000;
 
 export interface FeaturizerOptions {
   /** Hash categorical values into 2^hashBits slots instead of one slot per category. */
@@ -50,6 +58,8 @@ export class Featurizer {
   private _dim: number;
   /** Missing feature values imputed so far. */
   missingImputed = 0;
+  /** Categorical columns whose one-hot slots reached MAX_CATEGORIES. */
+  private columnsAtCap = 0;
   /** The encoded row; grows with dim. */
   row: Float64Array;
 
@@ -107,6 +117,10 @@ export class Featurizer {
     }
     const y = ignoreTarget ? NaN : this.target(batch, base, targetColumn < width ? targetColumn : -1, learn);
     if (typeof y !== 'number') return y;
+    if (this.columnsAtCap > 0 && learn) {
+      const full = this.overCap(batch, base, width);
+      if (full !== null) return full;
+    }
     for (let j = 0; j < numeric.length; j++) {
       const v = row[j]!;
       if (v !== v) {
@@ -149,6 +163,7 @@ export class Featurizer {
         if (!learn) continue;
         slot = this._dim++;
         this.slots[j]!.set(value, slot);
+        if (this.slots[j]!.size === MAX_CATEGORIES) this.columnsAtCap++;
         this.categoryOrder[j]!.push(value);
         if (this._dim > this.row.length) {
           const grown = new Float64Array(this.row.length * 2);
@@ -160,13 +175,43 @@ export class Featurizer {
     }
   }
 
+  /**
+   * Whether row r could be encoded, learning nothing from it and changing nothing: its issue, or null.
+   * For rows that are not learned (held out) but must still fail the run or count as skipped.
+   */
+  check(batch: RecordBatch, r: number): RowIssue | null {
+    const imputed = this.missingImputed;
+    const y = this.encode(batch, r, false);
+    this.missingImputed = imputed;
+    return typeof y === 'number' ? null : y;
+  }
+
+  /** The issue when a categorical column already at MAX_CATEGORIES meets another new category. */
+  private overCap(batch: RecordBatch, base: number, width: number): RowIssue | null {
+    if (this.hashBits !== null) return null;
+    for (let j = 0; j < this.categorical.length; j++) {
+      const slots = this.slots[j]!;
+      if (slots.size < MAX_CATEGORIES) continue;
+      const c = this.categorical[j]!;
+      const value = c < width ? cellText(batch, base + c) : '';
+      if (value === '' || isMissing(value) || slots.has(value)) continue;
+      return {
+        reason: 'too-many-categories',
+        field: this.schema.columns[c]!.name,
+        message: `expected at most ${MAX_CATEGORIES} categories for one-hot encoding, found another new one, ${quoteText(value)} (an id or free text? --ignore it, or hash with --hash-bits 16)`,
+        fatal: true,
+      };
+    }
+    return null;
+  }
+
   private target(batch: RecordBatch, base: number, column: number, learn: boolean): Encoded {
     const name = this.schema.columns[this.schema.target]!.name;
-    const text = column < 0 ? '' : batch.text[base + column];
+    const text = column < 0 ? undefined : batch.text[base + column];
     if (this.schema.task === 'regression') {
       let v: number | undefined;
       if (text === null) v = batch.values[base + column]!;
-      else if (text === undefined || isMissing(text)) return { reason: 'missing-target', field: name, message: 'the target value is missing' };
+      else if (text === undefined || isMissing(text)) return missingTarget(name, text);
       else v = numberFromText(text);
       if (v === undefined || !Number.isFinite(v)) return notANumber(name, text ?? String(v));
       return v;
@@ -177,15 +222,30 @@ export class Featurizer {
       if (known !== undefined) return known;
       return this.classOf(String(value), learn, value);
     }
-    if (text === undefined || isMissing(text)) return { reason: 'missing-target', field: name, message: 'the target value is missing' };
+    if (text === undefined || isMissing(text)) return missingTarget(name, text);
+    // " 1" is the class 1, as the schema read it: a number spelled with spaces is still that number.
+    const asNumber = numberFromText(text);
+    if (asNumber !== undefined) {
+      const known = this.numericClassIndex.get(asNumber);
+      if (known !== undefined) return known;
+      return this.classOf(String(asNumber), learn, asNumber);
+    }
     return this.classOf(text, learn);
   }
 
   /** The index of a class label, adding it when learning; -1 for a label never learned. */
-  private classOf(label: string, learn: boolean, numeric?: number): number {
+  private classOf(label: string, learn: boolean, numeric?: number): Encoded {
     let index = this.classIndex.get(label);
     if (index === undefined) {
       if (!learn) return -1;
+      if (this.classes.length >= MAX_CLASSES) {
+        return {
+          reason: 'too-many-classes',
+          field: this.schema.columns[this.schema.target]!.name,
+          message: `expected at most ${MAX_CLASSES} classes, found another new one, ${quoteText(label)} (an id or a continuous value? --task regression, or another --target)`,
+          fatal: true,
+        };
+      }
       index = this.classes.length;
       this.classes.push(label);
       this.classIndex.set(label, index);
@@ -232,6 +292,7 @@ export class Featurizer {
         throw new Error('featurizer state: the category slots do not match the categories');
       }
       if (f._dim > f.row.length) f.row = new Float64Array(f._dim * 2);
+      f.columnsAtCap = f.slots.filter((m) => m.size >= MAX_CATEGORIES).length;
     }
     return f;
   }
@@ -243,11 +304,13 @@ function cellText(batch: RecordBatch, i: number): string {
 }
 
 function notANumber(field: string, found: string): RowIssue {
-  return { reason: 'not-a-number', field, message: `expected a number, found "${truncate(found)}"` };
+  const hint = numberHint(found);
+  return { reason: 'not-a-number', field, message: `expected a number, found ${quoteText(found)}${hint === undefined ? '' : ` (${hint})`}` };
 }
 
-export function truncate(text: string, max = 40): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+function missingTarget(field: string, found: string | undefined): RowIssue {
+  const what = found === undefined ? 'no value' : found.trim() === '' ? 'an empty cell' : `${quoteText(found)} (a missing value)`;
+  return { reason: 'missing-target', field, message: `expected a target value, found ${what}` };
 }
 
 /** FNV-1a over UTF-16 code units: stable across runs and platforms. */

@@ -41,6 +41,12 @@ export interface SchemaOptions {
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
 /** A numeric target with at most this many distinct integer values is taken as class labels. */
 const MAX_INFERRED_CLASSES = 20;
+/**
+ * Classification learns at most this many classes: every class costs a row of weights and is grown
+ * into the model one at a time, so a target with a new value in every row (an id) would make each
+ * row slower than the last. Past it, the run stops with an error that suggests what was meant.
+ */
+export const MAX_CLASSES = 1000;
 
 export function inferSchema(source: string, columns: readonly string[], batches: readonly RecordBatch[], opts: SchemaOptions): Schema {
   if (columns.length === 0) throw new DataError({ source }, 'no columns found');
@@ -53,10 +59,17 @@ export function inferSchema(source: string, columns: readonly string[], batches:
     const named = TARGET_NAMES.map((n) => lower.indexOf(n)).find((i) => i >= 0);
     target = named ?? columns.length - 1;
   }
-  for (const list of [opts.features, opts.ignore]) {
+  for (const [flag, list] of [['--features', opts.features], ['--ignore', opts.ignore]] as const) {
     for (const name of list ?? []) {
-      if (!columns.includes(name)) throw new DataError({ source }, `column "${name}" does not exist; the columns are: ${columns.join(', ')}`, 'unknown-column');
+      if (!columns.includes(name)) throw new DataError({ source }, `${flag}: column "${name}" does not exist; the columns are: ${columns.join(', ')}`, 'unknown-column');
     }
+  }
+  const targetName = columns[target]!;
+  if (opts.ignore?.includes(targetName)) {
+    throw new UsageError(`--ignore names the target column "${targetName}"; choose the target with --target, or do not ignore it`);
+  }
+  if (opts.features?.includes(targetName)) {
+    throw new UsageError(`--features names the target column "${targetName}"; the target is never a feature (choose another with --target)`);
   }
 
   const numeric = new Array<boolean>(columns.length).fill(true);
@@ -87,6 +100,13 @@ export function inferSchema(source: string, columns: readonly string[], batches:
       }
     }
   }
+  if (rowsInspected > 0 && seenClasses.size === 0) {
+    throw new DataError(
+      { source, field: columns[target]! },
+      `expected target values, found none in the first ${rowsInspected} rows (the column is empty or missing; another --target, or more --infer-rows?)`,
+      'missing-target',
+    );
+  }
   const inferredTask: Task =
     !numeric[target] || (targetIntegral && seenClasses.size <= MAX_INFERRED_CLASSES) ? 'classification' : 'regression';
   const task = opts.task ?? inferredTask;
@@ -105,6 +125,13 @@ export function inferSchema(source: string, columns: readonly string[], batches:
           : 'feature',
   }));
   if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
+  if (task === 'classification' && classes.length > MAX_CLASSES) {
+    throw new DataError(
+      { source, field: columns[target]! },
+      `expected at most ${MAX_CLASSES} classes, found ${classes.length} distinct values in the first ${rowsInspected} rows (an id or a continuous value? --task regression, or another --target)`,
+      'too-many-classes',
+    );
+  }
   return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected };
 }
 
@@ -126,13 +153,37 @@ function cellAt(batch: RecordBatch, r: number, c: number): number | string | und
   }
   if (isMissing(text)) return undefined;
   const n = numberFromText(text);
-  return n ?? text;
+  if (n !== undefined) return n;
+  // Meant as a number but unusable ("1,5", "1e400", "Infinity"): no evidence either way, so a numeric
+  // column stays numeric and the row is reported when it is encoded, rather than the column silently
+  // turning categorical.
+  return numberHint(text) === undefined ? text : undefined;
 }
+
+/**
+ * Why a text that looks like a number is not read as one, for the message; undefined when it does
+ * not look like a number at all. Such text never makes a column categorical.
+ */
+export function numberHint(text: string): string | undefined {
+  const t = text.trim();
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return 'infinite values are not allowed';
+  if (PLAIN.test(t)) return 'out of range for a double';
+  if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) {
+    const plain = t.replace(/,/g, '');
+    return /^[+-]?\d{1,3},\d{3}$/.test(t)
+      ? `thousands separator or decimal comma? write ${plain} or ${t.replace(',', '.')}`
+      : `thousands separators? write ${plain}`;
+  }
+  if (/^[+-]?(\d*,\d+|\d{1,3}(\.\d{3})+,\d+)([eE][+-]?\d+)?$/.test(t)) return `decimal comma? write ${t.replace(/\./g, '').replace(',', '.')}`;
+  return undefined;
+}
+
+const PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Text the reader did not take as a plain number that still reads as one (" 3", "1e400" stays out). */
 export function numberFromText(text: string): number | undefined {
   const trimmed = text.trim();
-  if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  if (trimmed === '' || !PLAIN.test(trimmed)) return undefined;
   const n = Number(trimmed);
   return Number.isFinite(n) ? n : undefined;
 }

@@ -43,6 +43,11 @@ export function toDataError(name: string, err: unknown): DataError {
   return new DataError({ source: name }, `cannot read: ${oneLine(message)}`, 'unreadable');
 }
 
+/** Text for a message: JSON-quoted (so that control characters and line breaks stay on one line), cut at `max`. */
+export function quoteText(text: string, max = 40): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
 export function oneLine(s: string, max = 200): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;

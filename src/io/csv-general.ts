@@ -6,7 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { FixedBatcher } from './batch.js';
-import { oneLine } from './bytes.js';
+import { oneLine, quoteText } from './bytes.js';
 import { isUtf8 } from 'node:buffer';
 import { notUtf8Issue, parseFastBlock } from './csv-fast.js';
 import { plainNumberValue } from './number.js';
@@ -152,11 +152,6 @@ function csvIssue(err: unknown, record: Buffer, delimiter: string, columns: read
     default:
       return { reason: 'bad-csv', message: oneLine(e.message ?? String(err)) };
   }
-}
-
-/** Text for a message: JSON-quoted (so that control characters and line breaks stay on one line), cut at `max`. */
-export function quoteText(text: string, max = 40): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
 /**

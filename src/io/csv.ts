@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DataError, UsageError } from '../errors.js';
 import { FixedBatcher } from './batch.js';
+import { quoteText } from './bytes.js';
 import { parseFastBlock } from './csv-fast.js';
 import {
   countNewlines,
@@ -15,7 +16,6 @@ import {
   looseFields,
   parseGeneralBlock,
   parseOneRecord,
-  quoteText,
 } from './csv-general.js';
 import type { RecordBatch } from './types.js';
 

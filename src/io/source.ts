@@ -5,7 +5,7 @@
  */
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import { extname } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import {
   decodeChunks,
   fileChunks,
@@ -166,13 +166,15 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
       throw toDataError(name, err);
     }
   }
-  if (format === 'csv') {
-    try {
-      delimiterByte(delimiter);
-    } catch (err) {
-      await spool?.close();
-      throw err;
+  try {
+    if (format === 'csv') delimiterByte(delimiter);
+    else if (!opts.header || (opts.columns !== undefined && opts.columns.length > 0)) {
+      // JSON lines name their fields in every record: CSV's header options have nothing to act on.
+      throw new UsageError(`${opts.header ? '--columns' : '--no-header'} applies to CSV input; ${name} is JSON lines (its keys are the columns)`);
     }
+  } catch (err) {
+    await spool?.close();
+    throw err;
   }
   const totalBytes = stats !== undefined && stats.isFile() ? stats.size : undefined;
   let closed = false;

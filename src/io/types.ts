@@ -32,6 +32,8 @@ export interface RowIssue {
   field?: string;
   /** What was expected and what was found, for a person. */
   message: string;
+  /** The run cannot go on past this row, even with --on-error skip (e.g. too many categories). */
+  fatal?: boolean;
 }
 
 /**

@@ -184,7 +184,10 @@ export class TrainingPass {
         continue;
       }
       if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
-        this.counts.heldOut++;
+        // A bad held-out row fails the run or counts as skipped, like any other bad row.
+        const bad = featurizer.check(batch, r);
+        if (bad !== null) this.reject(batch, r, bad, index);
+        else this.counts.heldOut++;
         continue;
       }
       const before = featurizer.dim;
@@ -258,7 +261,10 @@ export class TrainingPass {
 
   private reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
     const line = batch.line[r]!;
-    if (this.settings.onError === 'fail') {
+    if (this.settings.onError === 'fail' || issue.fatal === true) {
+      // The row is not consumed: the counts (and a checkpoint taken now) cover the rows before it.
+      this.counts.rows--;
+      this.recordIndex--;
       throw new DataError({ source: this.settings.source, line, ...(issue.field === undefined ? {} : { field: issue.field }) }, issue.message, issue.reason);
     }
     this.settings.observer?.rejected(index, issue);
