@@ -47,6 +47,10 @@ const MAX_INFERRED_CLASSES = 20;
  * row slower than the last. Past it, the run stops with an error that suggests what was meant.
  */
 export const MAX_CLASSES = 1000;
+/** A column with at least this many distinct numbers is a measurement... */
+const MEASUREMENT_DISTINCT = 20;
+/** ...and stays numeric when at most this share of its values is text. */
+const STRAY_TEXT_SHARE = 0.05;
 
 export function inferSchema(source: string, columns: readonly string[], batches: readonly RecordBatch[], opts: SchemaOptions): Schema {
   if (columns.length === 0) throw new DataError({ source }, 'no columns found');
@@ -72,7 +76,9 @@ export function inferSchema(source: string, columns: readonly string[], batches:
     throw new UsageError(`--features names the target column "${targetName}"; the target is never a feature (choose another with --target)`);
   }
 
-  const numeric = new Array<boolean>(columns.length).fill(true);
+  const numbers = new Array<number>(columns.length).fill(0);
+  const texts = new Array<number>(columns.length).fill(0);
+  const distinct = columns.map(() => new Set<number>());
   const classes: string[] = [];
   const seenClasses = new Set<string>();
   let targetIntegral = true;
@@ -86,9 +92,11 @@ export function inferSchema(source: string, columns: readonly string[], batches:
         const cell = cellAt(batch, r, c);
         if (cell === undefined) continue;
         if (typeof cell === 'string') {
-          numeric[c] = false;
-        } else if (c === target && !Number.isInteger(cell)) {
-          targetIntegral = false;
+          texts[c]!++;
+        } else {
+          numbers[c]!++;
+          if (distinct[c]!.size < MEASUREMENT_DISTINCT) distinct[c]!.add(cell);
+          if (c === target && !Number.isInteger(cell)) targetIntegral = false;
         }
         if (c === target) {
           const label = typeof cell === 'string' ? cell : String(cell);
@@ -100,6 +108,12 @@ export function inferSchema(source: string, columns: readonly string[], batches:
       }
     }
   }
+  // Numeric when every value is a number; also when a few stray texts ("oops", "unknown") sit among
+  // many distinct numbers, a measurement: those rows are then reported (or skipped) when encoded,
+  // instead of the whole column silently turning into one category per number.
+  const numeric = columns.map(
+    (_, c) => texts[c] === 0 || (distinct[c]!.size >= MEASUREMENT_DISTINCT && texts[c]! <= STRAY_TEXT_SHARE * (texts[c]! + numbers[c]!)),
+  );
   if (rowsInspected > 0 && seenClasses.size === 0) {
     throw new DataError(
       { source, field: columns[target]! },
