@@ -55,6 +55,14 @@ function unescapeDelimiter(d: string): string {
 export function schemaConfig(o: RawOptions): SchemaConfig {
   const features = list(o.features);
   const ignore = list(o.ignore);
+  const both = features?.find((name) => ignore?.includes(name));
+  if (both !== undefined) throw new UsageError(`--features and --ignore both name "${both}": a column is either kept or left out`);
+  if (o.target !== undefined && ignore?.includes(String(o.target))) {
+    throw new UsageError(`--target "${String(o.target)}" is also in --ignore: the target cannot be left out`);
+  }
+  if (o.target !== undefined && features?.includes(String(o.target))) {
+    throw new UsageError(`--target "${String(o.target)}" is also in --features: the target is never a feature`);
+  }
   return {
     inferRows: number('--infer-rows', o.inferRows ?? 1000, { min: 1, integer: true }),
     ...(o.target === undefined ? {} : { target: String(o.target) }),
