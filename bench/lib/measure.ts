@@ -42,7 +42,8 @@ export function shq(word: string): string {
 }
 
 export function describe(cmd: Command): string {
-  const main = cmd.argv.map(shq).join(' ') + (cmd.stdoutFile ? ` > ${shq(cmd.stdoutFile)}` : '');
+  const env = Object.entries(cmd.env ?? {}).map(([k, v]) => `${k}=${shq(v)} `).join('');
+  const main = env + cmd.argv.map(shq).join(' ') + (cmd.stdoutFile ? ` > ${shq(cmd.stdoutFile)}` : '');
   return cmd.producer ? `${cmd.producer} | ${main}` : main;
 }
 
