@@ -198,7 +198,7 @@ export class Featurizer {
       return {
         reason: 'too-many-categories',
         field: this.schema.columns[c]!.name,
-        message: `expected at most ${MAX_CATEGORIES} categories for one-hot encoding, found another new one, ${quoteText(value)} (an id or free text? --ignore it, or hash with --hash-bits 16)`,
+        message: `expected at most ${MAX_CATEGORIES} categories for one-hot encoding, found another new one, ${quoteText(value)} (an id or free text? --ignore it, or hash it with --hash-bits 12)`,
         fatal: true,
       };
     }
