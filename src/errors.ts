@@ -6,6 +6,18 @@
 /** Bad flags or a bad combination of them: exit code 2. */
 export class UsageError extends Error {
   readonly exitCode = 2;
+  constructor(message: string) {
+    super(singleLine(message));
+  }
+}
+
+/**
+ * Control characters (a line break in a quoted column name, a NUL) written as JSON escapes, so
+ * that every error stays one line on stderr whatever the input held.
+ */
+export function singleLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /** Where in the input a problem was found; every part is optional except the source. */
@@ -27,7 +39,7 @@ export class DataError extends Error {
     /** A short stable code for counting skips, e.g. 'ragged-row', 'not-a-number'. */
     readonly reason = 'bad-input',
   ) {
-    super(formatLocation(location) + detail);
+    super(singleLine(formatLocation(location) + detail));
   }
 }
 

@@ -4,7 +4,7 @@
  * any row of it is learned (prequential, "test then train"). Buffers are typed arrays reused from
  * block to block; they grow only when the feature dimension or the class count grows.
  */
-import { DataError } from '../errors.js';
+import { DataError, singleLine } from '../errors.js';
 import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner } from '../learners/types.js';
@@ -272,7 +272,7 @@ export class TrainingPass {
     counts.skipped++;
     counts.skippedByReason[issue.reason] = (counts.skippedByReason[issue.reason] ?? 0) + 1;
     if (counts.skippedExamples.length < SKIPPED_EXAMPLES) {
-      counts.skippedExamples.push({ line, reason: issue.reason, message: issue.field === undefined ? issue.message : `field "${issue.field}": ${issue.message}` });
+      counts.skippedExamples.push({ line, reason: issue.reason, message: singleLine(issue.field === undefined ? issue.message : `field "${issue.field}": ${issue.message}`) });
     }
   }
 
