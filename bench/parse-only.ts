@@ -6,8 +6,10 @@
  *
  *   node dist/bench/parse-only.js FILE|- [--format csv|jsonl]
  *
- * Prints one JSON line: {"rows":…,"numbers":…,"texts":…,"issues":…,"columns":…,"bytes":…,"sum":…}.
- * `sum` adds up the numeric cells so that the values are used (and a bad parse shows).
+ * Prints one JSON line: {"rows":…,"numbers":…,"texts":…,"issues":…,"columns":…,"bytes":…,"sum":…,"memory_mib":…}.
+ * `sum` adds up the numeric cells so that the values are used (and a bad parse shows); `memory_mib`
+ * is process.memoryUsage() at the end (rss, heapTotal, heapUsed, external, arrayBuffers), to tell
+ * where a peak RSS comes from.
  */
 import { openSource } from '../src/io/source.js';
 import type { Format } from '../src/io/types.js';
@@ -53,7 +55,8 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await source.close();
   }
-  process.stdout.write(JSON.stringify({ source: source.name, format: source.format, rows, numbers, texts, issues, columns, bytes, sum }) + '\n');
+  const memory_mib = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round((v / 2 ** 20) * 10) / 10]));
+  process.stdout.write(JSON.stringify({ source: source.name, format: source.format, rows, numbers, texts, issues, columns, bytes, sum, memory_mib }) + '\n');
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
