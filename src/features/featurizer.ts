@@ -5,6 +5,7 @@
  * at the end of the row, or hashed into 2^bits slots. Class labels get indices in order of arrival.
  */
 import { quoteText } from '../io/bytes.js';
+import { PLAIN_NUMBER } from '../io/number.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import { isMissing } from './missing.js';
 import { MAX_CLASSES, numberFromText, numberHint, type Schema } from './schema.js';
@@ -15,6 +16,13 @@ import { MAX_CLASSES, numberFromText, numberHint, type Schema } from './schema.j
  * than the last. Past it the run stops with an error that suggests --ignore or --hash-bits.
  */
 export const MAX_CATEGORIES = 10000;
+
+/**
+ * Numbers beyond ±1e100 are refused (reason 'out-of-range'): the running mean and variance of such
+ * values overflow to Infinity or NaN, which would reach the learner's weights and silently turn
+ * every later prediction into NaN. No measured quantity comes near; an id or a hash might.
+ */
+export const MAX_MAGNITUDE = 1e100;
 
 export interface FeaturizerOptions {
   /** Hash categorical values into 2^hashBits slots instead of one slot per category. */
@@ -112,7 +120,7 @@ export class Featurizer {
           v = n;
         }
       }
-      if (v === Infinity || v === -Infinity) return notANumber(schema.columns[c]!.name, batch.text[base + c] ?? String(v));
+      if (v > MAX_MAGNITUDE || v < -MAX_MAGNITUDE) return notANumber(schema.columns[c]!.name, batch.text[base + c] ?? String(v));
       row[j] = v;
     }
     const y = ignoreTarget ? NaN : this.target(batch, base, targetColumn < width ? targetColumn : -1, learn);
@@ -213,7 +221,7 @@ export class Featurizer {
       if (text === null) v = batch.values[base + column]!;
       else if (text === undefined || isMissing(text)) return missingTarget(name, text);
       else v = numberFromText(text);
-      if (v === undefined || !Number.isFinite(v)) return notANumber(name, text ?? String(v));
+      if (v === undefined || !(v <= MAX_MAGNITUDE && v >= -MAX_MAGNITUDE)) return notANumber(name, text ?? String(v));
       return v;
     }
     if (text === null) {
@@ -304,6 +312,11 @@ function cellText(batch: RecordBatch, i: number): string {
 }
 
 function notANumber(field: string, found: string): RowIssue {
+  const n = numberFromText(found) ?? (PLAIN_NUMBER.test(found.trim()) ? Infinity : undefined);
+  if (n !== undefined) {
+    // A number, but one the running statistics cannot hold: 1e400 (not a double) or 1e300.
+    return { reason: 'out-of-range', field, message: `expected a number between -1e100 and 1e100, found ${quoteText(found)}` };
+  }
   const hint = numberHint(found);
   return { reason: 'not-a-number', field, message: `expected a number, found ${quoteText(found)}${hint === undefined ? '' : ` (${hint})`}` };
 }

@@ -171,7 +171,7 @@ function cellAt(batch: RecordBatch, r: number, c: number): number | string | und
   // Meant as a number but unusable ("1,5", "1e400", "Infinity"): no evidence either way, so a numeric
   // column stays numeric and the row is reported when it is encoded, rather than the column silently
   // turning categorical.
-  return numberHint(text) === undefined ? text : undefined;
+  return numberHint(text) === undefined && !PLAIN.test(text.trim()) ? text : undefined;
 }
 
 /**
@@ -181,7 +181,6 @@ function cellAt(batch: RecordBatch, r: number, c: number): number | string | und
 export function numberHint(text: string): string | undefined {
   const t = text.trim();
   if (/^[+-]?(inf|infinity)$/i.test(t)) return 'infinite values are not allowed';
-  if (PLAIN.test(t)) return 'out of range for a double';
   if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) {
     const plain = t.replace(/,/g, '');
     return /^[+-]?\d{1,3},\d{3}$/.test(t)

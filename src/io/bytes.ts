@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { DataError, singleLine } from '../errors.js';
 
 /** Read size for files: large reads keep the per-chunk overhead negligible. */
 export const CHUNK_SIZE = 1 << 20;
@@ -49,7 +49,7 @@ export function quoteText(text: string, max = 40): string {
 }
 
 export function oneLine(s: string, max = 200): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
+  const flat = singleLine(s.replace(/\s+/g, ' ').trim());
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
 
