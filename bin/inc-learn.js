@@ -13,6 +13,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // Nobody reads the messages any more (`2>&1 >/dev/null | head -1`): the run goes on without them.
+  process.stderr.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
   let main;
   try {
     ({ main } = await import('../dist/src/cli/main.js'));

@@ -447,6 +447,17 @@ describe('stdin and stdout', { concurrency: 4 }, () => {
   });
 });
 
+describe('stderr closed early', () => {
+  it('the run goes on without its messages and exits as it would have', TEST, async () => {
+    for (const [mode, code] of [['skip', 0], ['fail', 1]] as const) {
+      const script = `"${process.execPath}" "${BIN}" train ragged.csv --on-error ${mode} --epochs 2000 2>&1 >/dev/null | head -1 >/dev/null; exit \${PIPESTATUS[0]}`;
+      const run = await collect('bash', ['-c', script]);
+      assert.equal(run.code, code, run.stderr);
+      assert.equal(run.stderr, '');
+    }
+  });
+});
+
 describe('bad flags: exit 2 naming the flag and what it allows', { concurrency: 4 }, () => {
   const CASES: [string[], RegExp][] = [
     [['--model', 'forest'], /^inc-learn: --model must be one of linear, mlp; got "forest"$/],
