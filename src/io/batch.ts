@@ -9,6 +9,23 @@ export function batchCapacity(width: number): number {
   return Math.max(1, Math.min(4096, Math.floor(262144 / Math.max(1, width))));
 }
 
+function hasNoText(text: (string | null)[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (text[i] !== null) return false;
+  return true;
+}
+
+const sharedNull = new Map<number, (string | null)[]>();
+
+/** An all-null text array of length n, shared (a few sizes are kept: full batches and the odd last one). */
+export function allNull(n: number): (string | null)[] {
+  let text = sharedNull.get(n);
+  if (text === undefined) {
+    text = new Array<string | null>(n).fill(null);
+    if (sharedNull.size < 8) sharedNull.set(n, text);
+  }
+  return text;
+}
+
 export class FixedBatcher {
   readonly capacity: number;
   rows = 0;
@@ -63,8 +80,11 @@ export class FixedBatcher {
     if (rows === 0) return;
     const n = rows * this.width;
     const full = rows === this.capacity;
-    const text = this.text;
-    if (!full) text.length = n;
+    // Numeric input has no text at all: hand out a shared all-null array and keep this one, rather
+    // than allocate a large array per batch (nobody writes to a batch once it is handed out).
+    const textless = hasNoText(this.text, n);
+    const text = textless ? allNull(n) : this.text;
+    if (!full && !textless) text.length = n;
     const issues = this.issues;
     if (issues !== null && !full) issues.length = rows;
     this.ready.push({
@@ -79,7 +99,7 @@ export class FixedBatcher {
     this.issues = null;
     if (more) {
       this.values = new Float64Array(this.capacity * this.width);
-      this.text = new Array<string | null>(this.capacity * this.width).fill(null);
+      if (!textless) this.text = new Array<string | null>(this.capacity * this.width).fill(null);
       this.line = new Float64Array(this.capacity);
     }
   }

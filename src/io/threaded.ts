@@ -8,6 +8,7 @@ import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
+import { allNull } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
 import { type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
@@ -54,17 +55,13 @@ export function reviveError(e: SerializedError): Error {
   return error;
 }
 
-/** All-null text arrays by length, shared by the batches that have no text at all (nobody writes to a batch). */
-const noText = new Map<number, (string | null)[]>();
-
 /** Rebuilds a batch from its wire form: text comes as [index, text] pairs for the cells that have text. */
 function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
   const cells = m.rows * m.width;
   const { textIndex, textValues } = m;
   let text: (string | null)[];
   if (textIndex.length === 0) {
-    text = noText.get(cells) ?? new Array<string | null>(cells).fill(null);
-    if (noText.size < 4) noText.set(cells, text);
+    text = allNull(cells);
   } else {
     text = new Array<string | null>(cells).fill(null);
     for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[i]!;
