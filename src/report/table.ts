@@ -47,6 +47,7 @@ export class TableReporter implements Reporter {
         `  sampler  ${e.sampler}`,
         `  run      ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, prequential${e.holdout > 0 ? `, holdout ${e.holdout}` : ''}, seed ${e.seed}`,
       ];
+      if (e.resumed_from !== null) lines.push(`  resumed  from ${e.resumed_from} (${formatCount(e.resumed_rows)} rows before)`);
       this.err.write(lines.join('\n') + '\n');
     }
     const classification = e.schema.task === 'classification';
@@ -80,6 +81,11 @@ export class TableReporter implements Reporter {
     if (e.skipped > 0) parts.push(s.yellow(`${formatCount(e.skipped)} skipped`));
     if (e.missing_imputed > 0) parts.push(`${formatCount(e.missing_imputed)} missing values imputed`);
     const lines = [`${e.interrupted ? s.yellow('interrupted: ') : ''}${parts.join(', ')} in ${formatDuration(e.elapsed_ms)}`];
+    if (e.cumulative_rows > e.rows) {
+      const metric = e.cumulative_accuracy !== undefined ? `accuracy ${formatNumber(e.cumulative_accuracy)}` : `rmse ${formatNumber(e.cumulative_rmse)}`;
+      lines.push(`  cumulative, with the runs before the checkpoint: ${formatCount(e.cumulative_rows)} rows, loss ${formatNumber(e.cumulative_loss)}, ${metric}`);
+    }
+    if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);
     if (e.skipped > 0) {
       const reasons = Object.entries(e.skipped_by_reason).map(([reason, n]) => `${reason} ${formatCount(n)}`);
       lines.push(`  skipped by reason: ${reasons.join(', ')}`);
