@@ -26,6 +26,12 @@ export interface Learner {
   /** Learns from rows; y holds class indices or target values. */
   learn(x: Float64Array, y: Float64Array, rows: number): void | Promise<void>;
   /**
+   * Optional: predict(x, rows, out) then learn(x, y, rows) in one step, with exactly the results of
+   * the two calls (the predictions come from the weights before the update). Saves the learner a
+   * forward pass when the rows it scores are the rows it learns (a pass-through sampler).
+   */
+  predictAndLearn?(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void | Promise<void>;
+  /**
    * New feature slots or classes appeared mid-stream. Features and classes are only ever appended:
    * existing weights keep their meaning, new ones start neutral so predictions do not change.
    */

@@ -3,6 +3,7 @@ import type { Sampler, TrainSink } from './types.js';
 
 export class AllSampler implements Sampler {
   readonly description = 'all';
+  readonly passThrough = true;
 
   startEpoch(): void {}
 

@@ -9,6 +9,11 @@ export type TrainSink = (x: Float64Array, y: number) => void;
 export interface Sampler {
   /** Shown in the run header and the start event, e.g. 'replay(buffer=1000, ratio=1)'. */
   readonly description: string;
+  /**
+   * True when offer() always trains on exactly the offered row, at once, and keeps nothing ('all'):
+   * the training pass may then skip offer() and learn each scored block as it is.
+   */
+  readonly passThrough?: boolean;
   /** Called before each epoch (1-based). */
   startEpoch(epoch: number): void;
   /**
