@@ -153,6 +153,8 @@ export class TrainingPass {
   /** Block rows already predicted (and told to the observer) by predictNow(). */
   private predictedRows = 0;
   private readonly sink: (x: Float64Array, y: number) => void;
+  /** The sampler passes every row straight through and the learner can predict and learn in one step. */
+  private readonly fused: boolean;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -169,6 +171,7 @@ export class TrainingPass {
     this.sink = (x, y) => this.pending.push(x, this.featurizer.dim, y);
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
+    this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -296,7 +299,21 @@ export class TrainingPass {
     const rows = this.block.rows;
     if (rows === 0) return;
     if (this.predictedRows > 0 || this.settings.observer) return then(this.predictNow(), this.scoreAndOffer, this, rows);
+    if (this.fused && rows === this.learner.batchSize && this.pending.rows === 0) {
+      // A pass-through sampler would hand the block, unchanged, to learn() as one full batch:
+      // predicting and learning it in one step gives the same predictions and weights.
+      return then(this.learner.predictAndLearn!(this.block.x, this.block.y, rows, this.predictions), this.scoreLearned, this, rows);
+    }
     return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
+  }
+
+  /** Scores a block that predictAndLearn() has already learned. */
+  private scoreLearned(rows: number): void {
+    const outputs = this.learner.outputs;
+    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    this.counts.evaluated += rows;
+    this.counts.trained += rows;
+    this.block.rows = 0;
   }
 
   private scoreAndOffer(rows: number): MaybeAsync {
