@@ -95,6 +95,13 @@ describe('inc-learn predict', () => {
     const failed = await runCli(['predict', '--model', model, '-'], { stdin: data });
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /^inc-learn: stdin:3: field "attrib2": expected a number, found "oops"\n$/);
+    assert.deepEqual(lines(failed.stdout), [out[0], out[1]], 'the rows before the bad one got their lines');
+    // --learn: what was learned before the bad row is checkpointed before the error.
+    const learned = join(dir, 'learned-before-failing');
+    const failedLearning = await runCli(['predict', '--model', model, '--learn', '-', '--save', learned], { stdin: data });
+    assert.equal(failedLearning.code, 1);
+    assert.equal(lines(failedLearning.stdout).length, 2);
+    assert.equal((await readCheckpoint(learned)).state.counts.rows, 5001);
   });
 
   it('refuses input without a feature column the model uses', async () => {

@@ -375,48 +375,63 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     const iterator = stream[Symbol.asyncIterator]();
     let seq = 0;
     let checked = false;
-    for (;;) {
-      const next = await nextUnlessAborted(iterator, signal);
-      if (next === 'aborted') {
-        interrupted = true;
-        void Promise.resolve(iterator.return?.()).catch(() => {});
-        break;
-      }
-      if (next.done) break;
-      if (!checked) {
-        aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
-        checked = true;
-      }
-      const batch = aligner.align(next.value, stream.columns);
-      batchOf.set(seq, { batch, seq });
-      if (scoring) {
-        await scoring.consume(batch, seq);
-        await scoring.flush();
-      } else {
-        let from = 0;
-        while (every > 0 && batch.rows - from >= every - rowsSinceSave) {
-          const to = from + (every - rowsSinceSave);
-          await learnFrom(batch, from, to, seq);
-          from = to;
-          await save();
+    try {
+      for (;;) {
+        const next = await nextUnlessAborted(iterator, signal);
+        if (next === 'aborted') {
+          interrupted = true;
+          void Promise.resolve(iterator.return?.()).catch(() => {});
+          break;
         }
-        if (from < batch.rows) {
-          await learnFrom(batch, from, batch.rows, seq);
-          rowsSinceSave += batch.rows - from;
+        if (next.done) break;
+        if (!checked) {
+          aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
+          checked = true;
         }
-        // Rows of an unfilled mini-batch get their predictions now, not when it fills.
-        const done = pass!.predictNow();
-        if (done) await done;
+        const batch = aligner.align(next.value, stream.columns);
+        batchOf.set(seq, { batch, seq });
+        if (scoring) {
+          await scoring.consume(batch, seq);
+          await scoring.flush();
+        } else {
+          let from = 0;
+          while (every > 0 && batch.rows - from >= every - rowsSinceSave) {
+            const to = from + (every - rowsSinceSave);
+            await learnFrom(batch, from, to, seq);
+            from = to;
+            await save();
+          }
+          if (from < batch.rows) {
+            await learnFrom(batch, from, batch.rows, seq);
+            rowsSinceSave += batch.rows - from;
+          }
+          // Rows of an unfilled mini-batch get their predictions now, not when it fills.
+          const done = pass!.predictNow();
+          if (done) await done;
+        }
+        seq += batch.rows;
+        // Every row of the batch is settled by now (predicted, or skipped).
+        batchOf.clear();
+        passSeq = [];
+        await sink?.flush();
+        if (signal?.aborted) {
+          interrupted = true;
+          break;
+        }
       }
-      seq += batch.rows;
-      // Every row of the batch is settled by now (predicted, or skipped).
-      batchOf.clear();
-      passSeq = [];
-      await sink?.flush();
-      if (signal?.aborted) {
-        interrupted = true;
-        break;
+    } catch (error) {
+      // A bad row (--on-error fail) or unreadable input: the rows before it still get their lines,
+      // and with --learn what was learned from them is checkpointed, before the error is reported.
+      if (error instanceof DataError) {
+        if (scoring) await scoring.flush();
+        else {
+          const done = pass!.predictNow();
+          if (done) await done;
+          if (options.save) await save();
+        }
+        await sink?.flush();
       }
+      throw error;
     }
     if (!checked && !interrupted) aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
     if (pass && options.save && (rowsSinceSave > 0 || checkpoints === 0)) await save();
