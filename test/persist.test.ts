@@ -117,6 +117,9 @@ describe('train --save, then --resume on the rest of the data', () => {
     for (let i = 0; i < wx.length; i++) assert.ok(Math.abs(wx[i]! - wy[i]!) <= 1e-6, `weight ${i}: ${wx[i]} vs ${wy[i]}`);
     assert.ok(Math.abs(two.cumulative_accuracy - one.accuracy) <= 1e-9, `${two.cumulative_accuracy} vs ${one.accuracy}`);
     assert.equal(two.cumulative_evaluated, 10000);
+    // predict learns the carried rows into the model it loads (the end of the input) and answers every row.
+    const p = await cli(['predict', '--model', half, THIRD(), '--output', 'jsonl', '-q']);
+    assert.equal(jsonLines(p.stdout).length, 3000);
   });
 
   it('on the shared elec stream: halves resumed equal one run (metrics and predictions)', async (t) => {
