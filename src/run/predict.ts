@@ -243,7 +243,8 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
   const { checkpoint, signal } = options;
   const learn = options.learn === true;
   const state = checkpoint.state;
-  const config: RunConfig = { ...state.config, ...options.input, onError: options.onError, epochs: 1, holdout: 0 };
+  // The checkpoint's configuration with this input; holdout and epochs stay as trained (predict uses neither).
+  const config: RunConfig = { ...state.config, ...options.input, onError: options.onError };
   const source: Source = await openInput(options.input, options.stdin, true);
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
