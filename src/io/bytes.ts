@@ -134,13 +134,49 @@ export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string): A
   }
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const input = Readable.from(all, { objectMode: false });
+  // Every byte gunzip produced is handed out before its error: iterating the stream would drop what
+  // it buffered when a truncated file fails, so which error a run reports (the gzip one, or one in
+  // the data before it) would depend on timing.
+  const queue: Buffer[] = [];
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    if (queue.length >= 8) gunzip.pause();
+    notify();
+  });
+  // The pipeline's callback can come before gunzip's own error (a truncated file): watch gunzip.
+  gunzip.on('error', (err) => {
+    failure ??= err;
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
   pipeline(input, gunzip, () => {
-    /* errors surface through the iteration below */
+    /* an input error destroys gunzip with it, which reports it above */
   });
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
-  } catch (err) {
-    throw toDataError(name, err);
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        if (queue.length < 4 && gunzip.isPaused()) gunzip.resume();
+        yield chunk;
+      } else if (failure !== undefined) {
+        throw toDataError(name, failure);
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
   } finally {
     gunzip.destroy();
     input.destroy();
