@@ -2,5 +2,5 @@
 const MISSING = new Set(['', 'na', 'n/a', 'null', '?', 'nan', 'none']);
 
 export function isMissing(text: string): boolean {
-  return text.length <= 4 && MISSING.has(text.trim().toLowerCase());
+  return text === '' || (text.length <= 4 && MISSING.has(text.trim().toLowerCase()));
 }

@@ -21,10 +21,16 @@ export interface JsonlOptions {
   live?: boolean;
 }
 
+/** Rows the first batch after a new key starts with; it doubles up to the full batch size. */
+const FIRST_ROWS = 1;
+
 /** A batch whose width grows when new keys appear: cells default to absent (NaN, ''). */
 class GrowingBatcher {
   width = 0;
+  /** Rows the current arrays hold; grows by doubling up to maxRows. */
   capacity = 0;
+  /** Rows per batch at this width. */
+  maxRows = 0;
   rows = 0;
   values = new Float64Array(0);
   text: (string | null)[] = [];
@@ -36,9 +42,10 @@ class GrowingBatcher {
     this.alloc(width);
   }
 
-  private alloc(width: number): void {
+  private alloc(width: number, rows = batchCapacity(width)): void {
     this.width = width;
-    this.capacity = batchCapacity(width);
+    this.maxRows = batchCapacity(width);
+    this.capacity = Math.min(rows, this.maxRows);
     this.values = new Float64Array(this.capacity * width).fill(NaN);
     this.text = new Array<string | null>(this.capacity * width).fill('');
     this.line = new Float64Array(this.capacity);
@@ -46,40 +53,47 @@ class GrowingBatcher {
     this.rows = 0;
   }
 
-  /** Makes room for `width` columns, keeping the rows so far (their new cells absent). */
+  /**
+   * Makes room for `width` columns. The rows so far go out as a batch of the old width (a batch's
+   * width is the columns known when it was made), and the next batch starts small: with a new key
+   * on every line, each line then costs its width, not a whole batch allocated and copied.
+   */
   widen(width: number): void {
     if (width <= this.width) return;
-    if (this.rows === 0) return this.alloc(width);
-    const capacity = batchCapacity(width);
-    if (this.rows >= capacity) {
-      this.flush();
-      return this.alloc(width);
+    this.flush();
+    this.alloc(width, FIRST_ROWS);
+  }
+
+  /** Doubles the rows the arrays hold, keeping the rows so far. */
+  private grow(): void {
+    const capacity = Math.min(this.maxRows, this.capacity * 2);
+    const n = this.rows * this.width;
+    const values = new Float64Array(capacity * this.width).fill(NaN);
+    values.set(this.values.subarray(0, n));
+    const text = new Array<string | null>(capacity * this.width).fill('');
+    for (let i = 0; i < n; i++) text[i] = this.text[i]!;
+    const line = new Float64Array(capacity);
+    line.set(this.line.subarray(0, this.rows));
+    if (this.issues !== null) {
+      const issues = new Array<RowIssue | null>(capacity).fill(null);
+      for (let r = 0; r < this.rows; r++) issues[r] = this.issues[r]!;
+      this.issues = issues;
     }
-    const { rows, values: oldValues, text: oldText, issues: oldIssues, line: oldLine } = this;
-    const oldWidth = this.width;
-    this.width = width;
+    this.values = values;
+    this.text = text;
+    this.line = line;
     this.capacity = capacity;
-    this.values = new Float64Array(capacity * width).fill(NaN);
-    this.text = new Array<string | null>(capacity * width).fill('');
-    this.line = new Float64Array(capacity);
-    this.line.set(oldLine.subarray(0, rows));
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < oldWidth; c++) {
-        this.values[r * width + c] = oldValues[r * oldWidth + c]!;
-        this.text[r * width + c] = oldText[r * oldWidth + c]!;
-      }
-    }
-    if (oldIssues !== null) {
-      this.issues = new Array<RowIssue | null>(capacity).fill(null);
-      for (let r = 0; r < rows; r++) this.issues[r] = oldIssues[r]!;
-    }
   }
 
   /** Starts a row; its cells are absent until set. Returns the row's first cell index. */
   startRow(line: number): number {
     if (this.rows === this.capacity) {
-      this.flush();
-      this.alloc(this.width);
+      if (this.capacity < this.maxRows) {
+        this.grow();
+      } else {
+        this.flush();
+        this.alloc(this.width);
+      }
     }
     this.line[this.rows] = line;
     return this.rows++ * this.width;
