@@ -92,7 +92,7 @@ class RowBlock {
   }
 
   push(row: Float64Array, dim: number, y: number): void {
-    if (dim !== this.dim) this.resize(dim);
+    if (dim !== this.dim) this.widen(dim);
     const at = this.rows * dim;
     if (at + dim > this.x.length) {
       const x = new Float64Array(Math.max(this.x.length * 2, at + dim));
@@ -107,7 +107,8 @@ class RowBlock {
   }
 
   /** Re-lays out the rows already held at a wider dimension, zero-padding the new slots. */
-  private resize(dim: number): void {
+  widen(dim: number): void {
+    if (dim === this.dim) return;
     const x = new Float64Array(Math.max(this.x.length, (this.y.length) * dim));
     for (let r = 0; r < this.rows; r++) x.set(this.x.subarray(r * this.dim, (r + 1) * this.dim), r * dim);
     this.x = x;
@@ -153,6 +154,8 @@ export class TrainingPass {
   /** Block rows already predicted (and told to the observer) by predictNow(). */
   private predictedRows = 0;
   private readonly sink: (x: Float64Array, y: number) => void;
+  /** The width of the rows being offered to the sampler, which it emits back at that width. */
+  private offerDim: number;
   /** The sampler passes every row straight through and the learner can predict and learn in one step. */
   private readonly fused: boolean;
 
@@ -168,7 +171,8 @@ export class TrainingPass {
     this.pending = new RowBlock(featurizer.dim, b * 2);
     this.predictions = new Float64Array(b * learner.outputs);
     this.offered = new Float64Array(featurizer.dim);
-    this.sink = (x, y) => this.pending.push(x, this.featurizer.dim, y);
+    this.offerDim = featurizer.dim;
+    this.sink = (x, y) => this.pending.push(x, this.offerDim, y);
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
@@ -258,6 +262,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
+    this.offerDim = this.featurizer.dim;
     this.sampler.endEpoch(this.sink);
     await this.learnPending(true);
   }
@@ -285,10 +290,12 @@ export class TrainingPass {
   }
 
   private growLearner(): MaybeAsync {
-    return then(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length), this.sizePredictions, this, undefined);
+    return then(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length), this.afterGrow, this, undefined);
   }
 
-  private sizePredictions(): void {
+  private afterGrow(): void {
+    // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
+    this.pending.widen(this.featurizer.dim);
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }
@@ -319,7 +326,10 @@ export class TrainingPass {
   private scoreAndOffer(rows: number): MaybeAsync {
     const block = this.block;
     this.predictedRows = 0;
-    const dim = this.featurizer.dim;
+    // The block's own width: when a new category arrives, the block is flushed at the old width
+    // before the learner grows.
+    const dim = block.width;
+    this.offerDim = dim;
     const outputs = this.learner.outputs;
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
     this.counts.evaluated += rows;
