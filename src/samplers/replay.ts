@@ -8,35 +8,25 @@
  * a deterministic accumulator (see ReplayCount). The reservoir and its counter persist across epochs.
  */
 import type { Random } from '../util/random.js';
-import { ReplayCount, checkpointError, readBuffer, readNumber, readRandom } from './common.js';
-import { RowBuffer } from './row-buffer.js';
-import type { Sampler, TrainSink } from './types.js';
+import { checkpointError, readBuffer, readNumber, readRandom } from './common.js';
+import { ReplayingSampler } from './replaying.js';
+import type { RowBuffer } from './row-buffer.js';
 
-export class ReplaySampler implements Sampler {
-  readonly description: string;
-  private readonly count: ReplayCount;
-
+export class ReplaySampler extends ReplayingSampler {
   constructor(
-    private readonly buffer: RowBuffer,
+    buffer: RowBuffer,
     ratio: number,
-    private readonly random: Random,
+    random: Random,
     /** Rows offered so far, over all epochs. */
     private seen = 0,
     carry = 0,
   ) {
-    this.count = new ReplayCount(ratio, carry);
-    this.description = `replay(buffer=${buffer.capacity}, ratio=${ratio})`;
+    super('replay', buffer, ratio, random, carry);
   }
 
-  startEpoch(): void {}
-
-  offer(x: Float64Array, dim: number, y: number, train: TrainSink): void {
+  /** Algorithm R: row i fills slot i while i < K, then replaces a uniform slot with probability K/(i+1). */
+  protected keep(x: Float64Array, dim: number, y: number): void {
     const b = this.buffer;
-    b.see(dim);
-    train(x, y);
-    if (b.rows > 0) {
-      for (let n = this.count.step(); n > 0; n--) b.emit(this.random.int(b.rows), train);
-    }
     const i = this.seen++;
     if (i < b.capacity) {
       b.push(x, dim, y);
@@ -44,12 +34,6 @@ export class ReplaySampler implements Sampler {
       const j = this.random.int(i + 1);
       if (j < b.capacity) b.put(j, x, dim, y);
     }
-  }
-
-  endEpoch(): void {}
-
-  fill(): { rows: number; capacity: number } {
-    return this.buffer.fill();
   }
 
   state(): Record<string, unknown> {

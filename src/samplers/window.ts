@@ -6,44 +6,28 @@
  * epochs: at the start of an epoch it holds the end of the previous one.
  */
 import type { Random } from '../util/random.js';
-import { ReplayCount, checkpointError, readBuffer, readNumber, readRandom } from './common.js';
-import { RowBuffer } from './row-buffer.js';
-import type { Sampler, TrainSink } from './types.js';
+import { checkpointError, readBuffer, readNumber, readRandom } from './common.js';
+import { ReplayingSampler } from './replaying.js';
+import type { RowBuffer } from './row-buffer.js';
 
-export class WindowSampler implements Sampler {
-  readonly description: string;
-  private readonly count: ReplayCount;
-
+export class WindowSampler extends ReplayingSampler {
   constructor(
-    private readonly buffer: RowBuffer,
+    buffer: RowBuffer,
     ratio: number,
-    private readonly random: Random,
+    random: Random,
     /** The slot the next row goes to (the oldest row once full). */
     private next = 0,
     carry = 0,
   ) {
-    this.count = new ReplayCount(ratio, carry);
-    this.description = `window(buffer=${buffer.capacity}, ratio=${ratio})`;
+    super('window', buffer, ratio, random, carry);
   }
 
-  startEpoch(): void {}
-
-  offer(x: Float64Array, dim: number, y: number, train: TrainSink): void {
+  /** The ring: the new row overwrites the oldest. */
+  protected keep(x: Float64Array, dim: number, y: number): void {
     const b = this.buffer;
-    b.see(dim);
-    train(x, y);
-    if (b.rows > 0) {
-      for (let n = this.count.step(); n > 0; n--) b.emit(this.random.int(b.rows), train);
-    }
     b.put(this.next, x, dim, y);
     if (b.rows < b.capacity) b.rows++;
     this.next = this.next + 1 === b.capacity ? 0 : this.next + 1;
-  }
-
-  endEpoch(): void {}
-
-  fill(): { rows: number; capacity: number } {
-    return this.buffer.fill();
   }
 
   state(): Record<string, unknown> {
