@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -260,9 +260,6 @@ const FATAL_CASES: { file: string; args?: string[]; line: string }[] = [
 ];
 
 describe('unusable input: one line and exit 1 in both modes', { concurrency: 4 }, () => {
-  before(() => mkdirSync(join(BAD, 'a-directory'), { recursive: true }));
-  after(() => rmSync(join(BAD, 'a-directory'), { recursive: true, force: true }));
-
   for (const c of FATAL_CASES) {
     for (const mode of ['fail', 'skip']) {
       it(`${c.file}${c.args ? ' ' + c.args.join(' ') : ''}: --on-error ${mode}`, TEST, async () => {
@@ -366,10 +363,12 @@ describe('big and hostile input, generated', { concurrency: 3 }, () => {
   it('a categorical column with a new value in every row stops at 10000 categories, in both modes', TEST, async () => {
     const file = join(tmp, 'ids.csv');
     const lines = ['a,b,label'];
-    for (let i = 0; i < 12000; i++) lines.push(`${i % 9},c${i},${i % 2}`);
+    // Values repeat in the rows the schema is inferred from (a column of values that never repeat
+    // there is left out as an id), then a new one comes every row.
+    for (let i = 0; i < 12000; i++) lines.push(`${i % 9},c${i < 1000 ? i % 50 : i},${i % 2}`);
     writeFileSync(file, lines.join('\n') + '\n');
     const message =
-      `inc-learn: ${file}:10002: field "b": expected at most 10000 categories for one-hot encoding, found another new one, "c10000"` +
+      `inc-learn: ${file}:10952: field "b": expected at most 10000 categories for one-hot encoding, found another new one, "c10950"` +
       ' (an id or free text? --ignore it, or hash it with --hash-bits 12)';
     for (const mode of ['fail', 'skip']) assertOneLine(await train(file, '--on-error', mode), 1, message);
     assert.equal(summaryOf(await train(file, '--hash-bits', '12')).evaluated, 12000);
@@ -508,6 +507,3 @@ describe('bad flags: exit 2 naming the flag and what it allows', { concurrency: 
     assert.doesNotMatch(run.stderr, STACK);
   });
 });
-
-// The fixture directory is committed; a test that wrote into it would show up in `git status`.
-after(() => assert.ok(!existsSync(join(BAD, 'a-directory'))));

@@ -44,6 +44,18 @@ describe('schema inference', () => {
     assert.deepEqual(only.columns.filter((c) => c.role === 'feature').map((c) => c.name), ['a']);
   });
 
+  it('leaves out a text column whose values never repeat, unless --features names it', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => [`2020-01-01 00:${String(i).padStart(2, '0')}`, i % 3 === 0 ? 'a' : 'b', i, i % 2]);
+    const schema = inferSchema('t', ['ts', 'kind', 'n', 'y'], [batchOf(rows)], {});
+    assert.equal(schema.columns[0]!.role, 'ignored');
+    assert.match(schema.columns[0]!.note!, /every value distinct/);
+    assert.equal(schema.columns[1]!.role, 'feature', 'a repeating text column stays');
+    const kept = inferSchema('t', ['ts', 'kind', 'n', 'y'], [batchOf(rows)], { features: ['ts', 'n'] });
+    assert.equal(kept.columns[0]!.role, 'feature');
+    const few = inferSchema('t', ['ts', 'kind', 'n', 'y'], [batchOf(rows.slice(0, 10))], {});
+    assert.equal(few.columns[0]!.role, 'feature', 'too few rows to tell');
+  });
+
   it('names the columns that exist when --target names one that does not', () => {
     assert.throws(
       () => inferSchema('data.csv', ['a', 'b'], [batchOf([[1, 2]])], { target: 'price' }),
@@ -94,7 +106,7 @@ describe('featurizer', () => {
   });
 
   it('hashes categories into a fixed number of slots with --hash-bits', () => {
-    const rows = Array.from({ length: 100 }, (_, i) => [`v${i}`, i % 2] as (string | number)[]);
+    const rows = Array.from({ length: 100 }, (_, i) => [`v${i % 60}`, i % 2] as (string | number)[]);
     const batch = batchOf(rows);
     const f = new Featurizer(inferSchema('t', ['c', 'y'], [batch], {}), { hashBits: 4 });
     for (let r = 0; r < 100; r++) {

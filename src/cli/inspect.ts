@@ -35,7 +35,7 @@ export function printInspection(result: Inspection, json: boolean, style: ChalkI
   const lines = [
     `${style.bold(result.input)} (${result.format}), ${result.rows_inspected} rows inspected`,
     `${style.bold('column'.padEnd(width))}  ${style.bold('type'.padEnd(11))}  ${style.bold('role')}`,
-    ...result.columns.map((c) => `${c.name.padEnd(width)}  ${c.type.padEnd(11)}  ${c.role === 'target' ? style.cyan(c.role) : c.role}`),
+    ...result.columns.map((c) => `${c.name.padEnd(width)}  ${c.type.padEnd(11)}  ${c.role === 'target' ? style.cyan(c.role) : c.role}${c.note ? style.dim(`  (${c.note})`) : ''}`),
     `target ${style.cyan(result.target)}, task ${result.task}`,
   ];
   if (result.task === 'classification') lines.push(`classes seen (${result.classes.length}): ${result.classes.join(', ')}`);

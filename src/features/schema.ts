@@ -16,6 +16,8 @@ export interface ColumnInfo {
   index: number;
   kind: ColumnKind;
   role: ColumnRole;
+  /** Why inference chose this role, when it was not the obvious one. */
+  note?: string;
 }
 
 export interface Schema {
@@ -39,6 +41,8 @@ export interface SchemaOptions {
 }
 
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
+/** A text column whose values never repeat over at least this many rows is left out (an id, a timestamp). */
+const MIN_ROWS_FOR_UNIQUE = 20;
 /** A numeric target with at most this many distinct integer values is taken as class labels. */
 const MAX_INFERRED_CLASSES = 20;
 /**
@@ -79,6 +83,7 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   const numbers = new Array<number>(columns.length).fill(0);
   const texts = new Array<number>(columns.length).fill(0);
   const distinct = columns.map(() => new Set<number>());
+  const distinctTexts = columns.map(() => new Set<string>());
   const classes: string[] = [];
   const seenClasses = new Set<string>();
   let targetIntegral = true;
@@ -93,6 +98,7 @@ export function inferSchema(source: string, columns: readonly string[], batches:
         if (cell === undefined) continue;
         if (typeof cell === 'string') {
           texts[c]!++;
+          distinctTexts[c]!.add(cell);
         } else {
           numbers[c]!++;
           if (distinct[c]!.size < MEASUREMENT_DISTINCT) distinct[c]!.add(cell);
@@ -127,17 +133,17 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   if (task === 'regression' && !numeric[target]) {
     throw new UsageError(`--task regression: target column "${columns[target]}" is not numeric`);
   }
-  const infos: ColumnInfo[] = columns.map((name, index) => ({
-    name,
-    index,
-    kind: numeric[index] ? 'numeric' : 'categorical',
-    role:
-      index === target
-        ? 'target'
-        : opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))
-          ? 'ignored'
-          : 'feature',
-  }));
+  // Text that never repeats (an id, a timestamp) would get one one-hot slot per row and teach nothing.
+  const unique = (c: number): boolean => !numeric[c] && numbers[c] === 0 && texts[c]! >= MIN_ROWS_FOR_UNIQUE && distinctTexts[c]!.size === texts[c];
+  const infos: ColumnInfo[] = columns.map((name, index) => {
+    const kind: ColumnKind = numeric[index] ? 'numeric' : 'categorical';
+    if (index === target) return { name, index, kind, role: 'target' };
+    if (opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))) return { name, index, kind, role: 'ignored' };
+    if (opts.features === undefined && unique(index)) {
+      return { name, index, kind, role: 'ignored', note: 'every value distinct, like an id or a timestamp: name it in --features to use it' };
+    }
+    return { name, index, kind, role: 'feature' };
+  });
   if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
   if (task === 'classification' && classes.length > MAX_CLASSES) {
     throw new DataError(

@@ -6,7 +6,7 @@ import type { ColumnKind, ColumnRole } from '../features/schema.js';
 import type { Task } from '../learners/types.js';
 
 export interface SchemaSummary {
-  columns: { name: string; type: ColumnKind; role: ColumnRole }[];
+  columns: { name: string; type: ColumnKind; role: ColumnRole; note?: string }[];
   target: string;
   task: Task;
   classes: string[];

@@ -89,7 +89,7 @@ export async function readPrefix(iterator: AsyncIterator<RecordBatch>, rows: num
 
 export function summarizeSchema(schema: Schema): SchemaSummary {
   return {
-    columns: schema.columns.map((c) => ({ name: c.name, type: c.kind, role: c.role })),
+    columns: schema.columns.map((c) => ({ name: c.name, type: c.kind, role: c.role, ...(c.note === undefined ? {} : { note: c.note }) })),
     target: schema.columns[schema.target]!.name,
     task: schema.task,
     classes: schema.classes,
