@@ -102,6 +102,29 @@ describe('linear models', () => {
     assert.ok(p[2]! > 0.9);
   });
 
+  for (const task of ['classification', 'regression'] as const) {
+    for (const optimizer of ['sgd', 'adagrad', 'adam'] as const) {
+      it(`predictAndLearn equals predict then learn, to the bit (${task}, ${optimizer})`, () => {
+        const classes = task === 'regression' ? 1 : 3;
+        const opts = { ...base, task, classes, optimizer, l2: 0.01 };
+        const [fused, plain] = [new LinearModel(opts), new LinearModel(opts)];
+        const random = new Random(4);
+        const x = new Float64Array(4);
+        const y = new Float64Array(1);
+        const [p1, p2] = [new Float64Array(3), new Float64Array(3)];
+        for (let i = 0; i < 500; i++) {
+          for (let j = 0; j < 4; j++) x[j] = random.normal();
+          y[0] = task === 'regression' ? x[0]! - x[1]! : random.int(3);
+          fused.predictAndLearn(x, y, 1, p1);
+          plain.predict(x, 1, p2);
+          plain.learn(x, y, 1);
+          assert.deepEqual(Array.from(p1), Array.from(p2));
+        }
+        assert.deepEqual(fused.state(), plain.state());
+      });
+    }
+  }
+
   it('restores from its state exactly, optimizer moments included', () => {
     const model = new LinearModel({ ...base, optimizer: 'adam', lr: 0.05 });
     separable(model, 2, 300);

@@ -45,13 +45,6 @@ export class LinearModel implements Learner {
   private slot2: Float64Array;
   /** Scratch for the per-head logits and gradients of one row. */
   private scratch: Float64Array;
-  /**
-   * The last row predicted and its prediction: test-then-train learns the row it just predicted, and
-   * recognising it (same values, same weights) saves computing the prediction twice.
-   */
-  private lastX: Float64Array;
-  private lastP: Float64Array;
-  private lastValid = false;
 
   constructor(opts: Pick<LearnerOptions, 'task' | 'dim' | 'classes' | 'optimizer' | 'lr' | 'l2'>) {
     this.task = opts.task;
@@ -66,8 +59,6 @@ export class LinearModel implements Learner {
     this.slot1 = new Float64Array(opts.optimizer === 'sgd' ? 0 : size);
     this.slot2 = new Float64Array(opts.optimizer === 'adam' ? size : 0);
     this.scratch = new Float64Array(this.classes);
-    this.lastX = new Float64Array(this._dim);
-    this.lastP = new Float64Array(this.classes);
   }
 
   get dim(): number {
@@ -86,36 +77,36 @@ export class LinearModel implements Learner {
   predict(x: Float64Array, rows: number, out: Float64Array): void {
     const d = this._dim;
     for (let r = 0; r < rows; r++) this.predictRow(x, r * d, out, r * this.classes);
-    if (rows === 1) {
-      for (let j = 0; j < d; j++) this.lastX[j] = x[j]!;
-      for (let k = 0; k < this.classes; k++) this.lastP[k] = out[k]!;
-      this.lastValid = true;
-    }
   }
 
-  /** Whether row `offset` of x is the row last predicted, with the weights unchanged since. */
-  private isLastPredicted(x: Float64Array, offset: number): boolean {
-    if (!this.lastValid) return false;
-    const last = this.lastX;
-    for (let j = 0; j < this._dim; j++) if (x[offset + j] !== last[j]) return false;
-    return true;
+  /** Test then train in one pass over each row: its prediction (before the update) is the gradient's start. */
+  predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
+    const d = this._dim;
+    const classes = this.classes;
+    const g = this.scratch;
+    for (let r = 0; r < rows; r++) {
+      const at = r * classes;
+      this.predictRow(x, r * d, out, at);
+      for (let k = 0; k < classes; k++) g[k] = out[at + k]!;
+      this.gradientStep(x, r * d, g, y[r]!);
+    }
   }
 
   learn(x: Float64Array, y: Float64Array, rows: number): void {
     const d = this._dim;
     const g = this.scratch;
     for (let r = 0; r < rows; r++) {
-      const offset = r * d;
-      if (this.isLastPredicted(x, offset)) g.set(this.lastP);
-      else this.predictRow(x, offset, g, 0);
-      this.lastValid = false;
-      // Turn the prediction into the gradient of the loss with respect to each head's output.
-      const target = y[r]!;
-      if (this.task === 'regression') g[0] = g[0]! - target;
-      else if (this.heads === 1) g[0] = g[1]! - (target === 1 ? 1 : 0);
-      else g[target] = g[target]! - 1;
-      this.step(x, offset, g);
+      this.predictRow(x, r * d, g, 0);
+      this.gradientStep(x, r * d, g, y[r]!);
     }
+  }
+
+  /** Turns the prediction in g into the gradient of the loss at each head's output, and steps. */
+  private gradientStep(x: Float64Array, offset: number, g: Float64Array, target: number): void {
+    if (this.task === 'regression') g[0] = g[0]! - target;
+    else if (this.heads === 1) g[0] = g[1]! - (target === 1 ? 1 : 0);
+    else g[target] = g[target]! - 1;
+    this.step(x, offset, g);
   }
 
   private predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
@@ -222,9 +213,6 @@ export class LinearModel implements Learner {
     this.classes = newClasses;
     this.heads = heads;
     this.scratch = new Float64Array(newClasses);
-    this.lastX = new Float64Array(dim);
-    this.lastP = new Float64Array(newClasses);
-    this.lastValid = false;
   }
 
   state(): LinearState {

@@ -20,7 +20,23 @@ export class ScaledTarget implements Learner {
   private m2 = 0;
   private scaled = new Float64Array(1);
 
-  constructor(private readonly inner: Learner) {}
+  constructor(private readonly inner: Learner) {
+    const fused = inner.predictAndLearn;
+    if (fused) {
+      this.predictAndLearn = (x, y, rows, out) => {
+        // The prediction is made in the units before this batch updates the statistics.
+        const mean = this.mean;
+        const sd = this.sd();
+        const done = fused.call(inner, x, this.scale(y, rows), rows, out);
+        const unscale = (): void => {
+          for (let r = 0; r < rows; r++) out[r] = mean + sd * out[r]!;
+        };
+        if (done) return done.then(unscale);
+        unscale();
+        return undefined;
+      };
+    }
+  }
 
   get description(): string {
     return this.inner.description;
@@ -54,10 +70,17 @@ export class ScaledTarget implements Learner {
   }
 
   learn(x: Float64Array, y: Float64Array, rows: number): void | Promise<void> {
+    return this.inner.learn(x, this.scale(y, rows), rows);
+  }
+
+  /** Present when the inner learner has it (see Learner.predictAndLearn). */
+  readonly predictAndLearn?: (x: Float64Array, y: Float64Array, rows: number, out: Float64Array) => void | Promise<void>;
+
+  /** The targets in standard units; the statistics take the rows in after, as the feature scaler does. */
+  private scale(y: Float64Array, rows: number): Float64Array {
     if (this.scaled.length < rows) this.scaled = new Float64Array(rows);
     const sd = this.sd();
     for (let r = 0; r < rows; r++) this.scaled[r] = (y[r]! - this.mean) / sd;
-    // The statistics take the rows in after they are scaled, as the feature scaler does.
     for (let r = 0; r < rows; r++) {
       const v = y[r]!;
       this.count++;
@@ -65,7 +88,7 @@ export class ScaledTarget implements Learner {
       this.mean += delta / this.count;
       this.m2 += delta * (v - this.mean);
     }
-    return this.inner.learn(x, this.scaled, rows);
+    return this.scaled;
   }
 
   grow(dim: number, classes: number): void | Promise<void> {
