@@ -83,7 +83,7 @@ describe('the reader thread', () => {
     }
   });
 
-  it('reads stdin from a real shell pipe with the same results as the file', async () => {
+  it('--parse-thread reads a file and stdin from a real shell pipe with the same results as the plain reader', async () => {
     const file = `${ROOT}datasets/sea_drift.csv`;
     const run = (command: string): Promise<string> =>
       new Promise((resolve, reject) => {
@@ -94,8 +94,10 @@ describe('the reader thread', () => {
         child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command}: exit ${code}`))));
       });
     const strip = (out: string) => jsonLines(out).filter((e) => e.event === 'epoch').map(({ rows_per_sec: _r, elapsed_ms: _e, ...rest }) => rest);
-    const fromPipe = await run(`cat '${file}' | '${process.execPath}' '${BIN}' train - --json --epochs 2`);
+    const fromPipe = await run(`cat '${file}' | '${process.execPath}' '${BIN}' train - --json --epochs 2 --parse-thread`);
+    const fromThreadedFile = await run(`'${process.execPath}' '${BIN}' train '${file}' --json --epochs 2 --parse-thread`);
     const fromFile = await run(`'${process.execPath}' '${BIN}' train '${file}' --json --epochs 2`);
     assert.deepEqual(strip(fromPipe), strip(fromFile));
+    assert.deepEqual(strip(fromThreadedFile), strip(fromFile));
   });
 });

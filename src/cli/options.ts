@@ -43,6 +43,7 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     input,
     header: o.header !== false,
     delimiter,
+    ...(o.parseThread === true ? { parseThread: true } : {}),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),
   };

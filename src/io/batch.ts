@@ -26,6 +26,35 @@ export function allNull(n: number): (string | null)[] {
   return text;
 }
 
+/**
+ * Arrays of batches their consumer has released (RecordStream.release), by length, for the next
+ * batches to reuse: a long stream then allocates no new batch memory, and its peak stays flat.
+ */
+const spare = new Map<number, Float64Array[]>();
+const SPARE_SIZES = 8;
+const SPARE_PER_SIZE = 16;
+
+export function takeArray(length: number): Float64Array {
+  return spare.get(length)?.pop() ?? new Float64Array(length);
+}
+
+/** Keeps arrays for reuse; views into a larger buffer are left alone. */
+export function recycleArrays(arrays: readonly Float64Array[]): void {
+  for (const a of arrays) {
+    if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || a.length === 0) continue;
+    let list = spare.get(a.length);
+    if (list === undefined) {
+      if (spare.size >= SPARE_SIZES) continue;
+      spare.set(a.length, (list = []));
+    }
+    if (list.length < SPARE_PER_SIZE) list.push(a);
+  }
+}
+
+export function releaseBatch(batch: RecordBatch): void {
+  recycleArrays([batch.values, batch.line]);
+}
+
 export class FixedBatcher {
   readonly capacity: number;
   rows = 0;
@@ -42,9 +71,10 @@ export class FixedBatcher {
     readonly names: readonly string[] = [],
   ) {
     this.capacity = batchCapacity(width);
-    this.values = new Float64Array(this.capacity * width);
+    // Every cell and line of a row is written as the row is read, so reused arrays need no clearing.
+    this.values = takeArray(this.capacity * width);
     this.text = new Array<string | null>(this.capacity * width).fill(null);
-    this.line = new Float64Array(this.capacity);
+    this.line = takeArray(this.capacity);
   }
 
   /** Marks a row (0-based within the batch) as malformed. */
@@ -98,9 +128,9 @@ export class FixedBatcher {
     this.rows = 0;
     this.issues = null;
     if (more) {
-      this.values = new Float64Array(this.capacity * this.width);
+      this.values = takeArray(this.capacity * this.width);
       if (!textless) this.text = new Array<string | null>(this.capacity * this.width).fill(null);
-      this.line = new Float64Array(this.capacity);
+      this.line = takeArray(this.capacity);
     }
   }
 

@@ -15,6 +15,7 @@ import {
   toDataError,
   type ByteCounter,
 } from './bytes.js';
+import { releaseBatch } from './batch.js';
 import { CsvReader, delimiterByte } from './csv.js';
 import { JsonlReader } from './jsonl.js';
 import { Spool } from './spool.js';
@@ -100,6 +101,10 @@ class Pass implements RecordStream {
   /** Rows taken by each path so far (fast/general for CSV, fast/parse for JSONL). */
   get paths(): Readonly<Record<string, number>> {
     return this.reader.paths;
+  }
+
+  release(batch: RecordBatch): void {
+    releaseBatch(batch);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {

@@ -6,7 +6,12 @@ import type { RowIssue } from './types.js';
 export const IN_FLIGHT = 4;
 
 /** Besides these messages, the main thread returns a credit per batch received through a shared counter. */
-export type ToWorker = { type: 'open'; pass: number } | { type: 'cancel'; pass: number } | { type: 'close' };
+export type ToWorker =
+  | { type: 'open'; pass: number }
+  | { type: 'cancel'; pass: number }
+  | { type: 'close' }
+  /** Arrays of batches the main thread has released, for the reader to reuse. */
+  | { type: 'recycle'; buffers: ArrayBuffer[] };
 
 export interface SerializedError {
   kind: 'data' | 'usage' | 'other';

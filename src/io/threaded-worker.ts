@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
+import { recycleArrays } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
 import type { RecordBatch, Source } from './types.js';
@@ -85,6 +86,9 @@ port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'open':
       void runPass(m.pass);
+      break;
+    case 'recycle':
+      recycleArrays(m.buffers.map((b) => new Float64Array(b)));
       break;
     case 'cancel':
       if (m.pass === current) current = 0;

@@ -12,6 +12,8 @@ export interface InputConfig {
   header: boolean;
   columns?: string[];
   delimiter: string;
+  /** Parse in a worker thread (--parse-thread). */
+  parseThread?: boolean;
 }
 
 export interface SchemaConfig {

@@ -63,7 +63,7 @@ export interface Model {
 
 /** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
 export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
-  return openInputSource({
+  return openInputSource(config.parseThread === true, {
     path: config.input,
     header: config.header,
     delimiter: config.delimiter,
@@ -260,6 +260,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
           rowsSinceSave += batch.rows - from;
         }
+        stream.release(batch);
         if (signal?.aborted) {
           interrupted = true;
           break;
@@ -350,7 +351,11 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
 async function evaluateHoldout(source: Source, model: Model, settings: PassSettings): Promise<Metrics> {
   const evaluator = new Evaluator(model.schema.task);
   const pass = new HoldoutPass(model.featurizer, model.learner, evaluator, settings);
-  for await (const batch of source.open()) await pass.consume(batch);
+  const stream = source.open();
+  for await (const batch of stream) {
+    await pass.consume(batch);
+    stream.release(batch);
+  }
   await pass.flush();
   return evaluator.result();
 }
