@@ -49,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
         } else if (text[i] !== null) texts++;
       }
       if (batch.issues) for (const issue of batch.issues) if (issue) issues++;
+      // As train does: the reader may reuse the batch's arrays.
+      stream.release(batch);
     }
     bytes = stream.bytesRead;
     columns = stream.columns.length;

@@ -190,7 +190,8 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   } else {
     reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
   }
-  if (!quiet && process.stderr.isTTY) reporters.push(new ProgressReporter(process.stderr));
+  // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
+  if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
   try {
     await interruptible(input === '-', async (signal) => {
       const options = {

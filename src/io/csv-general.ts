@@ -4,7 +4,8 @@
  * derail the others; csv-parse then splits and unquotes the fields of a block of whole records, and
  * when it complains, each record of the block is parsed alone so the complaint lands on one row.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type { Options as CsvParseOptions, parse as ParseCsv } from 'csv-parse/sync';
 import type { FixedBatcher } from './batch.js';
 import { oneLine, quoteText } from './bytes.js';
 import { isUtf8 } from 'node:buffer';
@@ -15,6 +16,14 @@ import type { RowIssue } from './types.js';
 const QUOTE = 34;
 const NL = 10;
 const CR = 13;
+
+
+/** csv-parse loads on the first quoted block: plain numeric input never pays its start-up. */
+let csvParse: typeof ParseCsv | undefined;
+function parseCsv(input: Buffer, options: CsvParseOptions): unknown {
+  csvParse ??= (createRequire(import.meta.url)('csv-parse/sync') as { parse: typeof ParseCsv }).parse;
+  return csvParse(input, options);
+}
 
 /**
  * Tracks quoting across chunks, RFC 4180 style as csv-parse reads it: a quote opens a quoted field

@@ -1,10 +1,13 @@
 /** A progress bar per epoch on stderr: bytes of the file, or rows and rows/s for stdin. */
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { RunEvent } from '../run/events.js';
 import type { Reporter } from './types.js';
 
 export class ProgressReporter implements Reporter {
-  private bar: cliProgress.SingleBar | undefined;
+  private bar: CliProgress.SingleBar | undefined;
+  /** Loaded with the first bar: runs without a terminal never pay for it. */
+  private lib: typeof CliProgress | undefined;
   private epoch = 0;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
@@ -27,6 +30,7 @@ export class ProgressReporter implements Reporter {
       total !== null
         ? `epoch ${epoch} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | {eta_formatted} left`
         : `epoch ${epoch} {rows} rows | {rate} rows/s`;
+    const cliProgress = (this.lib ??= createRequire(import.meta.url)('cli-progress') as typeof CliProgress);
     this.bar = new cliProgress.SingleBar({ format, stream: this.stream, hideCursor: true, clearOnComplete: true, fps: 10 }, cliProgress.Presets.shades_classic);
     this.bar.start(total ?? 0, 0, { rows: 0, rate: 0 });
   }
