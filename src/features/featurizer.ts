@@ -48,8 +48,12 @@ export interface FeaturizerState {
 /** What encoding a row gave: its target (class index or value), or why the row cannot be used. */
 export type Encoded = number | RowIssue;
 
+/** Integer class labels below this are looked up in an array. */
+const SMALL_LABELS = 64;
+
 export class Featurizer {
   readonly schema: Schema;
+  private readonly targetName: string;
   private readonly numeric: number[];
   private readonly categorical: number[];
   private readonly hashBits: number | null;
@@ -62,6 +66,8 @@ export class Featurizer {
   private readonly classIndex = new Map<string, number>();
   /** The same classes keyed by number, so numeric labels need no string per row. */
   private readonly numericClassIndex = new Map<number, number>();
+  /** Classes labelled 0..SMALL_LABELS-1, by label: the usual case, without a Map lookup per row. */
+  private readonly smallClassIndex = new Int32Array(SMALL_LABELS).fill(-1);
   readonly classes: string[] = [];
   private _dim: number;
   /** Missing feature values imputed so far. */
@@ -73,6 +79,7 @@ export class Featurizer {
 
   constructor(schema: Schema, opts: FeaturizerOptions = {}) {
     this.schema = schema;
+    this.targetName = schema.columns[schema.target]!.name;
     const features = schema.columns.filter((c) => c.role === 'feature');
     this.numeric = features.filter((c) => c.kind === 'numeric').map((c) => c.index);
     this.categorical = features.filter((c) => c.kind === 'categorical').map((c) => c.index);
@@ -214,7 +221,7 @@ export class Featurizer {
   }
 
   private target(batch: RecordBatch, base: number, column: number, learn: boolean): Encoded {
-    const name = this.schema.columns[this.schema.target]!.name;
+    const name = this.targetName;
     const text = column < 0 ? undefined : batch.text[base + column];
     if (this.schema.task === 'regression') {
       let v: number | undefined;
@@ -226,6 +233,10 @@ export class Featurizer {
     }
     if (text === null) {
       const value = batch.values[base + column]!;
+      if (value >= 0 && value < SMALL_LABELS && (value | 0) === value) {
+        const small = this.smallClassIndex[value]!;
+        if (small >= 0) return small;
+      }
       const known = this.numericClassIndex.get(value);
       if (known !== undefined) return known;
       return this.classOf(String(value), learn, value);
@@ -259,7 +270,10 @@ export class Featurizer {
       this.classIndex.set(label, index);
     }
     const asNumber = numeric ?? numberFromText(label);
-    if (asNumber !== undefined && String(asNumber) === label) this.numericClassIndex.set(asNumber, index);
+    if (asNumber !== undefined && String(asNumber) === label) {
+      this.numericClassIndex.set(asNumber, index);
+      if (asNumber >= 0 && asNumber < SMALL_LABELS && Number.isInteger(asNumber)) this.smallClassIndex[asNumber] = index;
+    }
     return index;
   }
 
