@@ -22,10 +22,10 @@ const POW10 = [
 
 /**
  * Reads buf[start, end) as a plain number without making a string, or returns NaN when those bytes
- * are not a plain number. The result is bit-identical to `Number(text)`: with at most 15 significant
- * digits and a power of ten that is an exact double, one IEEE multiplication or division of two
- * exact operands is the correctly rounded value, as Number() gives; anything else is handed to
- * Number() itself.
+ * are not a plain number. The result is bit-identical to `Number(text)`: with at most 15 digits and
+ * a power of ten that is an exact double, one IEEE multiplication or division of two exact operands
+ * is the correctly rounded value, as Number() gives; anything else is handed to Number() itself.
+ * The digit loops only accumulate: how many digits there were comes from the positions.
  */
 export function parsePlainNumber(buf: Buffer, start: number, end: number): number {
   let i = start;
@@ -38,33 +38,27 @@ export function parsePlainNumber(buf: Buffer, start: number, end: number): numbe
     c = buf[i]!;
   }
   let mant = 0;
-  let sig = 0; // significant digits (from the first non-zero one)
-  let digits = 0; // all mantissa digits
-  let scale = 0; // digits after the point
-  // Integer part.
+  // Integer part: buf[intStart, i) once the loop ends.
+  const intStart = i;
   while (c >= 48 && c <= 57) {
-    digits++;
-    if (sig !== 0 || c !== 48) {
-      sig++;
-      mant = mant * 10 + (c - 48);
-    }
-    if (++i === end) return finish(buf, start, end, neg, mant, sig, 0, 0);
+    mant = mant * 10 + (c - 48);
+    if (++i === end) return finish(buf, start, end, neg, mant, i - intStart, 0, 0);
     c = buf[i]!;
   }
+  let digits = i - intStart;
+  let scale = 0;
   // Fraction.
   if (c === 46) {
-    if (++i === end) return digits === 0 ? NaN : finish(buf, start, end, neg, mant, sig, 0, 0);
+    if (++i === end) return digits === 0 ? NaN : finish(buf, start, end, neg, mant, digits, 0, 0);
+    const fracStart = i;
     c = buf[i]!;
     while (c >= 48 && c <= 57) {
-      digits++;
-      scale++;
-      if (sig !== 0 || c !== 48) {
-        sig++;
-        mant = mant * 10 + (c - 48);
-      }
-      if (++i === end) return finish(buf, start, end, neg, mant, sig, scale, 0);
+      mant = mant * 10 + (c - 48);
+      if (++i === end) return finish(buf, start, end, neg, mant, digits + i - fracStart, i - fracStart, 0);
       c = buf[i]!;
     }
+    scale = i - fracStart;
+    digits += scale;
   }
   if (digits === 0) return NaN;
   // Exponent.
@@ -86,20 +80,15 @@ export function parsePlainNumber(buf: Buffer, start: number, end: number): numbe
     c = buf[i]!;
   }
   if (i !== end || edigits === 0) return NaN;
-  return finish(buf, start, end, neg, mant, sig, scale, eneg ? -exp : exp);
+  return finish(buf, start, end, neg, mant, digits, scale, eneg ? -exp : exp);
 }
 
-function finish(
-  buf: Buffer,
-  start: number,
-  end: number,
-  neg: boolean,
-  mant: number,
-  sig: number,
-  scale: number,
-  exp: number,
-): number {
-  if (sig <= 15) {
+/**
+ * With at most 15 digits (leading zeros included) the mantissa is an exact integer below 2^53;
+ * longer ones, rare in data, go to Number().
+ */
+function finish(buf: Buffer, start: number, end: number, neg: boolean, mant: number, digits: number, scale: number, exp: number): number {
+  if (digits <= 15) {
     if (mant === 0) return neg ? -0 : 0;
     const k = exp - scale;
     let v: number;
