@@ -409,7 +409,7 @@ function fastItems(opts: Options, p: Prepared): Item[] {
       items.push(item({ id: `linear-csv-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: trainArgs(d.csv) }, runs, parse: trainParse }));
       if (d.jsonl)
         // The same with the io worker thread turned off (src/io/threaded.ts): how much the second core buys.
-        items.push(item({ id: `linear-csv-file-thread-${d.id}`, section: 'linear', label: 'train (logistic, per row), --parse-thread', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [...trainArgs(d.csv), '--parse-thread'] }, runs, parse: trainParse }));
+        items.push(item({ id: `linear-csv-file-1thread-${d.id}`, section: 'linear', label: 'train (logistic, per row), --no-parse-thread', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [...trainArgs(d.csv), '--no-parse-thread'] }, runs, parse: trainParse }));
       items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));

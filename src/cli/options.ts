@@ -43,7 +43,7 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     input,
     header: o.header !== false,
     delimiter,
-    ...(o.parseThread === true ? { parseThread: true } : {}),
+    ...(typeof o.parseThread === 'boolean' ? { parseThread: o.parseThread } : {}),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),
   };

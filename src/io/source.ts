@@ -27,6 +27,8 @@ export interface OpenSourceOptions extends SourceOptions {
   stdin?: NodeJS.ReadableStream;
   /** Which CSV path to take: 'auto' (fast where possible, the default) or 'general' everywhere. */
   csvPath?: 'auto' | 'general';
+  /** Bytes per read (default CHUNK_SIZE); the reader thread reads smaller ones (see threaded.ts). */
+  chunkSize?: number;
   /** Which JSONL path to take: 'auto' (the byte scanner where possible) or 'parse' (JSON.parse every line). */
   jsonlPath?: 'auto' | 'parse';
   /**
@@ -145,18 +147,18 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   let chunks: (counter: ByteCounter) => AsyncIterable<Buffer>;
   if (stats !== undefined && stats.isFile()) {
     const path = opts.path;
-    chunks = (counter) => decodeChunks(fileChunks(path, name, counter), name);
+    chunks = (counter) => decodeChunks(fileChunks(path, name, counter, opts.chunkSize), name);
   } else if (opts.live === true) {
     const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
-    const raw = stream !== undefined ? streamChunks(stream, name, { bytes: 0 }) : fileChunks(opts.path, name, { bytes: 0 });
+    const raw = stream !== undefined ? streamChunks(stream, name, { bytes: 0 }) : fileChunks(opts.path, name, { bytes: 0 }, opts.chunkSize);
     const o = new ReadOnce(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
     once = o;
     chunks = (counter) => o.pass(counter);
   } else {
     const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
     const liveCounter: ByteCounter = { bytes: 0 };
-    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter) : fileChunks(opts.path, name, liveCounter);
-    const s = new Spool(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
+    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter) : fileChunks(opts.path, name, liveCounter, opts.chunkSize);
+    const s = new Spool(decodeChunks(raw, name)[Symbol.asyncIterator](), name, opts.chunkSize);
     spool = s;
     chunks = (counter) => s.pass(counter);
   }

@@ -27,6 +27,7 @@ export class Spool {
   constructor(
     private readonly live: AsyncIterator<Buffer>,
     private readonly name: string,
+    private readonly chunkSize = CHUNK_SIZE,
   ) {
     try {
       this.dir = mkdtempSync(join(tmpdir(), 'inc-learn-'));
@@ -49,7 +50,7 @@ export class Spool {
     for (;;) {
       if (this.fd === undefined) throw new Error(`${this.name}: the input was closed`);
       if (pos < this.length) {
-        const n = Math.min(CHUNK_SIZE, this.length - pos);
+        const n = Math.min(this.chunkSize, this.length - pos);
         const buf = Buffer.allocUnsafe(n);
         let got: number;
         try {

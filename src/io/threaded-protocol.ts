@@ -2,8 +2,19 @@
 import type { DataLocation } from '../errors.js';
 import type { RowIssue } from './types.js';
 
-/** Batches on their way to the main thread at once: enough to keep both threads busy, few enough to bound memory. */
-export const IN_FLIGHT = 4;
+/**
+ * Batches on their way to the main thread at once: enough that neither thread waits on the other's
+ * wake-up (4 left both idle a third of the time; 16 took the 2M-row run from 0.55 to 0.46 s), few
+ * enough to bound memory (a batch is about 160 kB).
+ */
+export const IN_FLIGHT = 16;
+
+/**
+ * The reader thread reads 64 kB at a time: a chunk it still holds when the young generation is
+ * collected moves to the old one and is freed late, and with 1 MB chunks those add up to tens of
+ * megabytes over a long stream (peak 85 -> 136 MB from 100k to 10M rows; with 64 kB, 79 -> 85 MB).
+ */
+export const THREAD_CHUNK_SIZE = 1 << 16;
 
 /** Besides these messages, the main thread returns a credit per batch received through a shared counter. */
 export type ToWorker =

@@ -103,7 +103,7 @@ port.on('message', (m: ToWorker) => {
 try {
   const opts = options;
   // A worker's process.stdin is not the process's; /dev/stdin opens the same input with a blocking descriptor of its own.
-  source = await openSource(opts.path === '-' ? { ...opts, stdin: createReadStream('/dev/stdin', { highWaterMark: 1 << 20 }) } : opts);
+  source = await openSource(opts.path === '-' ? { ...opts, stdin: createReadStream('/dev/stdin', { highWaterMark: opts.chunkSize }) } : opts);
   post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
 } catch (error) {
   post({ type: 'error', pass: 0, error: serialize(error) });

@@ -5,12 +5,14 @@
  * worker reads. The batches are the same ones the in-thread reader makes (a test compares them).
  */
 import { fstatSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
 import { allNull } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
-import { type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
+import { THREAD_CHUNK_SIZE, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
 
 /**
  * The reader thread allocates briskly (chunks, batches), and V8 would let its young generation grow
@@ -22,19 +24,37 @@ const WORKER_YOUNG_GENERATION_MB = 2;
 /** Released batches whose arrays are sent back to the worker in one message. */
 const RETURN_EVERY = 8;
 
+/** Below this size a file is read in this thread: the worker's start-up would cost more than it saves. */
+const THREAD_MIN_BYTES = 8 << 20;
+
 /**
- * Opens the input, parsing in a worker thread when asked (`--parse-thread`) and possible: a file, or
- * stdin when it is a pipe (the worker reopens it as /dev/stdin; a socket or a terminal cannot be
- * reopened, and a caller-supplied stream lives in this thread, so those are read here).
- *
- * Measured on a 2-core machine it pays only when a core is idle: 10M rows from a pipe took 1.9 s
- * against 2.6 s, but a 2M-row file under load ran slower, and the process peaks higher, since the
- * transferred buffers are freed only as the two heaps collect. Hence a flag, not the default.
+ * Opens the input, parsing in a worker thread while this one learns, when that pays: `thread` true
+ * forces it where possible, false never; undefined (the default) uses it for files of
+ * THREAD_MIN_BYTES or more and for piped stdin, on a machine with two cores or more (on a loaded
+ * machine the two threads take turns, and `--no-parse-thread` can be faster). Possible means a file,
+ * or stdin when it is a pipe: the worker reopens it as /dev/stdin, which a socket or a terminal does
+ * not allow, and a caller-supplied stream lives in this thread. Both give the same batches (tested).
  */
-export async function openInputSource(thread: boolean, opts: OpenSourceOptions): Promise<Source> {
-  if (!thread || opts.stdin !== undefined) return openSource(opts);
-  if (opts.path === '-' && !stdinIsPipe()) return openSource(opts);
+export async function openInputSource(thread: boolean | undefined, opts: OpenSourceOptions): Promise<Source> {
+  if (thread === false || opts.stdin !== undefined) return openSource(opts);
+  if (opts.path === '-' ? !stdinIsPipe() : thread === undefined && (await fileSize(opts.path)) < THREAD_MIN_BYTES) return openSource(opts);
+  if (thread === undefined && !coreToSpare()) return openSource(opts);
   return openThreadedSource(opts);
+}
+
+/** A second core, at least. Load is not looked at: the one-minute average lags, and the choice should not change from run to run. */
+function coreToSpare(): boolean {
+  return availableParallelism() >= 2;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const stats = await stat(path);
+    return stats.isFile() ? stats.size : 0;
+  } catch {
+    // openSource reports the problem with its own message.
+    return 0;
+  }
 }
 
 function stdinIsPipe(): boolean {
@@ -71,7 +91,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
   // Credits for batches in flight live in shared memory: a message from this thread per batch costs
   // a third of a millisecond while the worker is busy, an atomic add nothing.
   const credits = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./threaded-worker.js', import.meta.url), { workerData: { options: { ...opts, stdin: undefined }, credits }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+  const worker = new Worker(new URL('./threaded-worker.js', import.meta.url), { workerData: { options: { ...opts, stdin: undefined, chunkSize: THREAD_CHUNK_SIZE }, credits }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   // The worker must not keep the process alive on its own; passes keep it referenced while reading.
   worker.unref();
   const listeners = new Set<(m: FromWorker) => void>();

@@ -12,7 +12,7 @@ export interface InputConfig {
   header: boolean;
   columns?: string[];
   delimiter: string;
-  /** Parse in a worker thread (--parse-thread). */
+  /** Parse in a worker thread: true always, false never, undefined when it pays (io/threaded.ts). */
   parseThread?: boolean;
 }
 

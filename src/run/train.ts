@@ -63,7 +63,7 @@ export interface Model {
 
 /** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
 export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
-  return openInputSource(config.parseThread === true, {
+  return openInputSource(config.parseThread, {
     path: config.input,
     header: config.header,
     delimiter: config.delimiter,
