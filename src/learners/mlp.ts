@@ -53,18 +53,22 @@ export interface MlpOptimizerState {
   accBeta?: [number, number];
 }
 
-export interface MlpState extends LearnerState {
-  kind: 'mlp';
-  version: 1;
+/** What the network is and how it learns; a checkpoint's state carries it. */
+interface Config {
   task: Task;
-  dim: number;
-  outputs: number;
   hidden: number[];
   activation: Activation;
   optimizer: OptimizerName;
   lr: number;
   l2: number;
   batchSize: number;
+}
+
+export interface MlpState extends LearnerState, Config {
+  kind: 'mlp';
+  version: 1;
+  dim: number;
+  outputs: number;
   /** Informational: the backend the state was taken on (float results can differ across backends). */
   backend: string;
   /** [W0, b0, W1, b1, ...]: kernels are [in, out] row-major, biases [out]. */
@@ -120,15 +124,6 @@ function describe(hidden: readonly number[], activation: Activation, optimizer: 
   return `mlp(hidden=${hidden.join(',') || 'none'}, ${activation}, ${optimizer} lr=${lr}${l2Part}, batch=${batchSize})`;
 }
 
-interface Config {
-  task: Task;
-  hidden: number[];
-  activation: Activation;
-  optimizer: OptimizerName;
-  lr: number;
-  l2: number;
-  batchSize: number;
-}
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
