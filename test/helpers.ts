@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RecordBatch } from '../src/io/types.js';
+import type { LearnerOptions } from '../src/learners/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/inc-learn.js`;
@@ -60,4 +61,22 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Options for a small MLP on the wasm backend, for the learner's own tests. */
+export function mlpOptions(over: Partial<LearnerOptions> = {}): LearnerOptions {
+  return {
+    task: 'classification',
+    dim: 4,
+    classes: 3,
+    optimizer: 'adam',
+    lr: 0.01,
+    l2: 0,
+    batchSize: 32,
+    hidden: [16],
+    activation: 'relu',
+    backend: 'wasm',
+    seed: 7,
+    ...over,
+  };
 }

@@ -12,24 +12,9 @@ import { createMlp, restoreMlp, type Dispatch, type MlpLearner } from '../src/le
 import { loadTensorflow } from '../src/learners/tfjs.js';
 import type { LearnerOptions } from '../src/learners/types.js';
 import { Random } from '../src/util/random.js';
-import { jsonLines, runCli } from './helpers.js';
+import { jsonLines, runCli, mlpOptions } from './helpers.js';
 
-function options(over: Partial<LearnerOptions> = {}): LearnerOptions {
-  return {
-    task: 'classification',
-    dim: 4,
-    classes: 3,
-    optimizer: 'adam',
-    lr: 0.01,
-    l2: 0,
-    batchSize: 16,
-    hidden: [8, 6],
-    activation: 'relu',
-    backend: 'wasm',
-    seed: 3,
-    ...over,
-  };
-}
+const options = (over: Partial<LearnerOptions> = {}): LearnerOptions => mlpOptions({ batchSize: 16, hidden: [8, 6], seed: 3, ...over });
 
 function data(seed: number, dim: number, classes: number, task: LearnerOptions['task']) {
   const random = new Random(seed);

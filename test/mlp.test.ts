@@ -7,25 +7,11 @@ import { createMlp, restoreMlp, type MlpLearner } from '../src/learners/mlp.js';
 import { loadTensorflow } from '../src/learners/tfjs.js';
 import type { LearnerOptions } from '../src/learners/types.js';
 import { Random } from '../src/util/random.js';
+import { mlpOptions } from './helpers.js';
 
 const BACKEND = 'wasm' as const;
 
-function options(over: Partial<LearnerOptions> = {}): LearnerOptions {
-  return {
-    task: 'classification',
-    dim: 4,
-    classes: 3,
-    optimizer: 'adam',
-    lr: 0.01,
-    l2: 0,
-    batchSize: 32,
-    hidden: [16],
-    activation: 'relu',
-    backend: BACKEND,
-    seed: 7,
-    ...over,
-  };
-}
+const options = (over: Partial<LearnerOptions> = {}): LearnerOptions => mlpOptions({ backend: BACKEND, ...over });
 
 /** Gaussian blobs around well separated random centres: a problem any MLP should learn. */
 function blobs(seed: number, dim: number, classes: number) {
