@@ -25,5 +25,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stderr.write('inc-learn: not built yet; run `npm run build` (npm ci does it) first\n');
     process.exit(2);
   }
-  process.exitCode = await main(args);
+  const code = await main(args);
+  // Leave once the output is written, rather than when every handle has closed: a reader thread
+  // blocked on an idle pipe (a stream stopped by Ctrl-C) cannot be woken, and would hold the process.
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+  process.exit(code);
 }

@@ -1,7 +1,7 @@
 /** The reader thread gives exactly the batches the in-thread reader gives. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,5 +99,26 @@ describe('the reader thread', () => {
     const fromFile = await run(`'${process.execPath}' '${BIN}' train '${file}' --json --epochs 2`);
     assert.deepEqual(strip(fromPipe), strip(fromFile));
     assert.deepEqual(strip(fromThreadedFile), strip(fromFile));
+  });
+
+  it('stops at Ctrl-C on an idle pipe: the reader thread does not hold the process', { timeout: 20000 }, async () => {
+    // A FIFO this test keeps open for writing: after five rows it stays silent, like `tail -f`.
+    const fifo = join(dir, 'idle.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const fd = openSync(fifo, constants.O_RDWR);
+    try {
+      writeFileSync(fd, readFileSync(`${ROOT}datasets/sea_drift.csv`, 'utf8').split('\n').slice(0, 6).join('\n') + '\n');
+      const child = spawn(process.execPath, [BIN, 'train', '-', '--parse-thread', '--json'], { stdio: [fd, 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      const elapsed = Date.now() - signalled;
+      assert.equal(code, 130);
+      assert.ok(elapsed < 5000, `it took ${elapsed} ms to stop, as if waiting for the pipe to close`);
+    } finally {
+      closeSync(fd);
+    }
   });
 });

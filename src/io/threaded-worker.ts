@@ -1,5 +1,6 @@
 /** The reader thread: runs openSource and streams its batches to the main thread (threaded.ts). */
-import { createReadStream } from 'node:fs';
+import { constants, openSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
 import { recycleArrays } from './batch.js';
@@ -36,6 +37,16 @@ function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesR
     { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textValues, issues: batch.issues, columns, bytesRead },
     [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer],
   ];
+}
+
+/**
+ * A worker's process.stdin is not the process's: /dev/stdin opens the same pipe again. Opened
+ * non-blocking it is read as a socket, through the event loop, so that closing it ends a read that
+ * waits on an idle pipe (a blocking file read would hold the thread, and the process, until data came).
+ */
+function reopenStdin(): Socket {
+  const fd = openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
 }
 
 const { options, credits } = workerData as { options: OpenSourceOptions; credits: Int32Array };
@@ -103,7 +114,7 @@ port.on('message', (m: ToWorker) => {
 try {
   const opts = options;
   // A worker's process.stdin is not the process's; /dev/stdin opens the same input with a blocking descriptor of its own.
-  source = await openSource(opts.path === '-' ? { ...opts, stdin: createReadStream('/dev/stdin', { highWaterMark: opts.chunkSize }) } : opts);
+  source = await openSource(opts.path === '-' ? { ...opts, stdin: reopenStdin() } : opts);
   post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
 } catch (error) {
   post({ type: 'error', pass: 0, error: serialize(error) });
