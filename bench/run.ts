@@ -308,7 +308,7 @@ interface Prepared {
 }
 
 function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv'): string[] {
-  return [CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1', ...(format === 'jsonl' ? ['--format', 'jsonl'] : [])];
+  return [NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1', ...(format === 'jsonl' ? ['--format', 'jsonl'] : [])];
 }
 
 function streamName(rows: number): string {
@@ -382,7 +382,7 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
 }
 
 function trainArgs(input: string, extra: string[] = []): string[] {
-  return [CLI, 'train', input, '--json', '--quiet', ...extra];
+  return [NODE, CLI, 'train', input, '--json', '--quiet', ...extra];
 }
 
 function fastItems(opts: Options, p: Prepared): Item[] {
@@ -467,8 +467,8 @@ interface StartupResult {
 function startup(opts: Options): StartupResult[] {
   const commands: { label: string; argv: string[] }[] = [
     { label: 'node -e 0', argv: [NODE, '-e', '0'] },
-    { label: 'inc-learn --version', argv: [CLI, '--version'] },
-    { label: 'inc-learn --help (loads the CLI modules)', argv: [CLI, '--help'] },
+    { label: 'inc-learn --version', argv: [NODE, CLI, '--version'] },
+    { label: 'inc-learn --help (loads the CLI modules)', argv: [NODE, CLI, '--help'] },
   ];
   const times = commands.map(() => [] as number[]);
   // One warm-up round (file cache), then interleaved runs.

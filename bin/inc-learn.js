@@ -1,8 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 // The executable: the compiled CLI does the work. `--version` is answered before loading anything,
 // so start-up stays within a few milliseconds of `node -e 0`.
-// A young generation of 1 MB: V8 otherwise grows it with the allocation rate (TensorFlow.js's many
-// small objects), so a long stream peaked 10-15% above a short one; measured at no cost in speed.
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
