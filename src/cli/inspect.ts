@@ -1,6 +1,5 @@
 /** `inc-learn inspect`: the schema a run would infer, without training. */
 import type { ChalkInstance } from 'chalk';
-import { DataError } from '../errors.js';
 import { inferSchema } from '../features/schema.js';
 import type { InputConfig, SchemaConfig } from '../run/config.js';
 import type { SchemaSummary } from '../run/events.js';
@@ -16,9 +15,8 @@ export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, s
   try {
     const stream = source.open();
     const iterator = stream[Symbol.asyncIterator]();
-    const { prefix } = await readPrefix(iterator, schemaOptions.inferRows);
+    const { prefix } = await readPrefix(iterator, schemaOptions.inferRows, source.name);
     await iterator.return?.();
-    if (prefix.every((b) => b.rows === 0)) throw new DataError({ source: source.name }, 'no data rows: the input is empty or has only a header');
     const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions);
     return { input: source.name, format: source.format, ...summarizeSchema(schema) };
   } finally {

@@ -74,17 +74,28 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, li
   });
 }
 
-/** Reads the first rows of a pass for schema inference; they are kept to be processed next. */
-export async function readPrefix(iterator: AsyncIterator<RecordBatch>, rows: number): Promise<{ prefix: RecordBatch[]; done: boolean }> {
+/**
+ * Reads the first rows of a pass for schema inference; they are kept to be processed next. Stops
+ * early, with `aborted`, when the signal fires; an input without a single row is a DataError.
+ */
+export async function readPrefix(
+  iterator: AsyncIterator<RecordBatch>,
+  rows: number,
+  source: string,
+  signal?: AbortSignal,
+): Promise<{ prefix: RecordBatch[]; done: boolean; aborted: boolean }> {
   const prefix: RecordBatch[] = [];
-  let seen = 0;
-  while (seen < rows) {
-    const next = await iterator.next();
-    if (next.done) return { prefix, done: true };
+  for (let seen = 0; seen < rows; ) {
+    const next = await nextUnlessAborted(iterator, signal);
+    if (next === 'aborted') return { prefix, done: false, aborted: true };
+    if (next.done) {
+      if (prefix.every((b) => b.rows === 0)) throw new DataError({ source }, 'no data rows: the input is empty or has only a header');
+      return { prefix, done: true, aborted: false };
+    }
     prefix.push(next.value);
     seen += next.value.rows;
   }
-  return { prefix, done: false };
+  return { prefix, done: false, aborted: false };
 }
 
 export function summarizeSchema(schema: Schema): SchemaSummary {
@@ -155,22 +166,13 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       let pending: RecordBatch[] = [];
       let exhausted = false;
       if (!model) {
-        const prefix: RecordBatch[] = [];
-        for (let seen = 0; seen < config.inferRows; ) {
-          const next = await nextUnlessAborted(iterator, signal);
-          if (next === 'aborted') {
-            interrupted = true;
-            break;
-          }
-          if (next.done) {
-            exhausted = true;
-            break;
-          }
-          prefix.push(next.value);
-          seen += next.value.rows;
+        const read = await readPrefix(iterator, config.inferRows, source.name, signal);
+        if (read.aborted) {
+          interrupted = true;
+          break;
         }
-        if (interrupted) break;
-        if (prefix.every((b) => b.rows === 0)) throw new DataError({ source: source.name }, 'no data rows: the input is empty or has only a header');
+        const prefix = read.prefix;
+        exhausted = read.done;
         if (resume) {
           const schema = resume.state.schema;
           aligner = new ColumnAligner(schema);
