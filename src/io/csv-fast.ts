@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { FixedBatcher } from './batch.js';
-import { parsePlainNumber } from './number.js';
+import { numberEnd, readNumber } from './number.js';
 import type { RowIssue } from './types.js';
 
 /** The issue of a record holding bytes that are not UTF-8, naming the first field that does. */
@@ -75,21 +75,28 @@ export function parseFastBlock(
     let p = i;
     let q = i;
     for (;;) {
-      let c = 0;
-      while (q < end) {
-        c = buf[q]!;
-        if (c === delimiter || c === 10) break;
-        q++;
-      }
-      // buf[p, fe) is the field; a '\r' right before the '\n' belongs to the line break.
-      let fe = q;
-      if (q < end && c === 10 && fe > p && buf[fe - 1] === 13) fe--;
+      // A cell is read as a number first, which also finds where it ends; only a cell that is not
+      // a finite plain number followed by a delimiter or a line break is scanned and decoded as text.
+      let v = NaN;
       if (col < width) {
-        const v = parsePlainNumber(buf, p, fe);
-        // Finite only: a plain number that overflows (1e400) stays text, for the featurizer to report.
-        if (v - v === 0) {
-          values[base + col] = v;
-        } else {
+        v = readNumber(buf, p, end);
+        q = numberEnd();
+      }
+      let c = q < end ? buf[q]! : 0;
+      if (v - v === 0 && (q === end || c === delimiter || c === 10 || (c === 13 && q + 1 < end && buf[q + 1] === 10))) {
+        values[base + col] = v;
+        // A '\r' right before the '\n' belongs to the line break.
+        if (c === 13) c = buf[++q]!;
+      } else {
+        while (q < end) {
+          c = buf[q]!;
+          if (c === delimiter || c === 10) break;
+          q++;
+        }
+        if (col < width) {
+          // buf[p, fe) is the cell.
+          let fe = q;
+          if (q < end && c === 10 && fe > p && buf[fe - 1] === 13) fe--;
           values[base + col] = NaN;
           text[base + col] = p === fe ? '' : buf.toString('utf8', p, fe);
         }
