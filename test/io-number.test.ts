@@ -84,28 +84,27 @@ describe('plain numbers', () => {
     const u64 = new BigUint64Array(f64.buffer);
     const digits = (n: number): string => Array.from({ length: n }, () => String(rng.int(10))).join('');
     for (let n = 0; n < 100000; n++) {
-      // Random long mantissas at every decimal exponent the fast path takes, and a little beyond.
+      // Random long mantissas at every decimal exponent the fast path takes, and beyond.
       const m = String(1 + rng.int(9)) + digits(15 + rng.int(4));
       const point = rng.int(m.length + 1);
-      const s = `${rng.next() < 0.2 ? '-' : ''}${'0.'.repeat(rng.int(2))}${m.slice(0, point)}.${m.slice(point)}e${rng.int(50) - 25}`;
+      const s = `${rng.next() < 0.2 ? '-' : ''}${'0.'.repeat(rng.int(2))}${m.slice(0, point)}.${m.slice(point)}e${rng.next() < 0.5 ? rng.int(50) - 25 : rng.int(700) - 350}`;
       if (!Object.is(fromBytes(s), Number(s))) assert.fail(`${s}: got ${fromBytes(s)}, want ${Number(s)}`);
     }
-    for (let n = 0; n < 20000; n++) {
+    for (let n = 0; n < 30000; n++) {
       // The exact midpoint between a double and the next, (2m + 1) · 2^(e-1), printed to 16–19
       // significant digits and nudged by one unit in the last place: numbers as close to a rounding
-      // boundary as such short decimals get.
-      f64[0] = 1e-6 + rng.next() * 1e6;
+      // boundary as such short decimals get, from 1e-250 to 1e250.
+      f64[0] = (1 + rng.next()) * 10 ** (rng.int(500) - 250);
       const bits = u64[0]!;
       const mant = (bits & ((1n << 52n) - 1n)) | (1n << 52n);
       const e2 = Number((bits >> 52n) & 0x7ffn) - 1075;
       const num = 2n * mant + 1n;
-      const scale = 40n; // midpoint × 10^40 is an integer for these exponents
-      const mid = e2 - 1 >= 0 ? num * (1n << BigInt(e2 - 1)) * 10n ** scale : (num * 10n ** scale) >> BigInt(1 - e2);
-      const text = mid.toString();
+      // midpoint = text × 10^shift exactly
+      const [text, shift] = e2 - 1 >= 0 ? [(num << BigInt(e2 - 1)).toString(), 0] : [(num * 5n ** BigInt(1 - e2)).toString(), e2 - 1];
       const keep = 16 + rng.int(4);
       const head = BigInt(text.slice(0, keep)) + BigInt(rng.int(3) - 1);
-      const exponent = text.length - keep - Number(scale);
-      for (const s of [`${head}e${exponent}`, `${text.slice(0, keep)}e${exponent}`]) {
+      const exponent = text.length - keep + shift;
+      for (const s of [`${head}e${exponent}`, `${text.slice(0, keep)}e${exponent}`, `${text.slice(0, 1 + rng.int(15))}e${exponent}`]) {
         if (!Object.is(fromBytes(s), Number(s))) assert.fail(`${s}: got ${fromBytes(s)}, want ${Number(s)}`);
       }
     }

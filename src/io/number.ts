@@ -129,8 +129,10 @@ function finish(
   mant: number, digits: number, scale: number, exp: number, tail: number, tailDigits: number,
 ): number {
   let v: number;
-  if (digits <= 15) v = mant === 0 ? 0 : scaled(mant, exp - scale);
-  else if (digits <= 19 && digits - scale <= 15) v = fromParts(mant, tail, tailDigits, exp - scale);
+  if (digits <= 15) {
+    v = mant === 0 ? 0 : scaled(mant, exp - scale);
+    if (v !== v) v = fromParts(mant, 0, 0, exp - scale);
+  } else if (digits <= 19 && digits - scale <= 15) v = fromParts(mant, tail, tailDigits, exp - scale);
   else v = longDecimal(buf, start, end, exp);
   if (v !== v) return Number(buf.toString('latin1', start, end));
   return neg ? -v : v;
@@ -161,6 +163,35 @@ function productError(a: number, b: number, p: number): number {
 }
 
 /**
+ * Beyond ±22, powers of ten are kept as two doubles, up to ±280: far enough from the ends of the
+ * double range that no product below overflows and no low part is subnormal.
+ */
+const MAX_POWER = 280;
+/** 10^k ≈ POWERS[2(k + MAX_POWER)] + POWERS[2(k + MAX_POWER) + 1], filled in when first needed. */
+const POWERS = new Float64Array(4 * MAX_POWER + 2);
+
+/** Works out 10^k as hi + lo exactly with big integers: hi the nearest double, lo the nearest to the rest. */
+function fillPower(k: number, j: number): void {
+  let hi: number;
+  let lo: number;
+  if (k >= 0) {
+    const exact = 10n ** BigInt(k);
+    hi = Number(exact);
+    lo = Number(exact - BigInt(hi));
+  } else {
+    // hi = m · 2^e with e < 0, so 10^k − hi = (2^-e − m · 10^-k) / (2^-e · 10^-k).
+    hi = Number(`1e${k}`);
+    const bits = new BigUint64Array(new Float64Array([hi]).buffer)[0]!;
+    const m = (bits & ((1n << 52n) - 1n)) | (1n << 52n);
+    const e = Number(bits >> 52n) - 1075;
+    const ten = 10n ** BigInt(-k);
+    lo = (Number((1n << BigInt(-e)) - m * ten) / Number(ten)) * 2 ** e;
+  }
+  POWERS[j] = hi;
+  POWERS[j + 1] = lo;
+}
+
+/**
  * M × 10^k correctly rounded, where M = hi · 10^loDigits + lo is below 10^19 (hi below 10^15,
  * loDigits at most 4), or NaN when that cannot be settled here.
  *
@@ -168,10 +199,10 @@ function productError(a: number, b: number, p: number): number {
  * quotient q plus a correction c computed from exact error terms, so that q + c is within |q|·2^-98
  * of M × 10^k. One IEEE addition rounds q + c correctly unless M × 10^k is that close to a midpoint
  * between two doubles; rounding q + c ± tolerance tells: when both give the same double, so does
- * M × 10^k (rounding is monotonic). Otherwise, or when 10^k is not an exact double, NaN.
+ * M × 10^k (rounding is monotonic). Otherwise NaN, as for |k| > MAX_POWER.
  */
 function fromParts(hi: number, lo: number, loDigits: number, k: number): number {
-  if (k > 22 || k < -22) return NaN;
+  if (k > MAX_POWER || k < -MAX_POWER) return NaN;
   const p10 = POW10[loDigits]!;
   const m = hi * p10;
   // hi × p10 − m exactly: p10 has at most 14 significant bits, so only hi needs splitting.
@@ -182,10 +213,22 @@ function fromParts(hi: number, lo: number, loDigits: number, k: number): number 
   const back = mh - m;
   // Both error terms are integers below 2^12, so their sum is exact.
   const ml = mErr + (m - (mh - back)) + (lo - back);
-  if (mh < 9007199254740992) return scaled(mh, k); // M is below 2^53: mh is M, and ml is 0
+  if (mh < 9007199254740992) {
+    // M is below 2^53: mh is M, and one correctly rounded operation is enough when 10^k is exact.
+    const v = scaled(mh, k);
+    if (v === v) return v;
+  }
   let q: number;
   let c: number;
-  if (k >= 0) {
+  if (k > 22 || k < -22) {
+    // 10^k is not a double: it is taken as the sum of two, phi + plo, within |10^k|·2^-103.
+    const j = 2 * (k + MAX_POWER);
+    if (POWERS[j] === 0) fillPower(k, j);
+    const phi = POWERS[j]!;
+    const plo = POWERS[j + 1]!;
+    q = mh * phi;
+    c = productError(mh, phi, q) + (mh * plo + ml * phi);
+  } else if (k >= 0) {
     const p = POW10[k]!;
     q = mh * p;
     c = productError(mh, p, q) + ml * p;
