@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import { batchCapacity } from './batch.js';
 import { oneLine } from './bytes.js';
-import { parsePlainNumber } from './number.js';
+import { numberEnd, readNumber } from './number.js';
 import type { RecordBatch, RowIssue } from './types.js';
 
 const NL = 10;
@@ -338,15 +338,11 @@ export class JsonlReader {
           cellText[n] = vs === i ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          // Read as a plain number, which finds its end; JSON's grammar is the stricter one.
           const vs = i;
-          while (
-            i < end &&
-            (((c = buf[i]!) >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d)
-          ) {
-            i++;
-          }
-          if (!isJsonNumber(buf, vs, i)) return false;
-          const v = parsePlainNumber(buf, vs, i);
+          const v = readNumber(buf, vs, end);
+          i = numberEnd();
+          if (v !== v || !isJsonNumber(buf, vs, i)) return false;
           if (v - v === 0) {
             cellValue[n] = v;
             cellText[n] = null;
