@@ -153,7 +153,10 @@ describe('CSV fast path and general path agree', () => {
       () => rng.normal().toExponential(rng.int(17)),
       () => `${['', '-', '+'][rng.int(3)]}${digits(rng.int(4))}.${digits(rng.int(25))}`,
       () => `${digits(1 + rng.int(25))}e${['', '-', '+'][rng.int(3)]}${rng.int(400)}`,
-      () => ['', ' 3', '0x10', 'Infinity', 'NaN', '1,5', 'abc', 'é', '-', '.', '1e', '12a', '+.5', '-.e1'][rng.int(14)]!,
+      () => String(rng.next() * 10 ** (rng.int(40) - 20)),
+      // Numbers followed by more: the cell is read as a number first, then must be seen whole as text.
+      () => ['', ' 3', '0x10', 'Infinity', 'NaN', '1,5', 'abc', 'é', '-', '.', '1e', '12a', '+.5', '-.e1', '1.5.3', '1e5e5',
+        '12-3', '1e+', '7 ', '0.30000000000000004x', '1.5E'][rng.int(21)]!,
     ];
     const expected: Cell[][] = [];
     let text = 'x1;x2;x3;y\n';

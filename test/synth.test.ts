@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { GENERATORS, writeStream, type GeneratorName } from '../src/synth/generators.js';
 import { ROOT } from './helpers.js';
 
-async function generate(name: GeneratorName, rows: number, noise: number): Promise<string> {
+async function generate(name: GeneratorName, rows: number, noise: number, fullPrecision = false): Promise<string> {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -14,7 +14,7 @@ async function generate(name: GeneratorName, rows: number, noise: number): Promi
       done();
     },
   });
-  await writeStream(GENERATORS[name]({ rows, seed: 42, noise }), rows, 'csv', sink);
+  await writeStream(GENERATORS[name]({ rows, seed: 42, noise, fullPrecision }), rows, 'csv', sink);
   return text;
 }
 
@@ -40,5 +40,30 @@ describe('synthetic streams', () => {
     });
     // 10% flipped: 18,000 agree on average, sd about 42.
     assert.ok(Math.abs(agree - 18000) < 250, `${agree} of 20000 follow the concept`);
+  });
+
+  it('with full precision prints the same stream with every digit of each number', async () => {
+    for (const name of ['sea', 'friedman', 'hyperplane'] as const) {
+      const fixed = (await generate(name, 2000, 0.1)).trim().split('\n');
+      const full = (await generate(name, 2000, 0.1, true)).trim().split('\n');
+      assert.equal(full[0], fixed[0]);
+      let long = 0;
+      let cells = 0;
+      for (let r = 1; r < full.length; r++) {
+        const a = fixed[r]!.split(',');
+        const b = full[r]!.split(',');
+        assert.equal(b.length, a.length);
+        b.forEach((text, j) => {
+          const x = Number(text);
+          if (Number.isNaN(x)) return assert.equal(text, a[j], `${name} row ${r}`);
+          cells++;
+          // The shortest text that gives back the same double, and the fixed one rounded from it.
+          assert.equal(String(x), text);
+          assert.equal(x.toFixed(a[j]!.split('.')[1]?.length ?? 0), a[j], `${name} row ${r}`);
+          if (text.replace(/^[-0.]+|\./g, '').length >= 16) long++;
+        });
+      }
+      assert.ok(long > cells / 2, `${name}: ${long} of ${cells} numbers have 16 or more significant digits`);
+    }
   });
 });

@@ -140,10 +140,11 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', '1')
     .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
+    .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
     .action(async (name: string, raw: RawOptions) => {
       const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }) };
+      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }), fullPrecision: raw.fullPrecision === true };
       await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
   return program;

@@ -17,14 +17,25 @@ export interface GeneratorOptions {
   seed: number;
   /** Fraction of labels flipped (classification) or noise sd (regression). */
   noise: number;
+  /**
+   * Numbers printed with the shortest digits that give back the same double (up to 17 significant
+   * digits, as Python and JavaScript print them) instead of a few fixed decimals.
+   */
+  fullPrecision?: boolean;
+}
+
+/** The text of a generated number: `decimals` fixed decimals, or every digit the double has. */
+function numberText(decimals: number, fullPrecision: boolean | undefined): (x: number) => string {
+  return fullPrecision ? String : (x) => x.toFixed(decimals);
 }
 
 /**
  * SEA concepts (Street & Kim, 2001): three attributes uniform in [0, 10], label 1 when
  * attrib1 + attrib2 <= theta. Theta moves through 8, 9, 7, 9.5 in four equal blocks: sudden drift.
  */
-export function sea({ rows, seed, noise }: GeneratorOptions): StreamSpec {
+export function sea({ rows, seed, noise, fullPrecision }: GeneratorOptions): StreamSpec {
   const random = new Random(seed);
+  const text = numberText(6, fullPrecision);
   const thetas = [8, 9, 7, 9.5];
   return {
     columns: ['attrib1', 'attrib2', 'attrib3', 'class'],
@@ -35,9 +46,9 @@ export function sea({ rows, seed, noise }: GeneratorOptions): StreamSpec {
       const theta = thetas[Math.min(3, Math.floor((i * 4) / rows))]!;
       let label = a + b <= theta ? 1 : 0;
       if (random.next() < noise) label = 1 - label;
-      out[0] = a.toFixed(6);
-      out[1] = b.toFixed(6);
-      out[2] = c.toFixed(6);
+      out[0] = text(a);
+      out[1] = text(b);
+      out[2] = text(c);
       out[3] = String(label);
     },
   };
@@ -48,8 +59,9 @@ export function sea({ rows, seed, noise }: GeneratorOptions): StreamSpec {
  * switches at each third of the stream: (small and red), (green or circle), (medium or large).
  * A numeric "weight" with some missing values rides along, loosely tied to size.
  */
-export function stagger({ rows, seed, noise }: GeneratorOptions): StreamSpec {
+export function stagger({ rows, seed, noise, fullPrecision }: GeneratorOptions): StreamSpec {
   const random = new Random(seed);
+  const text = numberText(3, fullPrecision);
   const sizes = ['small', 'medium', 'large'];
   const colors = ['red', 'green', 'blue'];
   const shapes = ['square', 'circle', 'triangle'];
@@ -70,7 +82,7 @@ export function stagger({ rows, seed, noise }: GeneratorOptions): StreamSpec {
       out[0] = sizes[s]!;
       out[1] = colors[c]!;
       out[2] = shapes[h]!;
-      out[3] = random.next() < 0.05 ? '' : (1 + s + random.normal() * 0.3).toFixed(3);
+      out[3] = random.next() < 0.05 ? '' : text(1 + s + random.normal() * 0.3);
       out[4] = positive ? 'yes' : 'no';
     },
   };
@@ -80,16 +92,17 @@ export function stagger({ rows, seed, noise }: GeneratorOptions): StreamSpec {
  * Friedman #1 regression (Friedman, 1991): ten features uniform in [0, 1], of which five matter:
  * y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise.
  */
-export function friedman({ seed, noise }: GeneratorOptions): StreamSpec {
+export function friedman({ seed, noise, fullPrecision }: GeneratorOptions): StreamSpec {
   const random = new Random(seed);
+  const text = numberText(5, fullPrecision);
   const x = new Float64Array(10);
   return {
     columns: [...Array.from({ length: 10 }, (_, j) => `x${j + 1}`), 'y'],
     row(_i, out) {
       for (let j = 0; j < 10; j++) x[j] = random.next();
       const y = 10 * Math.sin(Math.PI * x[0]! * x[1]!) + 20 * (x[2]! - 0.5) ** 2 + 10 * x[3]! + 5 * x[4]! + noise * random.normal();
-      for (let j = 0; j < 10; j++) out[j] = x[j]!.toFixed(5);
-      out[10] = y.toFixed(5);
+      for (let j = 0; j < 10; j++) out[j] = text(x[j]!);
+      out[10] = text(y);
     },
   };
 }
@@ -99,9 +112,10 @@ export function friedman({ seed, noise }: GeneratorOptions): StreamSpec {
  * class is the band that the weighted mean w·x / sum(w) falls in (each about a third of the rows),
  * and w drifts a little every row.
  */
-export function hyperplane({ seed, noise }: GeneratorOptions): StreamSpec {
+export function hyperplane({ seed, noise, fullPrecision }: GeneratorOptions): StreamSpec {
   const dims = 5;
   const random = new Random(seed);
+  const text = numberText(5, fullPrecision);
   const w = Float64Array.from({ length: dims }, () => 0.5 + random.next() / 2);
   const x = new Float64Array(dims);
   return {
@@ -118,7 +132,7 @@ export function hyperplane({ seed, noise }: GeneratorOptions): StreamSpec {
       const score = z / total;
       let label = score < 0.445 ? 0 : score < 0.555 ? 1 : 2;
       if (random.next() < noise) label = random.int(3);
-      for (let j = 0; j < dims; j++) out[j] = x[j]!.toFixed(5);
+      for (let j = 0; j < dims; j++) out[j] = text(x[j]!);
       out[dims] = `c${label}`;
     },
   };
