@@ -299,6 +299,9 @@ interface Prepared {
   streamId: string;
   streamCsv: string;
   streamJsonl: string;
+  /** The same stream with every digit of each number (up to 17), as Python prints floats. */
+  fullCsv: string;
+  fullJsonl: string;
   refBinary: string | null;
   /** Why the 'tensorflow' backend is skipped; null when tfjs-node loads. */
   tensorflowNote: string | null;
@@ -307,8 +310,12 @@ interface Prepared {
   notes: string[];
 }
 
-function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv'): string[] {
-  return [NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1', ...(format === 'jsonl' ? ['--format', 'jsonl'] : [])];
+function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv', fullPrecision = false): string[] {
+  return [
+    NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1',
+    ...(format === 'jsonl' ? ['--format', 'jsonl'] : []),
+    ...(fullPrecision ? ['--full-precision'] : []),
+  ];
 }
 
 function streamName(rows: number): string {
@@ -352,19 +359,25 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   const streamId = streamName(opts.streamRows);
   const streamCsv = join(tmp, `${streamId}.csv`);
   const streamJsonl = join(tmp, `${streamId}.jsonl`);
+  const fullCsv = join(tmp, `${streamId}-full.csv`);
+  const fullJsonl = join(tmp, `${streamId}-full.jsonl`);
   const needStream = opts.sections.has('parse') || opts.sections.has('linear');
   if (needStream) {
-    // The stream, generated once by the project's own generator; timed as a bonus row.
-    for (const format of ['csv', 'jsonl'] as const) {
-      const out = format === 'csv' ? streamCsv : streamJsonl;
+    // The streams, generated once by the project's own generator; timed as bonus rows.
+    for (const [format, fullPrecision, out] of [
+      ['csv', false, streamCsv],
+      ['jsonl', false, streamJsonl],
+      ['csv', true, fullCsv],
+      ['jsonl', true, fullJsonl],
+    ] as const) {
       const gen = item({
-        id: `generate-${format}`,
+        id: `generate-${format}${fullPrecision ? '-full' : ''}`,
         section: 'parse',
-        label: `inc-learn generate sea (${format.toUpperCase()} to a file)`,
-        dataset: streamId,
+        label: `inc-learn generate sea${fullPrecision ? ' --full-precision' : ''} (${format.toUpperCase()} to a file)`,
+        dataset: fullPrecision ? `${streamId}-full` : streamId,
         input: `→ ${format === 'csv' ? 'CSV' : 'JSONL'} file`,
         rows: opts.streamRows,
-        cmd: { argv: generateArgs(opts.streamRows, format), stdoutFile: out },
+        cmd: { argv: generateArgs(opts.streamRows, format, fullPrecision), stdoutFile: out },
         runs: 1,
         parse: noParse,
       });
@@ -378,7 +391,7 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   if (tensorflow) notes.push(tensorflow);
   const sklearn = opts.sections.has('mlp') ? probeSklearn() : null;
   if (sklearn) notes.push(sklearn);
-  return { prepared: { streamId, streamCsv, streamJsonl, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
+  return { prepared: { streamId, streamCsv, streamJsonl, fullCsv, fullJsonl, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
 }
 
 function trainArgs(input: string, extra: string[] = []): string[] {
@@ -387,17 +400,19 @@ function trainArgs(input: string, extra: string[] = []): string[] {
 
 function fastItems(opts: Options, p: Prepared): Item[] {
   const items: Item[] = [];
-  const datasets: { id: string; csv: string; jsonl?: string; rows: number; name: string }[] = [
-    { id: 'elec', csv: ELEC, rows: ELEC_ROWS, name: 'elec.csv' },
+  // `all`: every row (stdin and one-thread ones too); the others get the file and JSONL rows.
+  const datasets: { id: string; csv: string; jsonl?: string; all?: boolean; rows: number; name: string }[] = [
+    { id: 'elec', csv: ELEC, rows: ELEC_ROWS, name: 'elec.csv', all: true },
   ];
   if (opts.sections.has('parse') || opts.sections.has('linear')) {
-    datasets.push({ id: p.streamId, csv: p.streamCsv, jsonl: p.streamJsonl, rows: opts.streamRows, name: `${p.streamId}` });
+    datasets.push({ id: p.streamId, csv: p.streamCsv, jsonl: p.streamJsonl, rows: opts.streamRows, name: `${p.streamId}`, all: true });
+    datasets.push({ id: `${p.streamId}-full`, csv: p.fullCsv, jsonl: p.fullJsonl, rows: opts.streamRows, name: `${p.streamId} full-precision` });
   }
   for (const d of datasets) {
     const runs = opts.runs;
     if (p.refBinary && (opts.sections.has('parse') || opts.sections.has('linear'))) {
       items.push(item({ id: `ref-file-${d.id}`, section: 'linear', label: 'ref_lr (C, gcc -O2)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [p.refBinary, d.csv, '0.1'] }, runs, parse: refParse }));
-      if (d.jsonl)
+      if (d.jsonl && d.all)
         items.push(item({ id: `ref-stdin-${d.id}`, section: 'linear', label: 'ref_lr (C, gcc -O2)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: [p.refBinary, '-', '0.1'] }, runs, parse: refParse }));
     }
     if (opts.sections.has('parse')) {
@@ -407,10 +422,11 @@ function fastItems(opts: Options, p: Prepared): Item[] {
     }
     if (opts.sections.has('linear')) {
       items.push(item({ id: `linear-csv-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: trainArgs(d.csv) }, runs, parse: trainParse }));
-      if (d.jsonl)
+      if (d.jsonl && d.all)
         // The same with the io worker thread turned off (src/io/threaded.ts): how much the second core buys.
         items.push(item({ id: `linear-csv-file-1thread-${d.id}`, section: 'linear', label: 'train (logistic, per row), --no-parse-thread', dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: [...trainArgs(d.csv), '--no-parse-thread'] }, runs, parse: trainParse }));
-      items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
+      if (d.all)
+        items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
     }
@@ -584,6 +600,9 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
     ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr');
     ratio(`JSONL ≤ 3× CSV (train, ${streamId})`, get(`linear-jsonl-file-${streamId}`), get(`linear-csv-file-${streamId}`), 3, 'CSV');
     ratio(`stdin ≤ 1.2× file (train, ${streamId} CSV)`, get(`linear-csv-stdin-${streamId}`), get(`linear-csv-file-${streamId}`), 1.2, 'file');
+    const full = `${streamId}-full`;
+    ratio(`default learner, ${streamId} full-precision CSV file ≤ 1.2× ref_lr`, get(`linear-csv-file-${full}`), get(`ref-file-${full}`), 1.2, 'ref_lr');
+    ratio(`JSONL ≤ 3× CSV (train, ${streamId} full-precision)`, get(`linear-jsonl-file-${full}`), get(`linear-csv-file-${full}`), 3, 'CSV');
   }
   if (start.length) {
     const node = start[0]!.median_ms;
