@@ -32,6 +32,7 @@ import {
 import type { InputConfig, RunConfig } from './config.js';
 import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
+import { settleYoungGeneration } from './young-generation.js';
 
 /** Progress events are yielded at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -184,6 +185,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
+        // Start-up is over (modules loaded, the model built): see young-generation.ts.
+        settleYoungGeneration();
         pending = prefix;
         yield {
           event: 'start',
@@ -239,6 +242,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       for (;;) {
         const stop = await feed(epochFeed);
         if (stop === 'progress') {
+          settleYoungGeneration();
           yield progress();
           continue;
         }
