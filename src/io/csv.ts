@@ -62,22 +62,23 @@ export class CsvReader {
   async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
     const it = input[Symbol.asyncIterator]();
     try {
-      yield* this.run(it);
+      const records = await this.start(it);
+      if (records !== undefined) yield* records.batches(it);
     } finally {
       await it.return?.();
     }
   }
 
-  private async *run(it: AsyncIterator<Buffer>): AsyncGenerator<RecordBatch> {
-    const { name, delimiter } = this.opts;
+  /**
+   * Reads the first record (the header, or the row that tells how many columns there are) and sets
+   * up the columns; returns the parser of the records after it, or undefined when there are none.
+   */
+  private async start(it: AsyncIterator<Buffer>): Promise<RecordParser | undefined> {
     const dl = this.dl;
     const framer = new Framer(dl);
-
-    // The first record: the header, or the row that tells how many columns there are.
     let acc: Buffer[] = [];
     let accLen = 0;
     let line = 1;
-    let remainder: Buffer | undefined;
     let first: { start: number; stop: number; buf: Buffer } | undefined;
     while (first === undefined) {
       const r = await it.next();
@@ -112,7 +113,8 @@ export class CsvReader {
       }
     }
     this.setUpColumns(first, framer.open, line);
-    if (first === undefined) return;
+    if (first === undefined) return undefined;
+    let remainder: Buffer;
     if (this.opts.header) {
       line += countNewlines(first.buf, first.start, first.stop);
       if (first.buf[first.stop - 1] !== NL) line++;
@@ -120,106 +122,7 @@ export class CsvReader {
     } else {
       remainder = first.buf.subarray(first.start);
     }
-
-    // The records.
-    const b = new FixedBatcher(this.columns.length, this.columns);
-    const paths = this.paths;
-    const forceGeneral = this.opts.forceGeneral === true;
-    let pend: Buffer[] = [];
-    let pendLen = 0;
-    let pendQuote = false;
-    framer.resetPlain(Buffer.alloc(0));
-    for (;;) {
-      let chunk: Buffer;
-      if (remainder !== undefined) {
-        chunk = remainder;
-        remainder = undefined;
-        if (chunk.length === 0) continue;
-      } else {
-        const r = await it.next();
-        if (r.done) break;
-        chunk = r.value;
-      }
-      const before = b.rows + b.ready.length * b.capacity;
-      let fast = false;
-      if (!forceGeneral && !pendQuote && chunk.indexOf(QUOTE) === -1) {
-        fast = true;
-        const nl = chunk.indexOf(NL);
-        if (nl === -1) {
-          pend.push(chunk);
-          pendLen += chunk.length;
-          framer.resetPlain(chunk);
-          continue;
-        }
-        if (pendLen > 0) {
-          const head = Buffer.concat([...pend, chunk.subarray(0, nl + 1)]);
-          line = parseFastBlock(b, head, 0, head.length, dl, line, isUtf8(head));
-        } else {
-          line = parseFastBlock(b, chunk, 0, nl + 1, dl, line, isUtf8(chunk.subarray(0, nl + 1)));
-        }
-        const last = chunk.lastIndexOf(NL);
-        if (last > nl) line = parseFastBlock(b, chunk, nl + 1, last + 1, dl, line, isUtf8(chunk.subarray(nl + 1, last + 1)));
-        const tail = chunk.subarray(last + 1);
-        pend = tail.length > 0 ? [tail] : [];
-        pendLen = tail.length;
-        framer.resetPlain(tail);
-      } else {
-        const ends: number[] = [];
-        const quoted: boolean[] | null = forceGeneral ? null : [];
-        framer.scan(chunk, ends, quoted ?? undefined);
-        if (ends.length === 0) {
-          pend.push(chunk);
-          pendLen += chunk.length;
-          pendQuote = true;
-          if (framer.open && pendLen > MAX_OPEN_RECORD_BYTES) {
-            throw new DataError(
-              { source: name, line },
-              'expected a closing quote, found none in the next 256 MiB (a missing closing quote?)',
-              'unterminated-quote',
-            );
-          }
-          continue;
-        }
-        const lastEnd = ends[ends.length - 1]! + 1;
-        const buf = pendLen > 0 ? Buffer.concat([...pend, chunk.subarray(0, lastEnd)]) : chunk.subarray(0, lastEnd);
-        const blockEnds = ends.map((e) => pendLen + e + 1);
-        const utf8 = isUtf8(buf);
-        line = parseGeneralBlock(b, buf, { ends: blockEnds, quoted, dl, delimiter, columns: this.columns, paths, utf8 }, line);
-        const tail = chunk.subarray(lastEnd);
-        pend = tail.length > 0 ? [tail] : [];
-        pendLen = tail.length;
-        pendQuote = tail.indexOf(QUOTE) !== -1;
-      }
-      if (fast) paths.fast += b.rows + b.ready.length * b.capacity - before;
-      if (this.opts.live === true) b.flush();
-      if (b.ready.length > 0) yield* b.take();
-    }
-    // The last line, without a '\n'.
-    if (pendLen > 0) {
-      const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
-      const before = b.rows + b.ready.length * b.capacity;
-      if (framer.open) {
-        const field = this.columns[looseFields(buf, dl).open];
-        emitIssue(
-          b,
-          {
-            reason: 'unterminated-quote',
-            ...(field === undefined ? {} : { field }),
-            message: 'expected a closing quote, found the end of the input',
-          },
-          line,
-        );
-        paths.general += 1;
-      } else if (pendQuote || forceGeneral) {
-        const utf8 = isUtf8(buf);
-        parseGeneralBlock(b, buf, { ends: [buf.length], quoted: null, dl, delimiter, columns: this.columns, paths, utf8 }, line);
-      } else {
-        parseFastBlock(b, buf, 0, buf.length, dl, line, isUtf8(buf));
-        paths.fast += b.rows + b.ready.length * b.capacity - before;
-      }
-    }
-    b.flush(false);
-    if (b.ready.length > 0) yield* b.take();
+    return new RecordParser(this.opts, this.columns, this.paths, framer, dl, line, remainder);
   }
 
   /** Fixes the column names from the first record (or its absence). */
@@ -272,6 +175,148 @@ export class CsvReader {
       checkNames(names, name, line);
     }
     this.columns = names;
+  }
+}
+
+/**
+ * The records after the first one, chunk by chunk: the per-chunk work is a plain method, and the
+ * loop that awaits chunks a small generator of its own. V8 compiles a hot loop with its whole
+ * function, and compiling the one large generator this was (header handling and all) took blocks
+ * of close to 600 kB on the reader thread, which raised glibc's mmap threshold and with it the
+ * memory each thread's malloc arena keeps (see feed() in run/train.ts). The parts compile with
+ * blocks under 270 kB.
+ */
+class RecordParser {
+  private readonly b: FixedBatcher;
+  private readonly forceGeneral: boolean;
+  private readonly live: boolean;
+  private pend: Buffer[] = [];
+  private pendLen = 0;
+  private pendQuote = false;
+
+  constructor(
+    private readonly opts: CsvOptions,
+    private readonly columns: readonly string[],
+    private readonly paths: { fast: number; general: number },
+    private readonly framer: Framer,
+    private readonly dl: number,
+    /** The physical line number of the next byte. */
+    private line: number,
+    /** The bytes read after the first record, parsed before the next chunk. */
+    private remainder: Buffer | undefined,
+  ) {
+    this.b = new FixedBatcher(columns.length, columns);
+    this.forceGeneral = opts.forceGeneral === true;
+    this.live = opts.live === true;
+    framer.resetPlain(Buffer.alloc(0));
+  }
+
+  async *batches(it: AsyncIterator<Buffer>): AsyncGenerator<RecordBatch> {
+    const b = this.b;
+    const remainder = this.remainder;
+    this.remainder = undefined;
+    if (remainder !== undefined && remainder.length > 0) {
+      this.chunk(remainder);
+      if (b.ready.length > 0) yield* b.take();
+    }
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      this.chunk(r.value);
+      if (b.ready.length > 0) yield* b.take();
+    }
+    this.end();
+    if (b.ready.length > 0) yield* b.take();
+  }
+
+  /** Parses the records a chunk completes; an unfinished one waits for the next chunk. */
+  private chunk(chunk: Buffer): void {
+    const { b, dl, paths } = this;
+    const before = b.rows + b.ready.length * b.capacity;
+    let fast = false;
+    if (!this.forceGeneral && !this.pendQuote && chunk.indexOf(QUOTE) === -1) {
+      fast = true;
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.pend.push(chunk);
+        this.pendLen += chunk.length;
+        this.framer.resetPlain(chunk);
+        return;
+      }
+      let line = this.line;
+      if (this.pendLen > 0) {
+        const head = Buffer.concat([...this.pend, chunk.subarray(0, nl + 1)]);
+        line = parseFastBlock(b, head, 0, head.length, dl, line, isUtf8(head));
+      } else {
+        line = parseFastBlock(b, chunk, 0, nl + 1, dl, line, isUtf8(chunk.subarray(0, nl + 1)));
+      }
+      const last = chunk.lastIndexOf(NL);
+      if (last > nl) line = parseFastBlock(b, chunk, nl + 1, last + 1, dl, line, isUtf8(chunk.subarray(nl + 1, last + 1)));
+      this.line = line;
+      const tail = chunk.subarray(last + 1);
+      this.pend = tail.length > 0 ? [tail] : [];
+      this.pendLen = tail.length;
+      this.framer.resetPlain(tail);
+    } else {
+      const ends: number[] = [];
+      const quoted: boolean[] | null = this.forceGeneral ? null : [];
+      this.framer.scan(chunk, ends, quoted ?? undefined);
+      if (ends.length === 0) {
+        this.pend.push(chunk);
+        this.pendLen += chunk.length;
+        this.pendQuote = true;
+        if (this.framer.open && this.pendLen > MAX_OPEN_RECORD_BYTES) {
+          throw new DataError(
+            { source: this.opts.name, line: this.line },
+            'expected a closing quote, found none in the next 256 MiB (a missing closing quote?)',
+            'unterminated-quote',
+          );
+        }
+        return;
+      }
+      const pendLen = this.pendLen;
+      const lastEnd = ends[ends.length - 1]! + 1;
+      const buf = pendLen > 0 ? Buffer.concat([...this.pend, chunk.subarray(0, lastEnd)]) : chunk.subarray(0, lastEnd);
+      const blockEnds = ends.map((e) => pendLen + e + 1);
+      const utf8 = isUtf8(buf);
+      this.line = parseGeneralBlock(b, buf, { ends: blockEnds, quoted, dl, delimiter: this.opts.delimiter, columns: this.columns, paths, utf8 }, this.line);
+      const tail = chunk.subarray(lastEnd);
+      this.pend = tail.length > 0 ? [tail] : [];
+      this.pendLen = tail.length;
+      this.pendQuote = tail.indexOf(QUOTE) !== -1;
+    }
+    if (fast) paths.fast += b.rows + b.ready.length * b.capacity - before;
+    if (this.live) b.flush();
+  }
+
+  /** The end of the input: the last line, without a '\n', and the last batch. */
+  private end(): void {
+    const { b, dl, paths, pend } = this;
+    const line = this.line;
+    if (this.pendLen > 0) {
+      const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
+      const before = b.rows + b.ready.length * b.capacity;
+      if (this.framer.open) {
+        const field = this.columns[looseFields(buf, dl).open];
+        emitIssue(
+          b,
+          {
+            reason: 'unterminated-quote',
+            ...(field === undefined ? {} : { field }),
+            message: 'expected a closing quote, found the end of the input',
+          },
+          line,
+        );
+        paths.general += 1;
+      } else if (this.pendQuote || this.forceGeneral) {
+        const utf8 = isUtf8(buf);
+        parseGeneralBlock(b, buf, { ends: [buf.length], quoted: null, dl, delimiter: this.opts.delimiter, columns: this.columns, paths, utf8 }, line);
+      } else {
+        parseFastBlock(b, buf, 0, buf.length, dl, line, isUtf8(buf));
+        paths.fast += b.rows + b.ready.length * b.capacity - before;
+      }
+    }
+    b.flush(false);
   }
 }
 

@@ -8,7 +8,7 @@ import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
 import { inferSchema, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
-import type { RecordBatch, Source } from '../io/types.js';
+import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
@@ -32,6 +32,7 @@ import {
 import type { InputConfig, RunConfig } from './config.js';
 import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
+import { settleYoungGeneration } from './young-generation.js';
 
 /** Progress events are yielded at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -155,7 +156,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let lastEpoch: EpochEvent | undefined;
   let interrupted = false;
   let checkpoints = 0;
-  let rowsSinceSave = 0;
+  /** Rows read since the last checkpoint (or the start). */
+  const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
   let saveBeforeFailing: (() => Promise<void>) | undefined;
   const every = save?.every ?? 0;
@@ -183,6 +185,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
+        // Start-up is over (modules loaded, the model built): see young-generation.ts.
+        settleYoungGeneration();
         pending = prefix;
         yield {
           event: 'start',
@@ -207,7 +211,6 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       if (epoch === 1 && resume) carryInto(pass, resume);
       sampler.startEpoch(epoch);
       const epochStarted = performance.now();
-      let lastProgress = epochStarted;
       const progress = (): ProgressEvent => ({
         event: 'progress',
         epoch,
@@ -232,46 +235,19 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           options.writtenBy ?? 'inc-learn',
         );
         checkpoints++;
-        rowsSinceSave = 0;
+        sinceSave.rows = 0;
       };
       if (save) saveBeforeFailing = checkpoint;
+      const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
       for (;;) {
-        let batch: RecordBatch;
-        if (pending.length > 0) batch = pending.shift()!;
-        else if (exhausted) break;
-        else {
-          const next = await nextUnlessAborted(iterator, signal);
-          if (next === 'aborted') {
-            interrupted = true;
-            break;
-          }
-          if (next.done) break;
-          batch = next.value;
-        }
-        if (aligner) batch = aligner.align(batch, stream.columns);
-        // With --checkpoint-every, the batch is cut where a checkpoint falls, so that checkpoints
-        // land on exact row counts whatever the reader's batch sizes.
-        let from = 0;
-        while (every > 0 && batch.rows - from >= every - rowsSinceSave) {
-          const to = from + (every - rowsSinceSave);
-          await pass.consume(sliceBatch(batch, from, to));
-          from = to;
-          await checkpoint();
-        }
-        if (from < batch.rows) {
-          await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
-          rowsSinceSave += batch.rows - from;
-        }
-        stream.release(batch);
-        if (signal?.aborted) {
-          interrupted = true;
-          break;
-        }
-        const now = performance.now();
-        if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
-          lastProgress = now;
+        const stop = await feed(epochFeed);
+        if (stop === 'progress') {
+          settleYoungGeneration();
           yield progress();
+          continue;
         }
+        if (stop === 'aborted') interrupted = true;
+        break;
       }
       if (interrupted) {
         // The pending read (if any) was abandoned: closing the iterator would wait for it.
@@ -280,7 +256,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       saveBeforeFailing = undefined;
       // The checkpoint is taken before the end of input is acted on (the last partial mini-batch
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
-      if (save && (epoch === config.epochs || interrupted) && (rowsSinceSave > 0 || checkpoints === 0)) await checkpoint();
+      if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
       yield progress();
       let validation: Metrics | undefined;
@@ -347,6 +323,69 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     model?.learner.dispose();
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
+  }
+}
+
+/** One epoch's batches, as feed() reads them. */
+interface EpochFeed {
+  readonly iterator: AsyncIterator<RecordBatch>;
+  readonly stream: RecordStream;
+  readonly pass: TrainingPass;
+  /** Batches already read (the schema's prefix), taken before the iterator. */
+  readonly pending: RecordBatch[];
+  /** The prefix was the whole input: the iterator has nothing more. */
+  readonly exhausted: boolean;
+  readonly aligner: ColumnAligner | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** --checkpoint-every (0: none). */
+  readonly every: number;
+  readonly sinceSave: { rows: number };
+  readonly checkpoint: () => Promise<void>;
+  lastProgress: number;
+}
+
+/**
+ * The per-batch loop of an epoch: reads and learns batches until the input ends, the run is
+ * stopped, or a progress event is due (the caller yields it and calls again). It is kept out of
+ * train(), which then runs once per event. V8 optimizes a function once its loop is hot, on a
+ * background thread; for the whole train() generator that happened a second or two into a stream
+ * and took blocks of up to 830 kB. glibc's malloc raises its mmap threshold to the largest block
+ * freed, and each thread's arena then keeps up to twice that much freed memory, so a long stream
+ * peaked a few MB above a short one. This loop alone compiles with blocks of about 300 kB.
+ */
+async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress'> {
+  const { iterator, stream, pass, pending, aligner, signal, every, sinceSave } = f;
+  for (;;) {
+    let batch: RecordBatch;
+    if (pending.length > 0) batch = pending.shift()!;
+    else if (f.exhausted) return 'end';
+    else {
+      const next = await nextUnlessAborted(iterator, signal);
+      if (next === 'aborted') return 'aborted';
+      if (next.done) return 'end';
+      batch = next.value;
+    }
+    if (aligner) batch = aligner.align(batch, stream.columns);
+    // With --checkpoint-every, the batch is cut where a checkpoint falls, so that checkpoints
+    // land on exact row counts whatever the reader's batch sizes.
+    let from = 0;
+    while (every > 0 && batch.rows - from >= every - sinceSave.rows) {
+      const to = from + (every - sinceSave.rows);
+      await pass.consume(sliceBatch(batch, from, to));
+      from = to;
+      await f.checkpoint();
+    }
+    if (from < batch.rows) {
+      await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
+      sinceSave.rows += batch.rows - from;
+    }
+    stream.release(batch);
+    if (signal?.aborted) return 'aborted';
+    const now = performance.now();
+    if (now - f.lastProgress >= PROGRESS_INTERVAL_MS) {
+      f.lastProgress = now;
+      return 'progress';
+    }
   }
 }
 
