@@ -42,7 +42,10 @@ export type FromWorker =
       width: number;
       values: Float64Array;
       line: Float64Array;
+      /** The cells that have text, and each one's text as an index into textValues. */
       textIndex: Int32Array;
+      textCodes: Int32Array;
+      /** Each distinct text of the batch once (labels, categories): a string is cloned per value, not per cell. */
       textValues: string[];
       issues: (RowIssue | null)[] | null;
       /** Sent when the column list has grown since the last batch. */

@@ -20,22 +20,34 @@ function serialize(error: unknown): SerializedError {
 
 function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesRead: number): [FromWorker, ArrayBuffer[]] {
   const textIndex: number[] = [];
+  const textCodes: number[] = [];
   const textValues: string[] = [];
   const text = batch.text;
+  // Repeated texts are sent once; a batch whose texts hardly repeat (ids) stops looking them up.
+  let seen: Map<string, number> | null = new Map();
   for (let i = 0; i < text.length; i++) {
     const t = text[i];
     if (t !== null && t !== undefined) {
       textIndex.push(i);
-      textValues.push(t);
+      let code = seen?.get(t);
+      if (code === undefined) {
+        code = textValues.push(t) - 1;
+        if (seen !== null) {
+          seen.set(t, code);
+          if (textValues.length >= 256 && textValues.length * 2 > textIndex.length) seen = null;
+        }
+      }
+      textCodes.push(code);
     }
   }
   // Batches may share a buffer with a larger one when they were sliced; transfer only whole buffers.
   const values = batch.values.byteOffset === 0 && batch.values.byteLength === batch.values.buffer.byteLength ? batch.values : batch.values.slice();
   const line = batch.line.byteOffset === 0 && batch.line.byteLength === batch.line.buffer.byteLength ? batch.line : batch.line.slice();
   const index = Int32Array.from(textIndex);
+  const codes = Int32Array.from(textCodes);
   return [
-    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textValues, issues: batch.issues, columns, bytesRead },
-    [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer],
+    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textCodes: codes, textValues, issues: batch.issues, columns, bytesRead },
+    [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer, codes.buffer as ArrayBuffer],
   ];
 }
 

@@ -76,13 +76,13 @@ export function reviveError(e: SerializedError): Error {
 /** Rebuilds a batch from its wire form: text comes as [index, text] pairs for the cells that have text. */
 function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
   const cells = m.rows * m.width;
-  const { textIndex, textValues } = m;
+  const { textIndex, textCodes, textValues } = m;
   let text: (string | null)[];
   if (textIndex.length === 0) {
     text = allNull(cells);
   } else {
     text = new Array<string | null>(cells).fill(null);
-    for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[i]!;
+    for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[textCodes[i]!]!;
   }
   return { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
 }
