@@ -91,7 +91,7 @@ export function parseFastBlock(
           values[base + col] = v;
         } else {
           values[base + col] = NaN;
-          text[base + col] = p === fe ? '' : buf.toString('utf8', p, fe);
+          text[base + col] = p === fe ? '' : b.textOf(buf, p, fe, col);
         }
       }
       col++;

@@ -3,7 +3,7 @@ import { constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
-import { recycleArrays } from './batch.js';
+import { recycleArrays, recycleText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
 import type { RecordBatch, Source } from './types.js';
@@ -43,6 +43,8 @@ function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesR
   // Batches may share a buffer with a larger one when they were sliced; transfer only whole buffers.
   const values = batch.values.byteOffset === 0 && batch.values.byteLength === batch.values.buffer.byteLength ? batch.values : batch.values.slice();
   const line = batch.line.byteOffset === 0 && batch.line.byteLength === batch.line.buffer.byteLength ? batch.line : batch.line.slice();
+  // Sent: the batch is gone from this thread, its text array can be filled again.
+  recycleText(text);
   const index = Int32Array.from(textIndex);
   const codes = Int32Array.from(textCodes);
   return [
