@@ -216,6 +216,8 @@ export class JsonlReader {
   /** Per key position: the key's bytes last time and its column, to skip decoding known keys. */
   private cacheKey: (Buffer | undefined)[] = [];
   private cacheCol: number[] = [];
+  /** Each column's key as UTF-8 bytes, to find a known key without decoding it. */
+  private readonly keyBytes: Buffer[] = [];
 
   constructor(private readonly opts: JsonlOptions) {}
 
@@ -307,6 +309,10 @@ export class JsonlReader {
         const cached = cacheKey[n];
         if (cached !== undefined && sameBytes(buf, ks, ke, cached)) {
           col = cacheCol[n]!;
+        } else if ((col = this.findKey(buf, ks, ke)) >= 0) {
+          // A known key at another position than last time (keys in varying order): no string made.
+          cacheKey[n] = this.keyBytes[col];
+          cacheCol[n] = col;
         } else {
           const key = buf.toString('utf8', ks, ke);
           const known = this.index.get(key);
@@ -425,8 +431,20 @@ export class JsonlReader {
     }
   }
 
+  /** The column whose key is the bytes buf[start, end), or -1. */
+  private findKey(buf: Buffer, start: number, end: number): number {
+    const keyBytes = this.keyBytes;
+    const len = end - start;
+    for (let col = 0; col < keyBytes.length; col++) {
+      const k = keyBytes[col]!;
+      if (k.length === len && sameBytes(buf, start, end, k)) return col;
+    }
+    return -1;
+  }
+
   private addColumn(key: string): number {
     const col = this.columns.length;
+    this.keyBytes.push(Buffer.from(key, 'utf8'));
     this.columns.push(key);
     this.index.set(key, col);
     return col;
