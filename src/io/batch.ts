@@ -107,6 +107,9 @@ export class FixedBatcher {
     this.internScore = new Int32Array(width);
   }
 
+  /** Per column, 1 when its text is wanted; null: every column's (RecordStream.readTextOf). */
+  textWanted: Uint8Array | null = null;
+
   /** Per column, the last few distinct short ASCII texts read, so that a repeated one (a label) is one string. */
   private readonly interned: (string | undefined)[];
   private readonly internNext: Int32Array;
@@ -119,6 +122,7 @@ export class FixedBatcher {
    * to one), else a new one.
    */
   textOf(buf: Buffer, start: number, end: number, col: number): string {
+    if (this.textWanted !== null && this.textWanted[col] !== 1) return '';
     const len = end - start;
     if (len > INTERN_MAX_LENGTH || col >= this.width || this.internScore[col]! < -256) return buf.toString('utf8', start, end);
     const interned = this.interned;

@@ -53,10 +53,18 @@ export class CsvReader {
   /** Rows taken by each path, for tests and curiosity. */
   readonly paths = { fast: 0, general: 0 };
   private readonly dl: number;
+  private batcher: FixedBatcher | undefined;
+  private wanted: readonly string[] | undefined;
 
   constructor(private readonly opts: CsvOptions) {
     this.dl = delimiterByte(opts.delimiter);
     if (opts.columns !== undefined && opts.columns.length > 0) this.columns = [...opts.columns];
+  }
+
+  /** See RecordStream.readTextOf. */
+  readTextOf(columns: readonly string[]): void {
+    this.wanted = columns;
+    if (this.batcher !== undefined) this.batcher.textWanted = wantedMask(this.columns, columns);
   }
 
   async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
@@ -123,6 +131,8 @@ export class CsvReader {
 
     // The records.
     const b = new FixedBatcher(this.columns.length, this.columns);
+    this.batcher = b;
+    if (this.wanted !== undefined) b.textWanted = wantedMask(this.columns, this.wanted);
     const paths = this.paths;
     const forceGeneral = this.opts.forceGeneral === true;
     let pend: Buffer[] = [];
@@ -273,6 +283,12 @@ export class CsvReader {
     }
     this.columns = names;
   }
+}
+
+/** 1 for each of `columns` that is among `wanted`. */
+export function wantedMask(columns: readonly string[], wanted: readonly string[]): Uint8Array {
+  const set = new Set(wanted);
+  return Uint8Array.from(columns, (c) => (set.has(c) ? 1 : 0));
 }
 
 /** The first record must be text: UTF-8 without NUL bytes. Anything else is taken for a binary file. */

@@ -218,6 +218,9 @@ export class JsonlReader {
   private cacheCol: number[] = [];
   /** Each column's key as UTF-8 bytes, to find a known key without decoding it. */
   private readonly keyBytes: Buffer[] = [];
+  /** RecordStream.readTextOf: the wanted names, and per column whether its text is wanted (null: all). */
+  private wanted: Set<string> | null = null;
+  private textWanted: Uint8Array | null = null;
 
   constructor(private readonly opts: JsonlOptions) {}
 
@@ -341,7 +344,8 @@ export class JsonlReader {
           }
           if (i >= end) return false;
           cellValue[n] = NaN;
-          cellText[n] = vs === i ? '' : buf.toString('utf8', vs, i);
+          const tw = this.textWanted;
+          cellText[n] = vs === i || (tw !== null && (col < 0 || tw[col] !== 1)) ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const vs = i;
@@ -442,8 +446,23 @@ export class JsonlReader {
     return -1;
   }
 
+  /** See RecordStream.readTextOf. */
+  readTextOf(columns: readonly string[]): void {
+    this.wanted = new Set(columns);
+    this.textWanted = new Uint8Array(Math.max(16, this.columns.length * 2));
+    this.columns.forEach((c, k) => (this.textWanted![k] = this.wanted!.has(c) ? 1 : 0));
+  }
+
   private addColumn(key: string): number {
     const col = this.columns.length;
+    if (this.wanted !== null) {
+      if (col >= this.textWanted!.length) {
+        const grown = new Uint8Array(col * 2);
+        grown.set(this.textWanted!);
+        this.textWanted = grown;
+      }
+      this.textWanted![col] = this.wanted.has(key) ? 1 : 0;
+    }
     this.keyBytes.push(Buffer.from(key, 'utf8'));
     this.columns.push(key);
     this.index.set(key, col);

@@ -21,6 +21,8 @@ export type ToWorker =
   | { type: 'open'; pass: number }
   | { type: 'cancel'; pass: number }
   | { type: 'close' }
+  /** RecordStream.readTextOf for the pass under way. */
+  | { type: 'read-text-of'; pass: number; columns: string[] }
   /** Arrays of batches the main thread has released, for the reader to reuse. */
   | { type: 'recycle'; buffers: ArrayBuffer[] };
 

@@ -6,7 +6,7 @@ import { DataError, UsageError } from '../errors.js';
 import { recycleArrays, recycleText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
-import type { RecordBatch, Source } from './types.js';
+import type { RecordBatch, RecordStream, Source } from './types.js';
 
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -66,6 +66,7 @@ function reopenStdin(): Socket {
 const { options, credits } = workerData as { options: OpenSourceOptions; credits: Int32Array };
 let source: Source | undefined;
 let current = 0;
+let currentStream: RecordStream | undefined;
 
 /** Waits for a credit (a batch the main thread has taken) or for the pass to be cancelled. */
 async function takeCredit(pass: number): Promise<boolean> {
@@ -86,6 +87,7 @@ async function runPass(pass: number): Promise<void> {
   // A new pass starts with full credit; a pass it replaces stops at its next credit check.
   Atomics.store(credits, 0, IN_FLIGHT);
   const stream = source!.open();
+  currentStream = stream;
   const iterator = stream[Symbol.asyncIterator]();
   let sentColumns = 0;
   try {
@@ -114,6 +116,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'recycle':
       recycleArrays(m.buffers.map((b) => new Float64Array(b)));
+      break;
+    case 'read-text-of':
+      if (m.pass === current) currentStream?.readTextOf?.(m.columns);
       break;
     case 'cancel':
       if (m.pass === current) current = 0;

@@ -145,6 +145,9 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
             released = [];
           }
         },
+        readTextOf(wanted: readonly string[]): void {
+          send({ type: 'read-text-of', pass, columns: [...wanted] });
+        },
         [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
           if (started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
           started = true;
