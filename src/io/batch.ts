@@ -54,13 +54,13 @@ export function recycleArrays(arrays: readonly Float64Array[]): void {
 /** Text arrays of batches that are gone (the reader thread, once a batch is sent), null again, by length. */
 const spareText = new Map<number, (string | null)[][]>();
 
-function takeText(length: number): (string | null)[] {
+export function takeText(length: number): (string | null)[] {
   return spareText.get(length)?.pop() ?? new Array<string | null>(length).fill(null);
 }
 
 /**
- * Keeps a batch's text array for the next batches of its length. Only for a batch nobody holds any
- * more (the reader thread's, once sent): in this thread a consumer may keep its batches.
+ * Keeps a batch's text array for the next batches of its length: for a batch nobody holds any more
+ * (the reader thread's once sent, or one its consumer released).
  */
 export function recycleText(text: (string | null)[]): void {
   if (text.length === 0 || sharedNull.get(text.length) === text) return;
@@ -80,6 +80,7 @@ const INTERN_MAX_LENGTH = 24;
 
 export function releaseBatch(batch: RecordBatch): void {
   recycleArrays([batch.values, batch.line]);
+  recycleText(batch.text);
 }
 
 export class FixedBatcher {

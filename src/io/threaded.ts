@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
-import { allNull } from './batch.js';
+import { allNull, recycleText, takeText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
 import { THREAD_CHUNK_SIZE, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
@@ -81,7 +81,7 @@ function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
   if (textIndex.length === 0) {
     text = allNull(cells);
   } else {
-    text = new Array<string | null>(cells).fill(null);
+    text = takeText(cells);
     for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[textCodes[i]!]!;
   }
   return { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
@@ -140,6 +140,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
         release(batch: RecordBatch): void {
           // Arrays go back to the worker a few at a time (a message costs more than an atomic).
           released.push(batch.values.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer);
+          recycleText(batch.text);
           if (released.length >= RETURN_EVERY * 2) {
             send({ type: 'recycle', buffers: released }, released);
             released = [];
