@@ -122,8 +122,8 @@ export class FixedBatcher {
    * same as a recent text of that column (ASCII only, where bytes and UTF-16 units correspond one
    * to one), else a new one.
    */
-  textOf(buf: Buffer, start: number, end: number, col: number): string {
-    if (this.textWanted !== null && this.textWanted[col] !== 1) return '';
+  textOf(buf: Buffer, start: number, end: number, col: number): string | null {
+    if (this.textWanted !== null && this.textWanted[col] !== 1) return null;
     const len = end - start;
     if (len > INTERN_MAX_LENGTH || col >= this.width || this.internScore[col]! < -256) return buf.toString('utf8', start, end);
     const interned = this.interned;

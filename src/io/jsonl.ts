@@ -345,7 +345,7 @@ export class JsonlReader {
           if (i >= end) return false;
           cellValue[n] = NaN;
           const tw = this.textWanted;
-          cellText[n] = vs === i || (tw !== null && (col < 0 || tw[col] !== 1)) ? '' : buf.toString('utf8', vs, i);
+          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const vs = i;

@@ -76,7 +76,8 @@ export interface RecordStream extends AsyncIterable<RecordBatch> {
   release(batch: RecordBatch): void;
   /**
    * From the next batches on, only these columns' texts are wanted: the reader may leave the text of
-   * any other column out (its cells then read as absent, NaN and ''), and skip decoding it. For a
+   * any other column out (its cells then read as a missing number: NaN, text null), and skip
+   * decoding it. For a
    * consumer that knows which columns it reads (training: the features and the target), so that
    * text it never looks at (an id, a timestamp, a free-text field) costs no strings. Optional.
    */
