@@ -68,6 +68,12 @@ export class Featurizer {
   private readonly numericClassIndex = new Map<number, number>();
   /** Classes labelled 0..SMALL_LABELS-1, by label: the usual case, without a Map lookup per row. */
   private readonly smallClassIndex = new Int32Array(SMALL_LABELS).fill(-1);
+  /**
+   * Target cell texts already resolved to a known class ("yes", "True", " 1"), so that a text label
+   * costs one lookup per row rather than the missing-value, number and class checks. A text maps to
+   * the same class for the rest of the run once it has one, so entries never go stale.
+   */
+  private readonly textClassIndex = new Map<string, number>();
   readonly classes: string[] = [];
   private _dim: number;
   /** Missing feature values imputed so far. */
@@ -241,15 +247,20 @@ export class Featurizer {
       if (known !== undefined) return known;
       return this.classOf(String(value), learn, value);
     }
-    if (text === undefined || isMissing(text)) return missingTarget(name, text);
+    if (text === undefined) return missingTarget(name, text);
+    const cached = this.textClassIndex.get(text);
+    if (cached !== undefined) return cached;
+    if (isMissing(text)) return missingTarget(name, text);
     // " 1" is the class 1, as the schema read it: a number spelled with spaces is still that number.
     const asNumber = numberFromText(text);
+    let index: Encoded;
     if (asNumber !== undefined) {
-      const known = this.numericClassIndex.get(asNumber);
-      if (known !== undefined) return known;
-      return this.classOf(String(asNumber), learn, asNumber);
+      index = this.numericClassIndex.get(asNumber) ?? this.classOf(String(asNumber), learn, asNumber);
+    } else {
+      index = this.classOf(text, learn);
     }
-    return this.classOf(text, learn);
+    if (typeof index === 'number' && index >= 0 && this.textClassIndex.size < 4 * MAX_CLASSES) this.textClassIndex.set(text, index);
+    return index;
   }
 
   /** The index of a class label, adding it when learning; -1 for a label never learned. */

@@ -51,8 +51,36 @@ export function recycleArrays(arrays: readonly Float64Array[]): void {
   }
 }
 
+/** Text arrays of batches that are gone (the reader thread, once a batch is sent), null again, by length. */
+const spareText = new Map<number, (string | null)[][]>();
+
+export function takeText(length: number): (string | null)[] {
+  return spareText.get(length)?.pop() ?? new Array<string | null>(length).fill(null);
+}
+
+/**
+ * Keeps a batch's text array for the next batches of its length: for a batch nobody holds any more
+ * (the reader thread's once sent, or one its consumer released).
+ */
+export function recycleText(text: (string | null)[]): void {
+  if (text.length === 0 || sharedNull.get(text.length) === text) return;
+  let list = spareText.get(text.length);
+  if (list === undefined) {
+    if (spareText.size >= SPARE_SIZES) return;
+    spareText.set(text.length, (list = []));
+  }
+  if (list.length >= 4) return;
+  text.fill(null);
+  list.push(text);
+}
+
+/** Recent distinct texts kept per column, and the longest text kept. */
+const INTERN_WAYS = 4;
+const INTERN_MAX_LENGTH = 24;
+
 export function releaseBatch(batch: RecordBatch): void {
   recycleArrays([batch.values, batch.line]);
+  recycleText(batch.text);
 }
 
 export class FixedBatcher {
@@ -75,6 +103,46 @@ export class FixedBatcher {
     this.values = takeArray(this.capacity * width);
     this.text = new Array<string | null>(this.capacity * width).fill(null);
     this.line = takeArray(this.capacity);
+    this.interned = new Array<string | undefined>(width * INTERN_WAYS).fill(undefined);
+    this.internNext = new Int32Array(width);
+    this.internScore = new Int32Array(width);
+  }
+
+  /** Per column, 1 when its text is wanted; null: every column's (RecordStream.readTextOf). */
+  textWanted: Uint8Array | null = null;
+
+  /** Per column, the last few distinct short ASCII texts read, so that a repeated one (a label) is one string. */
+  private readonly interned: (string | undefined)[];
+  private readonly internNext: Int32Array;
+  /** Per column: cache hits minus misses, floored; a column of unique texts (ids) stops looking. */
+  private readonly internScore: Int32Array;
+
+  /**
+   * The text of buf[start, end) for column col: the same string as last time when the bytes are the
+   * same as a recent text of that column (ASCII only, where bytes and UTF-16 units correspond one
+   * to one), else a new one.
+   */
+  textOf(buf: Buffer, start: number, end: number, col: number): string | null {
+    if (this.textWanted !== null && this.textWanted[col] !== 1) return null;
+    const len = end - start;
+    if (len > INTERN_MAX_LENGTH || col >= this.width || this.internScore[col]! < -256) return buf.toString('utf8', start, end);
+    const interned = this.interned;
+    const k0 = col * INTERN_WAYS;
+    for (let k = k0; k < k0 + INTERN_WAYS; k++) {
+      const s = interned[k];
+      if (s === undefined || s.length !== len) continue;
+      let i = 0;
+      while (i < len && s.charCodeAt(i) === buf[start + i]) i++;
+      if (i === len) {
+        if (this.internScore[col]! < 1024) this.internScore[col]!++;
+        return s;
+      }
+    }
+    this.internScore[col]!--;
+    const s = buf.toString('utf8', start, end);
+    // As many UTF-16 units as bytes: ASCII (or replacement characters, which match no byte).
+    if (s.length === len) interned[k0 + (this.internNext[col]!++ % INTERN_WAYS)] = s;
+    return s;
   }
 
   /** Marks a row (0-based within the batch) as malformed. */
@@ -129,7 +197,7 @@ export class FixedBatcher {
     this.issues = null;
     if (more) {
       this.values = takeArray(this.capacity * this.width);
-      if (!textless) this.text = new Array<string | null>(this.capacity * this.width).fill(null);
+      if (!textless) this.text = takeText(this.capacity * this.width);
       this.line = takeArray(this.capacity);
     }
   }

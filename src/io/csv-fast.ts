@@ -98,7 +98,7 @@ export function parseFastBlock(
           let fe = q;
           if (q < end && c === 10 && fe > p && buf[fe - 1] === 13) fe--;
           values[base + col] = NaN;
-          text[base + col] = p === fe ? '' : buf.toString('utf8', p, fe);
+          text[base + col] = p === fe ? '' : b.textOf(buf, p, fe, col);
         }
       }
       col++;

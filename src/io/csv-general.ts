@@ -10,7 +10,7 @@ import type { FixedBatcher } from './batch.js';
 import { oneLine, quoteText } from './bytes.js';
 import { isUtf8 } from 'node:buffer';
 import { notUtf8Issue, parseFastBlock } from './csv-fast.js';
-import { plainNumberValue } from './number.js';
+import { parsePlainNumber, plainNumberValue } from './number.js';
 import type { RowIssue } from './types.js';
 
 const QUOTE = 34;
@@ -273,12 +273,124 @@ export function parseGeneralBlock(b: FixedBatcher, buf: Buffer, block: GeneralBl
       line = parseFastBlock(b, buf, a, stop, block.dl, line, block.utf8 !== false);
       paths.fast += produced(b) - before;
     } else {
-      line = parseQuotedRecords(b, buf, a, ends.slice(k, j), block, line);
+      // quoted === null (tests: the general path everywhere) leaves every record to csv-parse.
+      line = quoted === null ? parseQuotedRecords(b, buf, a, ends.slice(k, j), block, line) : parseQuotedRun(b, buf, a, ends.slice(k, j), block, line);
       paths.general += produced(b) - before;
     }
     a = stop;
     k = j;
   }
+  return line;
+}
+
+/** Field bounds of the record being read by simpleQuotedFields: [start, end) pairs. */
+let bounds = new Int32Array(64);
+
+/**
+ * Splits the record buf[start, stop) when its quoting is the simple kind that R's write.csv and
+ * Python's csv.QUOTE_NONNUMERIC write: a field is either unquoted and free of quotes, or quoted as a
+ * whole, with no quote or line break inside, its closing quote followed by the delimiter or the end
+ * of the line. The record must end in '\n'. Returns the number of fields, their bounds (the text
+ * inside the quotes) in `bounds`, or -1 for anything else, which csv-parse then reads: the fields
+ * are then exactly the ones csv-parse gives.
+ */
+function simpleQuotedFields(buf: Buffer, start: number, stop: number, dl: number): number {
+  if (stop - start < 1 || buf[stop - 1] !== NL) return -1;
+  let end = stop - 1;
+  if (end > start && buf[end - 1] === CR) end--;
+  let n = 0;
+  let i = start;
+  for (;;) {
+    if (2 * n + 2 > bounds.length) {
+      const grown = new Int32Array(bounds.length * 2);
+      grown.set(bounds);
+      bounds = grown;
+    }
+    let fs: number;
+    let fe: number;
+    if (i < end && buf[i] === QUOTE) {
+      fs = i + 1;
+      let q = fs;
+      while (q < stop) {
+        const c = buf[q]!;
+        if (c === QUOTE || c === NL) break;
+        q++;
+      }
+      if (q >= end || buf[q] !== QUOTE) return -1;
+      fe = q;
+      i = q + 1;
+      if (i < end && buf[i] !== dl) return -1; // '""' inside, or text after the closing quote
+    } else {
+      fs = i;
+      while (i < end) {
+        const c = buf[i]!;
+        if (c === dl) break;
+        if (c === QUOTE) return -1;
+        i++;
+      }
+      fe = i;
+    }
+    bounds[2 * n] = fs;
+    bounds[2 * n + 1] = fe;
+    n++;
+    if (i >= end) return n;
+    i++; // past the delimiter
+  }
+}
+
+/** Writes a record split by simpleQuotedFields, as emitFields would write csv-parse's fields. */
+function emitSimpleFields(b: FixedBatcher, buf: Buffer, n: number, line: number): void {
+  if (b.rows === b.capacity) b.flush();
+  const row = b.rows;
+  const width = b.width;
+  const base = row * width;
+  const values = b.values;
+  const text = b.text;
+  b.line[row] = line;
+  const m = Math.min(n, width);
+  for (let c = 0; c < m; c++) {
+    const fs = bounds[2 * c]!;
+    const fe = bounds[2 * c + 1]!;
+    const v = parsePlainNumber(buf, fs, fe);
+    if (v - v === 0) {
+      values[base + c] = v;
+    } else {
+      values[base + c] = NaN;
+      text[base + c] = fs === fe ? '' : b.textOf(buf, fs, fe, c);
+    }
+  }
+  if (n !== width) b.setRagged(row, n);
+  b.rows = row + 1;
+}
+
+/**
+ * Records that hold quotes: the simply quoted ones (simpleQuotedFields) are split here, the others
+ * go to csv-parse in runs, in order.
+ */
+function parseQuotedRun(b: FixedBatcher, buf: Buffer, from: number, ends: readonly number[], block: GeneralBlock, line: number): number {
+  if (block.utf8 === false) return parseQuotedRecords(b, buf, from, ends, block, line);
+  let a = from;
+  let hard = -1; // the first record of a run declined here, not yet parsed
+  let hardFrom = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const stop = ends[k]!;
+    const n = simpleQuotedFields(buf, a, stop, block.dl);
+    if (n < 0) {
+      if (hard < 0) {
+        hard = k;
+        hardFrom = a;
+      }
+    } else {
+      if (hard >= 0) {
+        line = parseQuotedRecords(b, buf, hardFrom, ends.slice(hard, k), block, line);
+        hard = -1;
+      }
+      emitSimpleFields(b, buf, n, line);
+      line++;
+    }
+    a = stop;
+  }
+  if (hard >= 0) line = parseQuotedRecords(b, buf, hardFrom, ends.slice(hard), block, line);
   return line;
 }
 

@@ -53,10 +53,18 @@ export class CsvReader {
   /** Rows taken by each path, for tests and curiosity. */
   readonly paths = { fast: 0, general: 0 };
   private readonly dl: number;
+  private batcher: FixedBatcher | undefined;
+  private wanted: readonly string[] | undefined;
 
   constructor(private readonly opts: CsvOptions) {
     this.dl = delimiterByte(opts.delimiter);
     if (opts.columns !== undefined && opts.columns.length > 0) this.columns = [...opts.columns];
+  }
+
+  /** See RecordStream.readTextOf. */
+  readTextOf(columns: readonly string[]): void {
+    this.wanted = columns;
+    if (this.batcher !== undefined) this.batcher.textWanted = wantedMask(this.columns, columns);
   }
 
   async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
@@ -122,7 +130,10 @@ export class CsvReader {
     } else {
       remainder = first.buf.subarray(first.start);
     }
-    return new RecordParser(this.opts, this.columns, this.paths, framer, dl, line, remainder);
+    const parser = new RecordParser(this.opts, this.columns, this.paths, framer, dl, line, remainder);
+    this.batcher = parser.batcher;
+    if (this.wanted !== undefined) parser.batcher.textWanted = wantedMask(this.columns, this.wanted);
+    return parser;
   }
 
   /** Fixes the column names from the first record (or its absence). */
@@ -187,7 +198,8 @@ export class CsvReader {
  * blocks under 270 kB.
  */
 class RecordParser {
-  private readonly b: FixedBatcher;
+  /** Where the records go, as batches. */
+  readonly batcher: FixedBatcher;
   private readonly forceGeneral: boolean;
   private readonly live: boolean;
   private pend: Buffer[] = [];
@@ -205,14 +217,14 @@ class RecordParser {
     /** The bytes read after the first record, parsed before the next chunk. */
     private remainder: Buffer | undefined,
   ) {
-    this.b = new FixedBatcher(columns.length, columns);
+    this.batcher = new FixedBatcher(columns.length, columns);
     this.forceGeneral = opts.forceGeneral === true;
     this.live = opts.live === true;
     framer.resetPlain(Buffer.alloc(0));
   }
 
   async *batches(it: AsyncIterator<Buffer>): AsyncGenerator<RecordBatch> {
-    const b = this.b;
+    const b = this.batcher;
     const remainder = this.remainder;
     this.remainder = undefined;
     if (remainder !== undefined && remainder.length > 0) {
@@ -231,7 +243,7 @@ class RecordParser {
 
   /** Parses the records a chunk completes; an unfinished one waits for the next chunk. */
   private chunk(chunk: Buffer): void {
-    const { b, dl, paths } = this;
+    const { batcher: b, dl, paths } = this;
     const before = b.rows + b.ready.length * b.capacity;
     let fast = false;
     if (!this.forceGeneral && !this.pendQuote && chunk.indexOf(QUOTE) === -1) {
@@ -291,7 +303,7 @@ class RecordParser {
 
   /** The end of the input: the last line, without a '\n', and the last batch. */
   private end(): void {
-    const { b, dl, paths, pend } = this;
+    const { batcher: b, dl, paths, pend } = this;
     const line = this.line;
     if (this.pendLen > 0) {
       const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
@@ -318,6 +330,12 @@ class RecordParser {
     }
     b.flush(false);
   }
+}
+
+/** 1 for each of `columns` that is among `wanted`. */
+export function wantedMask(columns: readonly string[], wanted: readonly string[]): Uint8Array {
+  const set = new Set(wanted);
+  return Uint8Array.from(columns, (c) => (set.has(c) ? 1 : 0));
 }
 
 /** The first record must be text: UTF-8 without NUL bytes. Anything else is taken for a binary file. */

@@ -216,6 +216,11 @@ export class JsonlReader {
   /** Per key position: the key's bytes last time and its column, to skip decoding known keys. */
   private cacheKey: (Buffer | undefined)[] = [];
   private cacheCol: number[] = [];
+  /** Each column's key as UTF-8 bytes, to find a known key without decoding it. */
+  private readonly keyBytes: Buffer[] = [];
+  /** RecordStream.readTextOf: the wanted names, and per column whether its text is wanted (null: all). */
+  private wanted: Set<string> | null = null;
+  private textWanted: Uint8Array | null = null;
 
   constructor(private readonly opts: JsonlOptions) {}
 
@@ -307,6 +312,10 @@ export class JsonlReader {
         const cached = cacheKey[n];
         if (cached !== undefined && sameBytes(buf, ks, ke, cached)) {
           col = cacheCol[n]!;
+        } else if ((col = this.findKey(buf, ks, ke)) >= 0) {
+          // A known key at another position than last time (keys in varying order): no string made.
+          cacheKey[n] = this.keyBytes[col];
+          cacheCol[n] = col;
         } else {
           const key = buf.toString('utf8', ks, ke);
           const known = this.index.get(key);
@@ -335,7 +344,8 @@ export class JsonlReader {
           }
           if (i >= end) return false;
           cellValue[n] = NaN;
-          cellText[n] = vs === i ? '' : buf.toString('utf8', vs, i);
+          const tw = this.textWanted;
+          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           // Read as a plain number, which finds its end; JSON's grammar is the stricter one.
@@ -421,8 +431,35 @@ export class JsonlReader {
     }
   }
 
+  /** The column whose key is the bytes buf[start, end), or -1. */
+  private findKey(buf: Buffer, start: number, end: number): number {
+    const keyBytes = this.keyBytes;
+    const len = end - start;
+    for (let col = 0; col < keyBytes.length; col++) {
+      const k = keyBytes[col]!;
+      if (k.length === len && sameBytes(buf, start, end, k)) return col;
+    }
+    return -1;
+  }
+
+  /** See RecordStream.readTextOf. */
+  readTextOf(columns: readonly string[]): void {
+    this.wanted = new Set(columns);
+    this.textWanted = new Uint8Array(Math.max(16, this.columns.length * 2));
+    this.columns.forEach((c, k) => (this.textWanted![k] = this.wanted!.has(c) ? 1 : 0));
+  }
+
   private addColumn(key: string): number {
     const col = this.columns.length;
+    if (this.wanted !== null) {
+      if (col >= this.textWanted!.length) {
+        const grown = new Uint8Array(col * 2);
+        grown.set(this.textWanted!);
+        this.textWanted = grown;
+      }
+      this.textWanted![col] = this.wanted.has(key) ? 1 : 0;
+    }
+    this.keyBytes.push(Buffer.from(key, 'utf8'));
     this.columns.push(key);
     this.index.set(key, col);
     return col;

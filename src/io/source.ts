@@ -109,6 +109,10 @@ class Pass implements RecordStream {
     releaseBatch(batch);
   }
 
+  readTextOf(columns: readonly string[]): void {
+    this.reader.readTextOf(columns);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     if (this.started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
     this.started = true;

@@ -21,6 +21,8 @@ export type ToWorker =
   | { type: 'open'; pass: number }
   | { type: 'cancel'; pass: number }
   | { type: 'close' }
+  /** RecordStream.readTextOf for the pass under way. */
+  | { type: 'read-text-of'; pass: number; columns: string[] }
   /** Arrays of batches the main thread has released, for the reader to reuse. */
   | { type: 'recycle'; buffers: ArrayBuffer[] };
 
@@ -42,7 +44,10 @@ export type FromWorker =
       width: number;
       values: Float64Array;
       line: Float64Array;
+      /** The cells that have text, and each one's text as an index into textValues. */
       textIndex: Int32Array;
+      textCodes: Int32Array;
+      /** Each distinct text of the batch once (labels, categories): a string is cloned per value, not per cell. */
       textValues: string[];
       issues: (RowIssue | null)[] | null;
       /** Sent when the column list has grown since the last batch. */

@@ -3,10 +3,10 @@ import { constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
-import { recycleArrays } from './batch.js';
+import { recycleArrays, recycleText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
-import type { RecordBatch, Source } from './types.js';
+import type { RecordBatch, RecordStream, Source } from './types.js';
 
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -20,22 +20,36 @@ function serialize(error: unknown): SerializedError {
 
 function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesRead: number): [FromWorker, ArrayBuffer[]] {
   const textIndex: number[] = [];
+  const textCodes: number[] = [];
   const textValues: string[] = [];
   const text = batch.text;
+  // Repeated texts are sent once; a batch whose texts hardly repeat (ids) stops looking them up.
+  let seen: Map<string, number> | null = new Map();
   for (let i = 0; i < text.length; i++) {
     const t = text[i];
     if (t !== null && t !== undefined) {
       textIndex.push(i);
-      textValues.push(t);
+      let code = seen?.get(t);
+      if (code === undefined) {
+        code = textValues.push(t) - 1;
+        if (seen !== null) {
+          seen.set(t, code);
+          if (textValues.length >= 256 && textValues.length * 2 > textIndex.length) seen = null;
+        }
+      }
+      textCodes.push(code);
     }
   }
   // Batches may share a buffer with a larger one when they were sliced; transfer only whole buffers.
   const values = batch.values.byteOffset === 0 && batch.values.byteLength === batch.values.buffer.byteLength ? batch.values : batch.values.slice();
   const line = batch.line.byteOffset === 0 && batch.line.byteLength === batch.line.buffer.byteLength ? batch.line : batch.line.slice();
+  // Sent: the batch is gone from this thread, its text array can be filled again.
+  recycleText(text);
   const index = Int32Array.from(textIndex);
+  const codes = Int32Array.from(textCodes);
   return [
-    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textValues, issues: batch.issues, columns, bytesRead },
-    [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer],
+    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textCodes: codes, textValues, issues: batch.issues, columns, bytesRead },
+    [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer, codes.buffer as ArrayBuffer],
   ];
 }
 
@@ -52,6 +66,7 @@ function reopenStdin(): Socket {
 const { options, credits } = workerData as { options: OpenSourceOptions; credits: Int32Array };
 let source: Source | undefined;
 let current = 0;
+let currentStream: RecordStream | undefined;
 
 /** Waits for a credit (a batch the main thread has taken) or for the pass to be cancelled. */
 async function takeCredit(pass: number): Promise<boolean> {
@@ -72,6 +87,7 @@ async function runPass(pass: number): Promise<void> {
   // A new pass starts with full credit; a pass it replaces stops at its next credit check.
   Atomics.store(credits, 0, IN_FLIGHT);
   const stream = source!.open();
+  currentStream = stream;
   const iterator = stream[Symbol.asyncIterator]();
   let sentColumns = 0;
   try {
@@ -100,6 +116,9 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'recycle':
       recycleArrays(m.buffers.map((b) => new Float64Array(b)));
+      break;
+    case 'read-text-of':
+      if (m.pass === current) currentStream?.readTextOf?.(m.columns);
       break;
     case 'cancel':
       if (m.pass === current) current = 0;

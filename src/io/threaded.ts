@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
-import { allNull } from './batch.js';
+import { allNull, recycleText, takeText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
 import { THREAD_CHUNK_SIZE, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
@@ -76,13 +76,13 @@ export function reviveError(e: SerializedError): Error {
 /** Rebuilds a batch from its wire form: text comes as [index, text] pairs for the cells that have text. */
 function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
   const cells = m.rows * m.width;
-  const { textIndex, textValues } = m;
+  const { textIndex, textCodes, textValues } = m;
   let text: (string | null)[];
   if (textIndex.length === 0) {
     text = allNull(cells);
   } else {
-    text = new Array<string | null>(cells).fill(null);
-    for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[i]!;
+    text = takeText(cells);
+    for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[textCodes[i]!]!;
   }
   return { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
 }
@@ -140,10 +140,14 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
         release(batch: RecordBatch): void {
           // Arrays go back to the worker a few at a time (a message costs more than an atomic).
           released.push(batch.values.buffer as ArrayBuffer, batch.line.buffer as ArrayBuffer);
+          recycleText(batch.text);
           if (released.length >= RETURN_EVERY * 2) {
             send({ type: 'recycle', buffers: released }, released);
             released = [];
           }
+        },
+        readTextOf(wanted: readonly string[]): void {
+          send({ type: 'read-text-of', pass, columns: [...wanted] });
         },
         [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
           if (started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');

@@ -74,6 +74,14 @@ export interface RecordStream extends AsyncIterable<RecordBatch> {
    * them, so that a long stream allocates nothing new. Optional to call.
    */
   release(batch: RecordBatch): void;
+  /**
+   * From the next batches on, only these columns' texts are wanted: the reader may leave the text of
+   * any other column out (its cells then read as a missing number: NaN, text null), and skip
+   * decoding it. For a
+   * consumer that knows which columns it reads (training: the features and the target), so that
+   * text it never looks at (an id, a timestamp, a free-text field) costs no strings. Optional.
+   */
+  readTextOf?(columns: readonly string[]): void;
 }
 
 /** The input, readable once per epoch. */

@@ -206,6 +206,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         };
       }
       const { featurizer, learner, sampler } = model;
+      // Only the features' and the target's text is read from here on (an id or a timestamp is not).
+      stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
       const evaluator = cumulative ? new TeeEvaluator(model.schema.task, cumulative) : new Evaluator(model.schema.task);
       const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
       if (epoch === 1 && resume) carryInto(pass, resume);
