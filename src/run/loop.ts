@@ -158,6 +158,13 @@ export class TrainingPass {
   private offerDim: number;
   /** The sampler passes every row straight through and the learner can predict and learn in one step. */
   private readonly fused: boolean;
+  /**
+   * Fused, one row a batch, and no observer: each row is predicted, learned and scored as soon as
+   * it is encoded, without going through the block.
+   */
+  private readonly direct: boolean;
+  /** The target of the row in hand, as the one-row array predictAndLearn() takes. */
+  private readonly target = new Float64Array(1);
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -176,6 +183,7 @@ export class TrainingPass {
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
+    this.direct = this.fused && b === 1 && settings.observer === undefined;
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -207,6 +215,15 @@ export class TrainingPass {
       if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) {
         const grown = this.grow();
         if (grown) await grown;
+      }
+      if (this.direct) {
+        this.target[0] = y;
+        const learned = this.learner.predictAndLearn!(featurizer.row, this.target, 1, this.predictions);
+        if (learned) await learned;
+        this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
+        this.counts.evaluated++;
+        this.counts.trained++;
+        continue;
       }
       this.blockIndex[block.rows] = index;
       block.push(featurizer.row, featurizer.dim, y);
@@ -296,6 +313,9 @@ export class TrainingPass {
   private afterGrow(): void {
     // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
     this.pending.widen(this.featurizer.dim);
+    // Empty here (flushed before growing); widened now so that it has the new width even when rows
+    // go direct and never pass through it.
+    this.block.widen(this.featurizer.dim);
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }
