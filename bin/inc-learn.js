@@ -19,6 +19,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   });
   let main;
   try {
+    // The reader thread boots while the CLI's modules load, instead of after (see reader-thread.ts).
+    (await import('../dist/src/io/reader-thread.js')).startReaderThreadFor(args);
     ({ main } = await import('../dist/src/cli/main.js'));
   } catch (error) {
     if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../src/errors.js';
 import { openSource } from '../src/io/source.js';
-import { openThreadedSource } from '../src/io/threaded.js';
+import { startReaderThreadFor, stopUnusedReaderThread } from '../src/io/reader-thread.js';
+import { openInputSource, openThreadedSource } from '../src/io/threaded.js';
 import type { RecordBatch, Source } from '../src/io/types.js';
 import { BIN, ROOT, jsonLines } from './helpers.js';
 
@@ -52,6 +53,35 @@ describe('the reader thread', () => {
         await threaded.close();
       }
     }
+  });
+
+  it('can be started before the command line is parsed, and is then used or stopped', async () => {
+    const file = join(dir, 'early.csv');
+    writeFileSync(file, 'x,y,label\n' + Array.from({ length: 30000 }, (_, i) => `${i / 3},${i % 7},${i % 2}`).join('\n'));
+    // Small files, other commands, help and --no-parse-thread start nothing.
+    for (const args of [['train', file], ['generate', 'sea'], ['train', file, '--parse-thread', '--help'], ['train', file, '--no-parse-thread'], ['train', join(dir, 'missing.csv'), '--parse-thread']]) {
+      assert.equal(startReaderThreadFor(args), false, args.join(' '));
+    }
+    // Started early, then taken by the source that the parsed options ask for: the same batches.
+    assert.equal(startReaderThreadFor(['train', file, '--parse-thread', '--epochs', '2']), true);
+    const early = await openInputSource(true, { ...options, path: file });
+    const plainSource = await openSource({ ...options, path: file });
+    try {
+      // The early one was taken: another can be started (only one waits at a time).
+      assert.equal(startReaderThreadFor(['train', file, '--parse-thread']), true);
+      await stopUnusedReaderThread();
+      assert.deepEqual(await readAll(early), await readAll(plainSource));
+    } finally {
+      await early.close();
+      await plainSource.close();
+    }
+    // Started early, then not wanted: stopped, and the input is read in this thread.
+    assert.equal(startReaderThreadFor(['train', file, '--parse-thread']), true);
+    const unthreaded = await openInputSource(false, { ...options, path: file });
+    await stopUnusedReaderThread();
+    assert.equal(startReaderThreadFor(['train', file, '--parse-thread']), true, 'nothing is left over from the unused one');
+    await stopUnusedReaderThread();
+    await unthreaded.close();
   });
 
   it('can abandon a pass and start another', async () => {

@@ -1,5 +1,6 @@
 /** The messages between the main thread and the reader thread (threaded.ts, threaded-worker.ts). */
 import type { DataLocation } from '../errors.js';
+import type { OpenSourceOptions } from './source.js';
 import type { RowIssue } from './types.js';
 
 /**
@@ -18,6 +19,8 @@ export const THREAD_CHUNK_SIZE = 1 << 16;
 
 /** Besides these messages, the main thread returns a credit per batch received through a shared counter. */
 export type ToWorker =
+  /** The first message: what to read. The worker answers 'ready' or 'error'. */
+  | { type: 'start'; options: OpenSourceOptions }
   | { type: 'open'; pass: number }
   | { type: 'cancel'; pass: number }
   | { type: 'close' }

@@ -63,7 +63,7 @@ function reopenStdin(): Socket {
   return new Socket({ fd, readable: true, writable: false });
 }
 
-const { options, credits } = workerData as { options: OpenSourceOptions; credits: Int32Array };
+const { credits } = workerData as { credits: Int32Array };
 let source: Source | undefined;
 let current = 0;
 let currentStream: RecordStream | undefined;
@@ -111,6 +111,9 @@ async function runPass(pass: number): Promise<void> {
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
+    case 'start':
+      void start(m.options);
+      break;
     case 'open':
       void runPass(m.pass);
       break;
@@ -130,11 +133,12 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-try {
-  const opts = options;
-  // A worker's process.stdin is not the process's; /dev/stdin opens the same input with a blocking descriptor of its own.
-  source = await openSource(opts.path === '-' ? { ...opts, stdin: reopenStdin() } : opts);
-  post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
-} catch (error) {
-  post({ type: 'error', pass: 0, error: serialize(error) });
+async function start(opts: OpenSourceOptions): Promise<void> {
+  try {
+    // A worker's process.stdin is not the process's: see reopenStdin.
+    source = await openSource(opts.path === '-' ? { ...opts, stdin: reopenStdin() } : opts);
+    post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
+  } catch (error) {
+    post({ type: 'error', pass: 0, error: serialize(error) });
+  }
 }

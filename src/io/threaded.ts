@@ -4,28 +4,16 @@
  * At most IN_FLIGHT batches are on their way at a time, which keeps memory flat however fast the
  * worker reads. The batches are the same ones the in-thread reader makes (a test compares them).
  */
-import { fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { DataError, UsageError } from '../errors.js';
 import { allNull, recycleText, takeText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
 import { THREAD_CHUNK_SIZE, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
-
-/**
- * The reader thread allocates briskly (chunks, batches), and V8 would let its young generation grow
- * to tens of megabytes over a long stream; a small fixed one keeps the peak flat in the stream's
- * length at no measured cost in speed.
- */
-const WORKER_YOUNG_GENERATION_MB = 2;
+import { coreToSpare, stdinIsPipe, stopUnusedReaderThread, takeReaderThread, THREAD_MIN_BYTES } from './reader-thread.js';
 
 /** Released batches whose arrays are sent back to the worker in one message. */
 const RETURN_EVERY = 8;
-
-/** Below this size a file is read in this thread: the worker's start-up would cost more than it saves. */
-const THREAD_MIN_BYTES = 8 << 20;
 
 /**
  * Opens the input, parsing in a worker thread while this one learns, when that pays: `thread` true
@@ -36,15 +24,15 @@ const THREAD_MIN_BYTES = 8 << 20;
  * not allow, and a caller-supplied stream lives in this thread. Both give the same batches (tested).
  */
 export async function openInputSource(thread: boolean | undefined, opts: OpenSourceOptions): Promise<Source> {
-  if (thread === false || opts.stdin !== undefined) return openSource(opts);
-  if (opts.path === '-' ? !stdinIsPipe() : thread === undefined && (await fileSize(opts.path)) < THREAD_MIN_BYTES) return openSource(opts);
-  if (thread === undefined && !coreToSpare()) return openSource(opts);
-  return openThreadedSource(opts);
+  if (await useThread(thread, opts)) return openThreadedSource(opts);
+  void stopUnusedReaderThread();
+  return openSource(opts);
 }
 
-/** A second core, at least. Load is not looked at: the one-minute average lags, and the choice should not change from run to run. */
-function coreToSpare(): boolean {
-  return availableParallelism() >= 2;
+async function useThread(thread: boolean | undefined, opts: OpenSourceOptions): Promise<boolean> {
+  if (thread === false || opts.stdin !== undefined) return false;
+  if (opts.path === '-' ? !stdinIsPipe() : thread === undefined && (await fileSize(opts.path)) < THREAD_MIN_BYTES) return false;
+  return thread === true || coreToSpare();
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -54,14 +42,6 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     // openSource reports the problem with its own message.
     return 0;
-  }
-}
-
-function stdinIsPipe(): boolean {
-  try {
-    return fstatSync(0).isFIFO();
-  } catch {
-    return false;
   }
 }
 
@@ -90,10 +70,7 @@ function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
 export async function openThreadedSource(opts: OpenSourceOptions): Promise<Source> {
   // Credits for batches in flight live in shared memory: a message from this thread per batch costs
   // a third of a millisecond while the worker is busy, an atomic add nothing.
-  const credits = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./threaded-worker.js', import.meta.url), { workerData: { options: { ...opts, stdin: undefined, chunkSize: THREAD_CHUNK_SIZE }, credits }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-  // The worker must not keep the process alive on its own; passes keep it referenced while reading.
-  worker.unref();
+  const { worker, credits } = takeReaderThread();
   const listeners = new Set<(m: FromWorker) => void>();
   let failure: Error | undefined;
   worker.on('message', (m: FromWorker) => {
@@ -105,6 +82,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
   });
   const send = (m: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
   let released: ArrayBuffer[] = [];
+  send({ type: 'start', options: { ...opts, stdin: undefined, chunkSize: THREAD_CHUNK_SIZE } });
 
   const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
     const listener = (m: FromWorker): void => {
