@@ -193,3 +193,56 @@ describe('on the shared real streams', () => {
     assert.equal(reference.trim(), `rows ${epoch.rows} accuracy ${epoch.accuracy!.toFixed(4)}`);
   });
 });
+
+describe('inc-learn train on row-indexed CSV (pandas to_csv, R write.csv)', () => {
+  /** Rows whose class is a + b > 1, sorted by class so that the row number would predict it. */
+  function indexed(style: 'pandas' | 'r', n = 4000): string {
+    const rows: [number, number, number][] = [];
+    let s = 7;
+    const rand = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < n; i++) {
+      const a = rand();
+      const b = rand();
+      rows.push([a, b, a + b > 1 ? 1 : 0]);
+    }
+    const out = [style === 'pandas' ? ',a,b,label' : '"","a","b","label"'];
+    rows.forEach(([a, b, y], i) => out.push(`${style === 'pandas' ? i : `"${i + 1}"`},${a.toFixed(4)},${b.toFixed(4)},${y}`));
+    return out.join('\n') + '\n';
+  }
+
+  it('names the empty header column, leaves the row index out with a note, and learns', async () => {
+    for (const style of ['pandas', 'r'] as const) {
+      const file = join(dir, `${style}.csv`);
+      writeFileSync(file, indexed(style));
+      const { code, stdout, stderr } = await runCli(['train', file, '--json']);
+      assert.equal(code, 0, stderr);
+      const from = style === 'pandas' ? '0, 1, 2' : '1, 2, 3';
+      assert.ok(
+        stderr.includes(`  ignored  "c1": no name in the header, named "c1"; the row number (${from}, ...), a row index like pandas' or R's: name it in --features to use it`),
+        stderr,
+      );
+      const [start, , summary] = jsonLines(stdout) as Record<string, any>[];
+      assert.deepEqual(start!.schema.columns.map((c: { name: string; role: string }) => [c.name, c.role]), [['c1', 'ignored'], ['a', 'feature'], ['b', 'feature'], ['label', 'target']]);
+      assert.equal(summary!.rows, 4000);
+      assert.equal(summary!.skipped, 0);
+      assert.ok(summary!.accuracy > 0.95, `${style}: accuracy ${summary!.accuracy}`);
+    }
+  });
+
+  it('uses the index when --features names it, and --ignore/--columns still work', async () => {
+    const file = join(dir, 'pandas-flags.csv');
+    writeFileSync(file, indexed('pandas', 500));
+    const kept = await runCli(['train', file, '--json', '--features', 'c1,a,b']);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.ok(kept.stderr.includes('  note     "c1": no name in the header, named "c1"\n'), kept.stderr);
+    const start = jsonLines(kept.stdout)[0] as Record<string, any>;
+    assert.equal(start.schema.columns[0].role, 'feature');
+    const ignored = await runCli(['train', file, '--json', '--ignore', 'c1']);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.equal((jsonLines(ignored.stdout)[0] as Record<string, any>).schema.columns[0].role, 'ignored');
+    const renamed = await runCli(['train', file, '--json', '--columns', 'row,a,b,label', '--ignore', 'row']);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal((jsonLines(renamed.stdout)[0] as Record<string, any>).schema.columns[0].name, 'row');
+    assert.ok(!renamed.stderr.includes('no name in the header'), renamed.stderr);
+  });
+});
