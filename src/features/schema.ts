@@ -186,7 +186,7 @@ export function inferSchema(
     };
     if (index === target) return withNote({ name, index, kind, role: 'target' });
     if (opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))) return withNote({ name, index, kind, role: 'ignored' });
-    if (opts.features === undefined && nested[index]) {
+    if (opts.features === undefined && nested[index] && !numeric[index]) {
       return withNote({ name, index, kind, role: 'ignored' }, 'JSON objects or arrays: name it in --features to use each value\'s JSON text as a category');
     }
     if (opts.features === undefined && rowIndex(index)) {
@@ -198,7 +198,11 @@ export function inferSchema(
     }
     return withNote({ name, index, kind, role: 'feature' });
   });
-  if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
+  if (!infos.some((c) => c.role === 'feature')) {
+    const left = infos.find((c) => c.role === 'ignored' && c.note !== undefined && !opts.ignore?.includes(c.name));
+    if (left !== undefined) throw new DataError({ source }, `no feature columns left: "${left.name}" is left out (${left.note})`, 'no-features');
+    throw new UsageError('no feature columns left: check --features and --ignore');
+  }
   if (task === 'classification' && classes.length > MAX_CLASSES) {
     throw new DataError(
       { source, field: columns[target]! },
