@@ -193,3 +193,109 @@ describe('on the shared real streams', () => {
     assert.equal(reference.trim(), `rows ${epoch.rows} accuracy ${epoch.accuracy!.toFixed(4)}`);
   });
 });
+
+describe('inc-learn train on row-indexed CSV (pandas to_csv, R write.csv)', () => {
+  /** Rows whose class is a + b > 1, sorted by class so that the row number would predict it. */
+  function indexed(style: 'pandas' | 'r', n = 4000): string {
+    const rows: [number, number, number][] = [];
+    let s = 7;
+    const rand = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < n; i++) {
+      const a = rand();
+      const b = rand();
+      rows.push([a, b, a + b > 1 ? 1 : 0]);
+    }
+    const out = [style === 'pandas' ? ',a,b,label' : '"","a","b","label"'];
+    rows.forEach(([a, b, y], i) => out.push(`${style === 'pandas' ? i : `"${i + 1}"`},${a.toFixed(4)},${b.toFixed(4)},${y}`));
+    return out.join('\n') + '\n';
+  }
+
+  it('names the empty header column, leaves the row index out with a note, and learns', async () => {
+    for (const style of ['pandas', 'r'] as const) {
+      const file = join(dir, `${style}.csv`);
+      writeFileSync(file, indexed(style));
+      const { code, stdout, stderr } = await runCli(['train', file, '--json']);
+      assert.equal(code, 0, stderr);
+      const from = style === 'pandas' ? '0, 1, 2' : '1, 2, 3';
+      assert.ok(
+        stderr.includes(`  ignored  "c1": no name in the header, named "c1"; the row number (${from}, ...), a row index like pandas' or R's: name it in --features to use it`),
+        stderr,
+      );
+      const [start, , summary] = jsonLines(stdout) as Record<string, any>[];
+      assert.deepEqual(start!.schema.columns.map((c: { name: string; role: string }) => [c.name, c.role]), [['c1', 'ignored'], ['a', 'feature'], ['b', 'feature'], ['label', 'target']]);
+      assert.equal(summary!.rows, 4000);
+      assert.equal(summary!.skipped, 0);
+      assert.ok(summary!.accuracy > 0.95, `${style}: accuracy ${summary!.accuracy}`);
+    }
+  });
+
+  it('uses the index when --features names it, and --ignore/--columns still work', async () => {
+    const file = join(dir, 'pandas-flags.csv');
+    writeFileSync(file, indexed('pandas', 500));
+    const kept = await runCli(['train', file, '--json', '--features', 'c1,a,b']);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.ok(kept.stderr.includes('  note     "c1": no name in the header, named "c1"\n'), kept.stderr);
+    const start = jsonLines(kept.stdout)[0] as Record<string, any>;
+    assert.equal(start.schema.columns[0].role, 'feature');
+    const ignored = await runCli(['train', file, '--json', '--ignore', 'c1']);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.equal((jsonLines(ignored.stdout)[0] as Record<string, any>).schema.columns[0].role, 'ignored');
+    const renamed = await runCli(['train', file, '--json', '--columns', 'row,a,b,label', '--ignore', 'row']);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal((jsonLines(renamed.stdout)[0] as Record<string, any>).schema.columns[0].name, 'row');
+    assert.ok(!renamed.stderr.includes('no name in the header'), renamed.stderr);
+  });
+});
+
+describe('inc-learn train on JSON lines with nested values', () => {
+  /** {"a", "b", "meta": {...}, "tags": [...], "label"}: the label is a + b > 1; meta repeats, tags carry escapes. */
+  function nested(n = 4000): string {
+    let s = 11;
+    const rand = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = Number(rand().toFixed(4));
+      const b = Number(rand().toFixed(4));
+      const meta = i % 3 === 0 ? '{"src": "web", "v": [1, {"k": "x\\"y"}]}' : '{"src":"app"}';
+      lines.push(`{"a":${a},"meta":${meta},"b":${b},"tags":[${i % 5}, "t\\u00e9"],"label":${a + b > 1 ? 1 : 0}}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  it('keeps nested values as cells that the schema leaves out with a note, and learns from the rest', async () => {
+    const file = join(dir, 'nested.jsonl');
+    writeFileSync(file, nested());
+    for (const thread of ['--parse-thread', '--no-parse-thread']) {
+      const { code, stdout, stderr } = await runCli(['train', file, '--json', thread]);
+      assert.equal(code, 0, stderr);
+      for (const name of ['meta', 'tags']) {
+        assert.ok(stderr.includes(`  ignored  "${name}": JSON objects or arrays: name it in --features to use each value's JSON text as a category\n`), stderr);
+      }
+      const [start, , summary] = jsonLines(stdout) as Record<string, any>[];
+      assert.deepEqual(start!.schema.columns.map((c: { name: string; role: string }) => [c.name, c.role]), [
+        ['a', 'feature'], ['meta', 'ignored'], ['b', 'feature'], ['tags', 'ignored'], ['label', 'target'],
+      ]);
+      assert.equal(summary!.rows, 4000);
+      assert.equal(summary!.skipped, 0);
+      assert.ok(summary!.accuracy > 0.95, `accuracy ${summary!.accuracy}`);
+    }
+    const ignored = await runCli(['train', file, '--json', '--ignore', 'meta,tags']);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.ok(!ignored.stderr.includes('JSON objects or arrays'), ignored.stderr);
+    assert.equal((jsonLines(ignored.stdout)[2] as Record<string, any>).accuracy, (jsonLines((await runCli(['train', file, '--json'])).stdout)[2] as Record<string, any>).accuracy);
+  });
+
+  it('uses a nested column named in --features as categories of its JSON text, and refuses it as the target', async () => {
+    const file = join(dir, 'nested-asked.jsonl');
+    writeFileSync(file, nested(600));
+    const asked = await runCli(['train', file, '--json', '--features', 'a,b,meta']);
+    assert.equal(asked.code, 0, asked.stderr);
+    const [start, , summary] = jsonLines(asked.stdout) as Record<string, any>[];
+    assert.deepEqual(start!.schema.columns[1], { name: 'meta', type: 'categorical', role: 'feature' });
+    assert.equal(summary!.features, 4, 'a, b and a one-hot slot for each of the two meta values');
+    assert.equal(summary!.skipped, 0);
+    const target = await runCli(['train', file, '--target', 'tags']);
+    assert.equal(target.code, 1);
+    assert.equal(target.stderr, `inc-learn: ${file}: field "tags": expected numbers or text in the target column, found JSON objects or arrays (choose another with --target)\n`);
+  });
+});

@@ -56,6 +56,41 @@ describe('schema inference', () => {
     assert.equal(few.columns[0]!.role, 'feature', 'too few rows to tell');
   });
 
+  it('leaves out a row index (0, 1, 2, ... or 1, 2, 3, ..., also as quoted text) unless --features names it', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => [i, String(i + 1), i + 5, (i * 7) % 11, i % 2]);
+    const cols = ['c1', 'rn', 'off', 'x', 'y'];
+    const schema = inferSchema('t', cols, [batchOf(rows)], {}, { unnamed: [0] });
+    assert.deepEqual(schema.columns.map((c) => c.role), ['ignored', 'ignored', 'feature', 'feature', 'target']);
+    assert.equal(schema.columns[0]!.note, 'no name in the header, named "c1"; the row number (0, 1, 2, ...), a row index like pandas\' or R\'s: name it in --features to use it');
+    assert.match(schema.columns[1]!.note!, /^the row number \(1, 2, 3, \.\.\.\)/);
+    assert.equal(schema.columns[2]!.note, undefined, 'counting from 5 is not the row number');
+    const kept = inferSchema('t', cols, [batchOf(rows)], { features: ['c1', 'x'] }, { unnamed: [0] });
+    assert.deepEqual(kept.columns.map((c) => c.role), ['feature', 'ignored', 'ignored', 'feature', 'target']);
+    assert.equal(kept.columns[0]!.note, 'no name in the header, named "c1"');
+    // A named column needs 20 rows to be taken for an index; an unnamed one does not.
+    const few = inferSchema('t', cols, [batchOf(rows.slice(0, 5))], {}, { unnamed: [0] });
+    assert.deepEqual(few.columns.map((c) => c.role), ['ignored', 'feature', 'feature', 'feature', 'target']);
+    // A gap, or a missing value, and it is not the row number.
+    const gap = rows.map((r, i) => (i === 12 ? [13, ...r.slice(1)] : r));
+    assert.equal(inferSchema('t', cols, [batchOf(gap)], {}, { unnamed: [0] }).columns[0]!.role, 'feature');
+  });
+
+  it('leaves out a JSON lines column of objects or arrays, and refuses it as the target', () => {
+    const rows = Array.from({ length: 5 }, (_, i) => [i * 0.5, '{"x":1}', `[${i}]`, i % 2]);
+    const cols = ['a', 'meta', 'tags', 'label'];
+    const schema = inferSchema('t.jsonl', cols, [batchOf(rows)], {}, { jsonl: true });
+    assert.deepEqual(schema.columns.map((c) => c.role), ['feature', 'ignored', 'ignored', 'target']);
+    assert.match(schema.columns[1]!.note!, /^JSON objects or arrays: name it in --features/);
+    const asked = inferSchema('t.jsonl', cols, [batchOf(rows)], { features: ['a', 'meta'] }, { jsonl: true });
+    assert.deepEqual(asked.columns.map((c) => [c.role, c.kind]), [['feature', 'numeric'], ['feature', 'categorical'], ['ignored', 'categorical'], ['target', 'numeric']]);
+    assert.throws(
+      () => inferSchema('t.jsonl', cols, [batchOf(rows)], { target: 'tags' }, { jsonl: true }),
+      (e: unknown) => e instanceof DataError && e.message === 't.jsonl: field "tags": expected numbers or text in the target column, found JSON objects or arrays (choose another with --target)',
+    );
+    // In CSV, such text is just text.
+    assert.equal(inferSchema('t.csv', cols, [batchOf(rows)], {}).columns[1]!.role, 'feature');
+  });
+
   it('names the columns that exist when --target names one that does not', () => {
     assert.throws(
       () => inferSchema('data.csv', ['a', 'b'], [batchOf([[1, 2]])], { target: 'price' }),

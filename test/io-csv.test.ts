@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DataError, UsageError } from '../src/errors.js';
+import { CsvReader } from '../src/io/csv.js';
 import { PLAIN_NUMBER } from '../src/io/number.js';
 import { Random } from '../src/util/random.js';
-import { cells, FIXTURES, readCsv, type Cell, type Parsed } from './io-helpers.js';
+import { cells, chunked, collect, FIXTURES, readCsv, type Cell, type Parsed } from './io-helpers.js';
 
 /** The same bytes through the fast path (auto) and the general path (forced) must give the same rows. */
 async function bothPaths(data: Buffer | string, opts: Parameters<typeof readCsv>[1] = {}, sizes?: number[]): Promise<Parsed> {
@@ -51,9 +52,28 @@ describe('CSV header and columns', () => {
     await assert.rejects(readCsv('1,2,3\n', { header: false, columns: ['x', 'y'] }), (e: unknown) => e instanceof UsageError && /--columns names 2 columns, but the first record of test.csv has 3 fields/.test(e.message));
   });
 
-  it('rejects duplicate and empty column names with a DataError naming them', async () => {
-    await assert.rejects(readCsv('a,b,a\n1,2,3\n'), (e: unknown) => e instanceof DataError && e.message === 'test.csv:1: expected distinct column names, found "a" twice (columns 1 and 3)');
-    await assert.rejects(readCsv('\n\na,,c\n'), (e: unknown) => e instanceof DataError && e.message === 'test.csv:3: expected a name for column 2, found an empty field');
+  it('rejects duplicate column names with a DataError naming them', async () => {
+    await assert.rejects(
+      readCsv('a,b,a\n1,2,3\n'),
+      (e: unknown) => e instanceof DataError && e.message === 'test.csv:1: expected distinct column names, found "a" twice (columns 1 and 3); rename them with --columns',
+    );
+  });
+
+  it('names empty header names c<N>, avoiding the other names (pandas and R row indices)', async () => {
+    const pandas = await readCsv(',a,b,label\n0,0.1,0.2,1\n1,0.3,0.4,0\n');
+    assert.deepEqual(pandas.columns, ['c1', 'a', 'b', 'label']);
+    assert.deepEqual(pandas.rows[1]!.cells, cells(1, 0.3, 0.4, 0));
+    const r = await readCsv('"","a","label"\n"1",0.5,1\n"2",0.25,0\n');
+    assert.deepEqual(r.columns, ['c1', 'a', 'label']);
+    assert.equal(r.rows.length, 2);
+    const clash = await readCsv('\n\n,c1,,c3_\n1,2,3,4\n');
+    assert.deepEqual(clash.columns, ['c1_', 'c1', 'c3', 'c3_']);
+    const reader = new CsvReader({ name: 't.csv', header: true, delimiter: ',' });
+    await collect(reader.batches(chunked(Buffer.from('x,,z,\n1,2,3,4\n'))));
+    assert.deepEqual([reader.columns, reader.unnamed], [['x', 'c2', 'z', 'c4'], [1, 3]]);
+    // --columns renames them; a header of only delimiters stays an error.
+    assert.deepEqual((await readCsv(',a\n1,2\n', { columns: ['i', 'a'] })).columns, ['i', 'a']);
+    await assert.rejects(readCsv(',,\n1,2,3\n'), (e: unknown) => e instanceof DataError && /found only 2 delimiters/.test(e.message));
   });
 
   it('gives zero rows for an empty file, a blank file and a header-only file', async () => {

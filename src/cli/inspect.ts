@@ -17,7 +17,7 @@ export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, s
     const iterator = stream[Symbol.asyncIterator]();
     const { prefix } = await readPrefix(iterator, schemaOptions.inferRows, source.name);
     await iterator.return?.();
-    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions);
+    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
     return { input: source.name, format: source.format, ...summarizeSchema(schema) };
   } finally {
     await source.close();

@@ -40,9 +40,19 @@ export interface SchemaOptions {
   inferRows?: number;
 }
 
+/** What the reader knows about the columns beyond their names. */
+export interface ColumnOrigins {
+  /** Columns whose header name was empty and got a generated one. */
+  unnamed?: readonly number[];
+  /** The input is JSON lines: a text starting with '{' or '[' is a nested object or array (its JSON text). */
+  jsonl?: boolean;
+}
+
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
 /** A text column whose values never repeat over at least this many rows is left out (an id, a timestamp). */
 const MIN_ROWS_FOR_UNIQUE = 20;
+/** A column counting the rows (0, 1, 2, ... or 1, 2, 3, ...) over at least this many rows is a row index; any count when it has no name. */
+const MIN_ROWS_FOR_INDEX = 20;
 /** A numeric target with at most this many distinct integer values is taken as class labels. */
 const MAX_INFERRED_CLASSES = 20;
 /**
@@ -56,8 +66,15 @@ const MEASUREMENT_DISTINCT = 20;
 /** ...and stays numeric when at most this share of its values is text. */
 const STRAY_TEXT_SHARE = 0.05;
 
-export function inferSchema(source: string, columns: readonly string[], batches: readonly RecordBatch[], opts: SchemaOptions): Schema {
+export function inferSchema(
+  source: string,
+  columns: readonly string[],
+  batches: readonly RecordBatch[],
+  opts: SchemaOptions,
+  origins: ColumnOrigins = {},
+): Schema {
   if (columns.length === 0) throw new DataError({ source }, 'no columns found');
+  const unnamedSet = new Set(origins.unnamed ?? []);
   const lower = columns.map((c) => c.toLowerCase());
   let target: number;
   if (opts.target !== undefined) {
@@ -88,17 +105,32 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   const seenClasses = new Set<string>();
   let targetIntegral = true;
   let rowsInspected = 0;
+  // A row index: every value is the row's ordinal (bad rows counted too) plus 0 or 1.
+  const indexStart = new Array<number | undefined>(columns.length).fill(undefined);
+  const indexLike = new Array<boolean>(columns.length).fill(true);
+  const nested = new Array<boolean>(columns.length).fill(false);
+  let ordinal = -1;
   const limit = opts.inferRows ?? Infinity;
   for (const batch of batches) {
     for (let r = 0; r < batch.rows && rowsInspected < limit; r++) {
+      ordinal++;
       if (batch.issues?.[r]) continue;
       rowsInspected++;
       for (let c = 0; c < columns.length; c++) {
         const cell = cellAt(batch, r, c);
+        if (indexLike[c]) {
+          if (typeof cell !== 'number') indexLike[c] = false;
+          else if (indexStart[c] === undefined) {
+            const start = cell - ordinal;
+            if (start === 0 || start === 1) indexStart[c] = start;
+            else indexLike[c] = false;
+          } else if (cell !== indexStart[c]! + ordinal) indexLike[c] = false;
+        }
         if (cell === undefined) continue;
         if (typeof cell === 'string') {
           texts[c]!++;
           distinctTexts[c]!.add(cell);
+          if (origins.jsonl === true && (cell.charCodeAt(0) === 0x7b || cell.charCodeAt(0) === 0x5b)) nested[c] = true;
         } else {
           numbers[c]!++;
           if (distinct[c]!.size < MEASUREMENT_DISTINCT) distinct[c]!.add(cell);
@@ -120,6 +152,13 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   const numeric = columns.map(
     (_, c) => texts[c] === 0 || (distinct[c]!.size >= MEASUREMENT_DISTINCT && texts[c]! <= STRAY_TEXT_SHARE * (texts[c]! + numbers[c]!)),
   );
+  if (nested[target]) {
+    throw new DataError(
+      { source, field: columns[target]! },
+      `expected numbers or text in the target column, found JSON objects or arrays (choose another with --target)`,
+      'nested-value',
+    );
+  }
   if (rowsInspected > 0 && seenClasses.size === 0) {
     throw new DataError(
       { source, field: columns[target]! },
@@ -135,16 +174,35 @@ export function inferSchema(source: string, columns: readonly string[], batches:
   }
   // Text that never repeats (an id, a timestamp) would get one one-hot slot per row and teach nothing.
   const unique = (c: number): boolean => !numeric[c] && numbers[c] === 0 && texts[c]! >= MIN_ROWS_FOR_UNIQUE && distinctTexts[c]!.size === texts[c];
+  // The row numbers (pandas' and R's row index): a feature that only grows, and teaches the order of the file.
+  const rowIndex = (c: number): boolean =>
+    numeric[c]! && indexLike[c]! && indexStart[c] !== undefined && rowsInspected >= (unnamedSet.has(c) ? 2 : MIN_ROWS_FOR_INDEX);
   const infos: ColumnInfo[] = columns.map((name, index) => {
     const kind: ColumnKind = numeric[index] ? 'numeric' : 'categorical';
-    if (index === target) return { name, index, kind, role: 'target' };
-    if (opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))) return { name, index, kind, role: 'ignored' };
-    if (opts.features === undefined && unique(index)) {
-      return { name, index, kind, role: 'ignored', note: 'every value distinct, like an id or a timestamp: name it in --features to use it' };
+    const unnamedNote = unnamedSet.has(index) ? `no name in the header, named "${name}"` : undefined;
+    const withNote = (info: ColumnInfo, note?: string): ColumnInfo => {
+      const text = [unnamedNote, note].filter((t) => t !== undefined).join('; ');
+      return text === '' ? info : { ...info, note: text };
+    };
+    if (index === target) return withNote({ name, index, kind, role: 'target' });
+    if (opts.ignore?.includes(name) || (opts.features !== undefined && !opts.features.includes(name))) return withNote({ name, index, kind, role: 'ignored' });
+    if (opts.features === undefined && nested[index] && !numeric[index]) {
+      return withNote({ name, index, kind, role: 'ignored' }, 'JSON objects or arrays: name it in --features to use each value\'s JSON text as a category');
     }
-    return { name, index, kind, role: 'feature' };
+    if (opts.features === undefined && rowIndex(index)) {
+      const from = indexStart[index]!;
+      return withNote({ name, index, kind, role: 'ignored' }, `the row number (${from}, ${from + 1}, ${from + 2}, ...), a row index like pandas' or R's: name it in --features to use it`);
+    }
+    if (opts.features === undefined && unique(index)) {
+      return withNote({ name, index, kind, role: 'ignored' }, 'every value distinct, like an id or a timestamp: name it in --features to use it');
+    }
+    return withNote({ name, index, kind, role: 'feature' });
   });
-  if (!infos.some((c) => c.role === 'feature')) throw new UsageError('no feature columns left: check --features and --ignore');
+  if (!infos.some((c) => c.role === 'feature')) {
+    const left = infos.find((c) => c.role === 'ignored' && c.note !== undefined && !opts.ignore?.includes(c.name));
+    if (left !== undefined) throw new DataError({ source }, `no feature columns left: "${left.name}" is left out (${left.note})`, 'no-features');
+    throw new UsageError('no feature columns left: check --features and --ignore');
+  }
   if (task === 'classification' && classes.length > MAX_CLASSES) {
     throw new DataError(
       { source, field: columns[target]! },

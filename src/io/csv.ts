@@ -50,6 +50,8 @@ export function delimiterByte(delimiter: string): number {
 /** Reads one pass of CSV. `columns` is complete once the first batch is yielded (or the pass ends). */
 export class CsvReader {
   columns: readonly string[] = [];
+  /** Columns whose header name was empty and got a generated one (see unnamedColumns). */
+  unnamed: readonly number[] = [];
   /** Rows taken by each path, for tests and curiosity. */
   readonly paths = { fast: 0, general: 0 };
   private readonly dl: number;
@@ -183,6 +185,9 @@ export class CsvReader {
           'bad-header',
         );
       }
+      const named = nameUnnamed(names);
+      names = named.names;
+      this.unnamed = named.unnamed;
       checkNames(names, name, line);
     }
     this.columns = names;
@@ -361,6 +366,28 @@ function countFieldsLoosely(record: Buffer, dl: number): number {
   return n;
 }
 
+/**
+ * Header names that are empty (pandas' `to_csv()` writes its row index under an empty name, R's
+ * `write.csv` under `""`) get a generated one: `c<N>` for column N (1-based, the names `--no-header`
+ * gives), with `_` added until it clashes with no other name. A header of nothing but delimiters is
+ * left as it is (checkNames rejects it). Returns the names and the generated ones' indices.
+ */
+export function nameUnnamed(names: readonly string[]): { names: string[]; unnamed: number[] } {
+  const out = [...names];
+  const unnamed: number[] = [];
+  if (names.length > 1 && names.every((n) => n === '')) return { names: out, unnamed };
+  const taken = new Set(names.filter((n) => n !== ''));
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== '') continue;
+    let n = `c${i + 1}`;
+    while (taken.has(n)) n += '_';
+    taken.add(n);
+    out[i] = n;
+    unnamed.push(i);
+  }
+  return { names: out, unnamed };
+}
+
 /** Column names must be non-empty and distinct. `flag`: the names came from that option (a usage error). */
 export function checkNames(names: readonly string[], source: string, line: number | undefined, flag?: string): void {
   const fail = (detail: string): never => {
@@ -373,7 +400,7 @@ export function checkNames(names: readonly string[], source: string, line: numbe
     const n = names[i]!;
     if (n === '') fail(`expected a name for column ${i + 1}, found an empty field`);
     const prev = seen.get(n);
-    if (prev !== undefined) fail(`expected distinct column names, found ${quoteText(n)} twice (columns ${prev + 1} and ${i + 1})`);
+    if (prev !== undefined) fail(`expected distinct column names, found ${quoteText(n)} twice (columns ${prev + 1} and ${i + 1})${flag === undefined ? '; rename them with --columns' : ''}`);
     seen.set(n, i);
   }
 }

@@ -1,7 +1,10 @@
 /**
- * JSON Lines records: one flat object per line. A fast path scans the bytes of simple lines (keys and
+ * JSON Lines records: one object per line. A fast path scans the bytes of simple lines (keys and
  * strings without escapes, numbers, true/false/null) without JSON.parse; every other line goes through
- * JSON.parse. Both give identical rows: JSON numbers read as Number() reads them (which is what
+ * JSON.parse. A nested object or array is a cell too, whose text is the value's JSON (as
+ * JSON.stringify writes it): the fast path checks it and skips over it in the bytes, and parses just
+ * that value only when its column's text is wanted (see readTextOf), so an ignored nested column costs
+ * no JSON.parse. Both give identical rows: JSON numbers read as Number() reads them (which is what
  * JSON.parse does), and new keys are registered in the order Object.keys() would list them (integer
  * keys first, ascending, then the others as they come), since that is all JSON.parse lets one see.
  */
@@ -167,6 +170,87 @@ function isJsonNumber(buf: Buffer, start: number, end: number): boolean {
     if (i === d) return false;
   }
   return i === end;
+}
+
+/** Nesting deeper than this goes to JSON.parse (which has its own limit) rather than the scanner. */
+const MAX_SCAN_DEPTH = 64;
+
+/** Past a JSON string starting at buf[i] ('"'), or -1 when it is not one. */
+function skipString(buf: Buffer, i: number, end: number): number {
+  i++;
+  while (i < end) {
+    const c = buf[i]!;
+    if (c === 0x22) return i + 1;
+    if (c < 0x20) return -1;
+    if (c === 0x5c) {
+      const e = buf[i + 1];
+      if (e === 0x75) {
+        for (let k = 2; k < 6; k++) {
+          const h = buf[i + k] ?? 0;
+          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return -1;
+        }
+        i += 6;
+        continue;
+      }
+      if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return -1;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return -1;
+}
+
+function skipSpace(buf: Buffer, i: number, end: number): number {
+  while (i < end && isJsonSpace(buf[i]!)) i++;
+  return i;
+}
+
+/**
+ * Past the JSON value starting at buf[i] (not a space), or -1 when it is not valid JSON (or nests
+ * deeper than MAX_SCAN_DEPTH): exactly the values JSON.parse accepts, checked in the bytes.
+ */
+function skipValue(buf: Buffer, i: number, end: number, depth: number): number {
+  if (i >= end) return -1;
+  const c = buf[i]!;
+  if (c === 0x22) return skipString(buf, i, end);
+  if (c === 0x7b || c === 0x5b) {
+    if (depth >= MAX_SCAN_DEPTH) return -1;
+    const object = c === 0x7b;
+    const close = object ? 0x7d : 0x5d;
+    i = skipSpace(buf, i + 1, end);
+    if (buf[i] === close) return i + 1;
+    for (;;) {
+      if (object) {
+        if (buf[i] !== 0x22) return -1;
+        i = skipString(buf, i, end);
+        if (i < 0) return -1;
+        i = skipSpace(buf, i, end);
+        if (buf[i] !== 0x3a) return -1;
+        i = skipSpace(buf, i + 1, end);
+      }
+      i = skipValue(buf, i, end, depth + 1);
+      if (i < 0) return -1;
+      i = skipSpace(buf, i, end);
+      if (i >= end) return -1;
+      const d = buf[i]!;
+      if (d === close) return i + 1;
+      if (d !== 0x2c) return -1;
+      i = skipSpace(buf, i + 1, end);
+    }
+  }
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    let j = i + 1;
+    let d = 0;
+    while (j < end && (((d = buf[j]!) >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)) j++;
+    return isJsonNumber(buf, i, j) ? j : -1;
+  }
+  if (c === 0x74) return i + 4 <= end && buf[i + 1] === 0x72 && buf[i + 2] === 0x75 && buf[i + 3] === 0x65 ? i + 4 : -1;
+  if (c === 0x66) {
+    return i + 5 <= end && buf[i + 1] === 0x61 && buf[i + 2] === 0x6c && buf[i + 3] === 0x73 && buf[i + 4] === 0x65 ? i + 5 : -1;
+  }
+  if (c === 0x6e) return i + 4 <= end && buf[i + 1] === 0x75 && buf[i + 2] === 0x6c && buf[i + 3] === 0x6c ? i + 4 : -1;
+  return -1;
 }
 
 function sameBytes(buf: Buffer, start: number, end: number, key: Buffer): boolean {
@@ -378,8 +462,16 @@ export class JsonlReader {
           cellValue[n] = NaN;
           cellText[n] = '';
           i += 4;
+        } else if (c === 0x7b || c === 0x5b) {
+          // A nested object or array: checked and skipped in the bytes; its JSON text only when wanted.
+          const vs = i;
+          i = skipValue(buf, vs, end, 0);
+          if (i < 0) return false;
+          cellValue[n] = NaN;
+          const tw = this.textWanted;
+          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : JSON.stringify(JSON.parse(buf.toString('utf8', vs, i)));
         } else {
-          return false; // nested, or not JSON
+          return false; // not JSON
         }
         cellCol[n] = col;
         n++;
@@ -494,7 +586,7 @@ export class JsonlReader {
     }
     if (grew) b.widen(this.columns.length);
     const base = b.startRow(line);
-    let nested: RowIssue | undefined;
+    let tooDeep: string | undefined;
     for (const key of keys) {
       const v = record[key];
       const cell = base + this.index.get(key)!;
@@ -509,14 +601,26 @@ export class JsonlReader {
         b.text[cell] = v;
       } else if (typeof v === 'boolean') {
         b.text[cell] = v ? 'true' : 'false';
-      } else if (v !== null && nested === undefined) {
-        nested = {
-          reason: 'nested-value',
-          field: key,
-          message: `expected a number, string, boolean or null, found ${Array.isArray(v) ? 'an array' : 'an object'}`,
-        };
+      } else if (v !== null) {
+        // A nested object or array: its JSON text, as the fast path gives it.
+        const tw = this.textWanted;
+        const col = this.index.get(key)!;
+        b.values[cell] = NaN;
+        if (tw !== null && tw[col] !== 1) {
+          b.text[cell] = null;
+        } else {
+          try {
+            b.text[cell] = JSON.stringify(v);
+          } catch {
+            // Nested past what JSON.stringify's recursion can take.
+            b.text[cell] = '';
+            tooDeep ??= key;
+          }
+        }
       }
     }
-    if (nested !== undefined) b.setIssue(nested);
+    if (tooDeep !== undefined) {
+      b.setIssue({ reason: 'nested-value', field: tooDeep, message: 'expected a JSON value nested at most a few thousand levels deep, found deeper nesting' });
+    }
   }
 }

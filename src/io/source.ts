@@ -96,6 +96,10 @@ class Pass implements RecordStream {
     return this.reader.columns;
   }
 
+  get unnamed(): readonly number[] {
+    return this.reader instanceof CsvReader ? this.reader.unnamed : [];
+  }
+
   get bytesRead(): number {
     return this.counter.bytes;
   }

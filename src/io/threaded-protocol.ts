@@ -55,7 +55,9 @@ export type FromWorker =
       issues: (RowIssue | null)[] | null;
       /** Sent when the column list has grown since the last batch. */
       columns: string[] | null;
+      /** With columns: the ones whose header name was generated. */
+      unnamed?: number[];
       bytesRead: number;
     }
-  | { type: 'end'; pass: number; columns: string[]; bytesRead: number }
+  | { type: 'end'; pass: number; columns: string[]; unnamed?: number[]; bytesRead: number }
   | { type: 'error'; pass: number; error: SerializedError };

@@ -101,9 +101,10 @@ async function runPass(pass: number): Promise<void> {
       const columns = stream.columns.length !== sentColumns ? [...stream.columns] : null;
       sentColumns = stream.columns.length;
       const [message, transfer] = wire(pass, next.value, columns, stream.bytesRead);
+      if (columns !== null && message.type === 'batch') message.unnamed = [...(stream.unnamed ?? [])];
       post(message, transfer);
     }
-    post({ type: 'end', pass, columns: [...stream.columns], bytesRead: stream.bytesRead });
+    post({ type: 'end', pass, columns: [...stream.columns], unnamed: [...(stream.unnamed ?? [])], bytesRead: stream.bytesRead });
   } catch (error) {
     post({ type: 'error', pass, error: serialize(error) });
   }

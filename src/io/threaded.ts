@@ -106,11 +106,15 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
       if (closed) throw new Error(`${ready.name}: the source is closed`);
       const pass = ++passes;
       let columns: readonly string[] = [];
+      let unnamed: readonly number[] = [];
       let bytesRead = 0;
       let started = false;
       return {
         get columns() {
           return columns;
+        },
+        get unnamed() {
+          return unnamed;
         },
         get bytesRead() {
           return bytesRead;
@@ -162,12 +166,14 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
                 Atomics.add(credits, 0, 1);
                 Atomics.notify(credits, 0);
                 if (m.columns) columns = m.columns;
+                if (m.unnamed) unnamed = m.unnamed;
                 bytesRead = m.bytesRead;
                 return { done: false, value: reviveBatch(m) };
               }
               finish();
               if (m.type === 'end') {
                 columns = m.columns;
+                if (m.unnamed) unnamed = m.unnamed;
                 bytesRead = m.bytesRead;
                 return { done: true, value: undefined };
               }

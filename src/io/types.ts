@@ -69,6 +69,8 @@ export interface RecordStream extends AsyncIterable<RecordBatch> {
   readonly columns: readonly string[];
   /** Bytes of the underlying file (compressed bytes for gzip) consumed so far, for progress. */
   readonly bytesRead: number;
+  /** CSV: the columns whose header name was empty and got a generated name (`c<N>`), by index. */
+  readonly unnamed?: readonly number[];
   /**
    * The consumer is done with a batch and keeps no reference to its arrays: the reader may reuse
    * them, so that a long stream allocates nothing new. Optional to call.

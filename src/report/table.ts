@@ -42,7 +42,7 @@ export class TableReporter implements Reporter {
       const lines = [
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
         `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
-        ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ignored  "${c.name}": ${c.note}`)),
+        ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
         `  learner  ${e.learner}`,
         `  backend  ${e.backend}`,
         `  sampler  ${e.sampler}`,
