@@ -53,21 +53,32 @@ export function oneLine(s: string, max = 200): string {
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
 
-/** The raw chunks of a file, counted as they are read: plain reads, without a stream's machinery per chunk. */
+/**
+ * The raw chunks of a file, counted as they are read: plain reads, without a stream's machinery per
+ * chunk. The next read is under way while the consumer parses a chunk: a read's round trip through
+ * libuv's thread pool would otherwise add to every chunk (a third of the time of a 200 MB file read
+ * in 64 kB chunks by the reader thread).
+ */
 export async function* fileChunks(path: string, name: string, counter: ByteCounter, chunkSize = CHUNK_SIZE): AsyncGenerator<Buffer> {
   let file: FileHandle | undefined;
+  let next: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
-    file = await open(path, 'r');
+    const handle = await open(path, 'r');
+    file = handle;
+    const read = (): Promise<{ bytesRead: number; buffer: Buffer }> => handle.read(Buffer.allocUnsafe(chunkSize), 0, chunkSize, null);
+    next = read();
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await file.read(buf, 0, chunkSize, null);
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) return;
+      next = read();
       counter.bytes += bytesRead;
-      yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+      yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
     }
   } catch (err) {
     throw toDataError(name, err);
   } finally {
+    // A consumer that stops early leaves a read under way: it must end before the file closes.
+    await next?.catch(() => undefined);
     await file?.close();
   }
 }
