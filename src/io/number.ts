@@ -63,38 +63,43 @@ export function readNumber(buf: Buffer, start: number, end: number): number {
     c = buf[i]!;
   }
   let mant = 0;
-  // Integer part: buf[intStart, i) once the loop ends.
+  // Integer part: buf[intStart, i) once the loop ends. (d >>> 0 > 9: not a digit, in one test.)
   const intStart = i;
-  while (c >= 48 && c <= 57) {
-    mant = mant * 10 + (c - 48);
-    if (++i === end) return finish(buf, start, (stop = end), neg, mant, i - intStart, 0, 0, 0, 0);
-    c = buf[i]!;
+  while (i < end) {
+    const d = buf[i]! - 48;
+    if (d >>> 0 > 9) break;
+    mant = mant * 10 + d;
+    i++;
   }
+  if (i === end) return finish(buf, start, (stop = end), neg, mant, i - intStart, 0, 0, 0, 0);
+  c = buf[i]!;
   let digits = i - intStart;
   let scale = 0;
   let tail = 0;
   let tailDigits = 0;
   // Fraction.
   if (c === 46) {
-    if (++i === end) return digits === 0 ? NaN : finish(buf, start, (stop = end), neg, mant, digits, 0, 0, 0, 0);
-    const fracStart = i;
-    // The fraction digit at mantEnd would be the 16th digit in all.
-    const mantEnd = fracStart + 15 - digits;
-    c = buf[i]!;
-    while (c >= 48 && c <= 57 && i < mantEnd) {
-      mant = mant * 10 + (c - 48);
-      if (++i === end) return finish(buf, start, (stop = end), neg, mant, digits + i - fracStart, i - fracStart, 0, 0, 0);
-      c = buf[i]!;
+    const fracStart = ++i;
+    // Digits go into mant up to the 15th in all, then into tail.
+    const mantStop = Math.min(end, fracStart + 15 - digits);
+    while (i < mantStop) {
+      const d = buf[i]! - 48;
+      if (d >>> 0 > 9) break;
+      mant = mant * 10 + d;
+      i++;
     }
     const tailStart = i;
-    while (c >= 48 && c <= 57) {
-      tail = tail * 10 + (c - 48);
-      if (++i === end) return finish(buf, start, (stop = end), neg, mant, digits + i - fracStart, i - fracStart, 0, tail, i - tailStart);
-      c = buf[i]!;
+    while (i < end) {
+      const d = buf[i]! - 48;
+      if (d >>> 0 > 9) break;
+      tail = tail * 10 + d;
+      i++;
     }
     tailDigits = i - tailStart;
     scale = i - fracStart;
     digits += scale;
+    if (i === end) return digits === 0 ? NaN : finish(buf, start, (stop = end), neg, mant, digits, scale, 0, tail, tailDigits);
+    c = buf[i]!;
   }
   if (digits === 0) return NaN;
   // Exponent.
@@ -203,6 +208,11 @@ function fillPower(k: number, j: number): void {
  */
 function fromParts(hi: number, lo: number, loDigits: number, k: number): number {
   if (k > MAX_POWER || k < -MAX_POWER) return NaN;
+  if (lo === 0) {
+    // Trailing zeros (np.savetxt's 1.000000000000000000e+00): hi alone is exact.
+    const v = scaled(hi, k + loDigits);
+    if (v === v) return v;
+  }
   const p10 = POW10[loDigits]!;
   const m = hi * p10;
   // hi × p10 − m exactly: p10 has at most 14 significant bits, so only hi needs splitting.
