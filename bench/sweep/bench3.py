@@ -3,8 +3,9 @@
 CLEAN of one core on average (from /proc/stat busy time minus this run's own CPU time).
 Usage: bench3.py GROUPS.json [want_clean=3] [max_rounds=10]"""
 import json, os, re, resource, statistics, subprocess, sys, time
-INC = 'node /work/wt-sweep/bin/inc-learn.js'
-INCB = 'node /tmp/sweep/base/bin/inc-learn.js'
+# INC: this checkout's build; INCB: another build to compare with (a copy of bin/, dist/, package.json).
+INC = 'node ' + os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bin', 'inc-learn.js')
+INCB = 'node ' + os.environ.get('INCB_DIR', '/tmp/sweep/base') + '/bin/inc-learn.js'
 import re as _re
 CLEAN = float(os.environ.get('CLEAN', '0.15'))
 HZ = os.sysconf('SC_CLK_TCK')

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Summarize .cpuprofile files: self time per function (file:line), top N, plus per-file totals."""
-import json, sys, collections, os
+import re, json, sys, collections, os
 N = 18
 for path in sys.argv[1:]:
     p = json.load(open(path))
@@ -13,7 +13,7 @@ for path in sys.argv[1:]:
     selfby = collections.Counter(); byfile = collections.Counter()
     for nid, t in dt.items():
         cf = nodes[nid]['callFrame']
-        url = cf['url'].replace('file:///work/wt-sweep/', '').replace('file://', '')
+        url = re.sub(r'^file://.*?/(dist|node_modules)/', r'\1/', cf['url']).replace('file://', '')
         name = cf['functionName'] or '(anon)'
         key = f"{name} {url}:{cf['lineNumber']+1}" if url else name
         selfby[key] += t
