@@ -145,6 +145,22 @@ export class FixedBatcher {
     return s;
   }
 
+  /**
+   * Starts the next row, read from `line` (a full batch is flushed first), and returns the index of
+   * its first cell; endRow() finishes it.
+   */
+  beginRow(line: number): number {
+    if (this.rows === this.capacity) this.flush();
+    this.line[this.rows] = line;
+    return this.rows * this.width;
+  }
+
+  /** Finishes the row beginRow() started, which had `fields` fields (ragged when not `width`). */
+  endRow(fields: number): void {
+    if (fields !== this.width) this.setRagged(this.rows, fields);
+    this.rows++;
+  }
+
   /** Marks a row (0-based within the batch) as malformed. */
   setIssue(row: number, issue: RowIssue): void {
     if (this.issues === null) this.issues = new Array<RowIssue | null>(this.capacity).fill(null);

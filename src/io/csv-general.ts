@@ -204,14 +204,9 @@ export function looseFields(record: Buffer, dl: number): { fields: string[]; ope
 
 /** Writes one record's fields as a row of the batch. */
 export function emitFields(b: FixedBatcher, fields: readonly string[], line: number): void {
-  if (b.rows === b.capacity) b.flush();
-  const row = b.rows;
-  const width = b.width;
-  const base = row * width;
-  const values = b.values;
-  const text = b.text;
-  b.line[row] = line;
-  const m = Math.min(fields.length, width);
+  const base = b.beginRow(line);
+  const { values, text } = b;
+  const m = Math.min(fields.length, b.width);
   for (let c = 0; c < m; c++) {
     const s = fields[c]!;
     const v = plainNumberValue(s);
@@ -222,18 +217,15 @@ export function emitFields(b: FixedBatcher, fields: readonly string[], line: num
       text[base + c] = s;
     }
   }
-  if (fields.length !== width) b.setRagged(row, fields.length);
-  b.rows = row + 1;
+  b.endRow(fields.length);
 }
 
 /** Writes a row that could not be read: every cell absent, and the issue. */
 export function emitIssue(b: FixedBatcher, issue: RowIssue, line: number): void {
-  if (b.rows === b.capacity) b.flush();
-  const row = b.rows;
-  b.line[row] = line;
-  b.fillAbsent(row, 0);
-  b.setIssue(row, issue);
-  b.rows = row + 1;
+  b.beginRow(line);
+  b.fillAbsent(b.rows, 0);
+  b.setIssue(b.rows, issue);
+  b.endRow(b.width);
 }
 
 /** Rows made so far by a batcher whose ready batches have not been taken yet. */
@@ -340,14 +332,9 @@ function simpleQuotedFields(buf: Buffer, start: number, stop: number, dl: number
 
 /** Writes a record split by simpleQuotedFields, as emitFields would write csv-parse's fields. */
 function emitSimpleFields(b: FixedBatcher, buf: Buffer, n: number, line: number): void {
-  if (b.rows === b.capacity) b.flush();
-  const row = b.rows;
-  const width = b.width;
-  const base = row * width;
-  const values = b.values;
-  const text = b.text;
-  b.line[row] = line;
-  const m = Math.min(n, width);
+  const base = b.beginRow(line);
+  const { values, text } = b;
+  const m = Math.min(n, b.width);
   for (let c = 0; c < m; c++) {
     const fs = bounds[2 * c]!;
     const fe = bounds[2 * c + 1]!;
@@ -359,8 +346,7 @@ function emitSimpleFields(b: FixedBatcher, buf: Buffer, n: number, line: number)
       text[base + c] = fs === fe ? '' : b.textOf(buf, fs, fe, c);
     }
   }
-  if (n !== width) b.setRagged(row, n);
-  b.rows = row + 1;
+  b.endRow(n);
 }
 
 /**
