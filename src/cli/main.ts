@@ -11,7 +11,7 @@ import { TableReporter } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
-import { readCheckpoint } from '../persist/store.js';
+import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
@@ -20,7 +20,7 @@ import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { GENERATOR_INFO, GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
-import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
 /**
@@ -244,7 +244,7 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(dir);
+  const checkpoint = await readModelDirectory(dir, 'predict');
   const writer = new PredictionWriter(process.stdout, output);
   const style = makeChalk(process.stderr, raw.color !== false);
   await interruptible(input === '-', async (signal) => {
@@ -274,7 +274,7 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(String(raw.model));
+  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
   await interruptible(input === '-', async (signal) => {
     let start: PredictStartEvent | undefined;
     for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
@@ -283,6 +283,33 @@ async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
       else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
     }
   });
+}
+
+/**
+ * predict's and evaluate's --model: a checkpoint directory, where train's --model is a learner. A
+ * learner's name that is no directory gets told what to give instead.
+ */
+async function readModelDirectory(dir: string, command: 'predict' | 'evaluate'): Promise<LoadedCheckpoint> {
+  try {
+    return await readCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof DataError && error.reason === 'no-checkpoint' && error.detail.startsWith('no checkpoint here') && isLearnerName(dir)) {
+      throw new UsageError(
+        `--model ${dir}: no such directory; ${command} takes the checkpoint directory that train --save writes, not a learner: e.g. inc-learn train data.csv --model ${dir} --save ${dir}-model, then inc-learn ${command} --model ${dir}-model`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Whether train --model would take this name. */
+function isLearnerName(name: string): boolean {
+  try {
+    modelConfig({ model: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {

@@ -43,6 +43,7 @@ export class TableReporter implements Reporter {
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
         `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
         ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
+        ...(schema.notes ?? []).map((note) => s.yellow(`  note     ${note}`)),
         `  learner  ${e.learner}`,
         `  backend  ${e.backend}`,
         `  sampler  ${e.sampler}`,
