@@ -35,7 +35,7 @@ import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.
 import { settleYoungGeneration } from './young-generation.js';
 
 /** Progress events are yielded at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
   /**
