@@ -18,7 +18,7 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
@@ -134,18 +134,40 @@ export function buildProgram(): Command {
 
   program
     .command('generate')
-    .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
+    .description('write a synthetic stream to stdout, with concept drift where and how you ask for it')
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
+    .option('--noise <x>', 'label noise fraction (classification; led: segment flips) or noise sd (regression)', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
-    .action(async (name: string, raw: RawOptions) => {
-      const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
+    .option('--concepts <ids>', "the concepts in stream order, e.g. 1,3,1 (a concept may recur; default: the generator's own)")
+    .option('--drift-at <rows>', 'row index of each drift, e.g. 25000,50000 (default: equal blocks)')
+    .option('--drift-width <rows>', 'rows over which each drift happens (sigmoid, as MOA ConceptDriftStream); one value or one per drift; 0 = abrupt', '0')
+    .option('--concept-column', 'add a last column `concept`: the concept each row was drawn from (leave it out of training: --ignore concept)')
+    .option('--classes <n>', 'rbf, random-tree: number of classes (default 2)')
+    .option('--centroids <n>', 'rbf: number of centroids (default 50)')
+    .option('--speed <x>', 'rbf: distance each centroid moves per row (default 0: no incremental drift)')
+    .addHelpText('after', generatorHelp())
+    .action(async (name: string, raw: RawOptions, cmd: Command) => {
+      const generator = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }), fullPrecision: raw.fullPrecision === true };
-      await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+      const given = explicitOptions(cmd);
+      const ids = (flag: string, value: unknown, min: number) => list(value)?.map((v) => number(flag, v, { min, integer: true }));
+      const options = {
+        rows,
+        seed: number('--seed', raw.seed, { min: 0, integer: true }),
+        noise: number('--noise', raw.noise, { min: 0 }),
+        fullPrecision: raw.fullPrecision === true,
+        conceptColumn: raw.conceptColumn === true,
+        ...(raw.concepts === undefined ? {} : { concepts: ids('--concepts', raw.concepts, 1)! }),
+        ...(raw.driftAt === undefined ? {} : { driftAt: ids('--drift-at', raw.driftAt, 1)! }),
+        ...(given.has('driftWidth') ? { driftWidth: list(raw.driftWidth)!.map((v) => number('--drift-width', v, { min: 0 })) } : {}),
+        ...(raw.classes === undefined ? {} : { classes: number('--classes', raw.classes, { min: 2, max: 1000, integer: true }) }),
+        ...(raw.centroids === undefined ? {} : { centroids: number('--centroids', raw.centroids, { min: 1, integer: true }) }),
+        ...(raw.speed === undefined ? {} : { speed: number('--speed', raw.speed, { min: 0 }) }),
+      };
+      await writeStream(generate(generator, options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
   return program;
 }
