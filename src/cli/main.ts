@@ -18,19 +18,23 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
+import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
+import { withExamples } from './examples.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
-/** Options shared by every command that reads data. */
-function inputOptions(cmd: Command): Command {
+/**
+ * Options shared by every command that reads data and infers its schema. `inspect` reads only the
+ * first rows: the second parsing thread is accepted there but not offered.
+ */
+function inputOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
     .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
-    .option('--no-parse-thread', 'parse and learn on one thread')
+    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -48,10 +52,15 @@ function rawInputOptions(cmd: Command): Command {
     .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
 }
 
-function outputOptions(cmd: Command): Command {
+function hiddenUnless(shown: boolean, option: Option): Option {
+  return shown ? option : option.hideHelp();
+}
+
+/** `quiet`: what --quiet leaves out, or null where it changes nothing (accepted, not offered). */
+function outputOptions(cmd: Command, quiet: string | null = 'no header and no progress bar'): Command {
   return cmd
     .option('--json', 'JSON lines on stdout instead of the table')
-    .option('-q, --quiet', 'no header and no progress bar')
+    .addOption(hiddenUnless(quiet !== null, new Option('-q, --quiet', quiet ?? '')))
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors');
 }
@@ -93,6 +102,7 @@ export function buildProgram(): Command {
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
+  withExamples(trainCmd, 'train');
 
   const predictCmd = program
     .command('predict')
@@ -112,6 +122,7 @@ export function buildProgram(): Command {
     .action(async (input: string, raw: RawOptions) => {
       await runPredict(input, raw);
     });
+  withExamples(predictCmd, 'predict');
 
   const evaluateCmd = program
     .command('evaluate')
@@ -122,23 +133,25 @@ export function buildProgram(): Command {
   outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
+  withExamples(evaluateCmd, 'evaluate');
 
   const inspectCmd = program
     .command('inspect')
     .description('print the inferred schema (columns, types, target, task, classes) without training')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
+  withExamples(inspectCmd, 'inspect');
 
-  program
+  const generateCmd = program
     .command('generate')
     .description('write a synthetic stream to stdout, with concept drift where and how you ask for it')
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'label noise fraction (classification; led: segment flips) or noise sd (regression)', '0.1')
+    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1 (led: of segments); regression: sd of the noise added to y', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
     .option('--concepts <ids>', "the concepts in stream order, e.g. 1,3,1 (a concept may recur; default: the generator's own)")
@@ -153,11 +166,13 @@ export function buildProgram(): Command {
       const generator = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
       const given = explicitOptions(cmd);
+      const noise = number('--noise', raw.noise, { min: 0 });
+      checkNoise(generator, noise);
       const ids = (flag: string, value: unknown, min: number) => list(value)?.map((v) => number(flag, v, { min, integer: true }));
       const options = {
         rows,
         seed: number('--seed', raw.seed, { min: 0, integer: true }),
-        noise: number('--noise', raw.noise, { min: 0 }),
+        noise,
         fullPrecision: raw.fullPrecision === true,
         conceptColumn: raw.conceptColumn === true,
         ...(raw.concepts === undefined ? {} : { concepts: ids('--concepts', raw.concepts, 1)! }),
@@ -169,6 +184,7 @@ export function buildProgram(): Command {
       };
       await writeStream(generate(generator, options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
+  withExamples(generateCmd, 'generate');
   return program;
 }
 

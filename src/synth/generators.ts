@@ -50,8 +50,13 @@ interface Family {
 }
 
 interface Generator {
-  /** One line for --help. */
-  summary: string;
+  /** For --help: the task, the columns, the drift without options, the concepts to choose from. */
+  task: string;
+  columns: string;
+  drift: string;
+  conceptText: string;
+  /** What --noise means. */
+  noise: 'labels' | 'segments' | 'sd';
   /** Number of concept functions (1 for a stream without concepts). */
   concepts: number;
   /** Concepts used when --concepts is absent, in equal blocks. */
@@ -476,34 +481,141 @@ function randomTree({ seed, noise, fullPrecision, classes = 2 }: GeneratorOption
 }
 
 export const GENERATORS = {
-  sea: { summary: 'SEA concepts: 3 numbers in [0, 10], class 1 when attrib1 + attrib2 <= theta; concepts 1-4: theta 8, 9, 7, 9.5 (default 1,2,3,4)', concepts: 4, defaultConcepts: [1, 2, 3, 4], options: [], make: sea },
-  stagger: { summary: 'STAGGER: size, color, shape; concepts 1: small and red, 2: green or circle, 3: medium or large (default 1,2,3)', concepts: 3, defaultConcepts: [1, 2, 3], options: [], make: stagger },
-  agrawal: { summary: 'Agrawal loans: 6 numbers and 3 categories, class groupA/groupB; concepts 1-10: the paper\'s 10 functions (default 1)', concepts: 10, defaultConcepts: [1], options: [], make: agrawal },
-  sine: { summary: 'SINE: x, y in [0, 1]; concepts 1: y < sin(x), 2: reversed, 3: y < 0.5 + 0.3 sin(3 pi x), 4: reversed (default 1)', concepts: 4, defaultConcepts: [1], options: [], make: sine },
-  mixed: { summary: 'MIXED: booleans v, w and x, y in [0, 1]; class 1 when two of v, w, y < 0.5 + 0.3 sin(3 pi x) hold; concept 2 reversed (default 1)', concepts: 2, defaultConcepts: [1], options: [], make: mixed },
-  led: { summary: 'LED: digit 0-9 as 7 segments (each flipped with --noise) among 24 bits; concepts 1-3 move the segments (default 1)', concepts: 3, defaultConcepts: [1], options: [], make: led },
-  rbf: { summary: 'random RBF: 10 numbers around --centroids centroids (50) of --classes classes (2); each concept its own centroids; --speed moves them', concepts: 1000, defaultConcepts: [1], options: ['classes', 'centroids', 'speed'], make: rbf },
-  'random-tree': { summary: 'random tree: 5 categories and 5 numbers labelled by a random tree of --classes classes (2); each concept its own tree', concepts: 1000, defaultConcepts: [1], options: ['classes'], make: randomTree },
-  friedman: { summary: 'Friedman #1 regression: x1..x10 in [0, 1], y from five of them plus N(0, --noise) (no concepts)', concepts: 1, defaultConcepts: [1], options: [], make: friedman },
-  hyperplane: { summary: 'rotating hyperplane: f1..f5 in [0, 1], 3 classes by the band of w.x, w drifting every row (no concepts)', concepts: 1, defaultConcepts: [1], options: [], make: hyperplane },
+  sea: {
+    task: 'binary classification',
+    columns: 'attrib1, attrib2, attrib3 numeric in [0, 10]; class 0/1 = attrib1 + attrib2 <= theta (attrib3 is noise)',
+    drift: 'sudden: theta is 8, 9, 7, 9.5 in the four quarters of --rows (Street & Kim, 2001)',
+    conceptText: '1-4: theta 8, 9, 7, 9.5',
+    noise: 'labels',
+    concepts: 4,
+    defaultConcepts: [1, 2, 3, 4],
+    options: [],
+    make: sea,
+  },
+  stagger: {
+    task: 'binary classification',
+    columns: 'size, color, shape categorical; weight numeric, 5% missing; label yes/no',
+    drift: 'sudden: the concept changes at each third of --rows (Schlimmer & Granger, 1986)',
+    conceptText: '1: small and red, 2: green or circle, 3: medium or large',
+    noise: 'labels',
+    concepts: 3,
+    defaultConcepts: [1, 2, 3],
+    options: [],
+    make: stagger,
+  },
+  agrawal: {
+    task: 'binary classification',
+    columns: 'salary, commission, age, hvalue, hyears, loan numeric; elevel, car, zipcode categorical; class groupA/groupB',
+    drift: 'none unless asked (Agrawal, Imielinski & Swami, 1993)',
+    conceptText: "1-10: the paper's ten loan functions (default 1)",
+    noise: 'labels',
+    concepts: 10,
+    defaultConcepts: [1],
+    options: [],
+    make: agrawal,
+  },
+  sine: {
+    task: 'binary classification',
+    columns: 'x, y numeric in [0, 1]; class 0/1',
+    drift: 'none unless asked (Gama et al., 2004)',
+    conceptText: '1: class 1 when y < sin(x), 2: reversed, 3: y < 0.5 + 0.3 sin(3 pi x), 4: reversed (default 1)',
+    noise: 'labels',
+    concepts: 4,
+    defaultConcepts: [1],
+    options: [],
+    make: sine,
+  },
+  mixed: {
+    task: 'binary classification',
+    columns: 'v, w 0/1; x, y numeric in [0, 1]; class 0/1',
+    drift: 'none unless asked (Gama et al., 2004)',
+    conceptText: '1: class 1 when two of v, w, y < 0.5 + 0.3 sin(3 pi x) hold, 2: reversed (default 1)',
+    noise: 'labels',
+    concepts: 2,
+    defaultConcepts: [1],
+    options: [],
+    make: mixed,
+  },
+  led: {
+    task: '10-class classification',
+    columns: 'a1..a24 0/1: the 7 segments of the digit among 17 random bits; class 0-9',
+    drift: 'none unless asked (Breiman et al., 1984)',
+    conceptText: 'k = 1-3: the segments are a(7k-6)..a(7k) (default 1)',
+    noise: 'segments',
+    concepts: 3,
+    defaultConcepts: [1],
+    options: [],
+    make: led,
+  },
+  rbf: {
+    task: 'classification, --classes classes (2)',
+    columns: 'x1..x10 numeric around --centroids centroids (50); class c0, c1, ...',
+    drift: 'incremental with --speed: every centroid moves that far per row (MOA RandomRBFGeneratorDrift)',
+    conceptText: 'each concept id (1-1000) draws its own centroids (default 1)',
+    noise: 'labels',
+    concepts: 1000,
+    defaultConcepts: [1],
+    options: ['classes', 'centroids', 'speed'],
+    make: rbf,
+  },
+  'random-tree': {
+    task: 'classification, --classes classes (2)',
+    columns: 'n1..n5 categorical (v0..v4), x1..x5 numeric in [0, 1]; class c0, c1, ...: the leaf of a random tree',
+    drift: 'none unless asked (Domingos & Hulten, 2000)',
+    conceptText: 'each concept id (1-1000) grows its own tree (default 1)',
+    noise: 'labels',
+    concepts: 1000,
+    defaultConcepts: [1],
+    options: ['classes'],
+    make: randomTree,
+  },
+  friedman: {
+    task: 'regression',
+    columns: 'x1..x10 numeric in [0, 1]; y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (x6..x10 unused)',
+    drift: 'none: a stationary stream (Friedman, 1991)',
+    conceptText: '',
+    noise: 'sd',
+    concepts: 1,
+    defaultConcepts: [1],
+    options: [],
+    make: friedman,
+  },
+  hyperplane: {
+    task: '3-class classification',
+    columns: 'f1..f5 numeric in [0, 1]; class c0, c1, c2: the band of the weighted mean of the features',
+    drift: 'gradual: the weights move a little every row (Hulten et al., 2001)',
+    conceptText: '',
+    noise: 'labels',
+    concepts: 1,
+    defaultConcepts: [1],
+    options: [],
+    make: hyperplane,
+  },
 } as const satisfies Record<string, Generator>;
 export type GeneratorName = keyof typeof GENERATORS;
 
-/** The generators, their columns and concepts, and drift examples, for `generate --help`. */
+const NOISE_TEXT = { labels: 'the fraction of labels flipped', segments: 'the probability that each segment is flipped', sd: 'the sd of Gaussian noise on y' } as const;
+
+/** The generators' task, columns, drift and concepts, and drift examples, for `generate --help`. */
 export function generatorHelp(): string {
-  const width = Math.max(...Object.keys(GENERATORS).map((k) => k.length));
-  const lines = Object.entries(GENERATORS).map(([name, g]) => `  ${name.padEnd(width)}  ${g.summary}`);
+  const entries = Object.entries(GENERATORS).map(([name, g]: [string, Generator]) =>
+    [`  ${name}`, `    ${g.task}; --noise is ${NOISE_TEXT[g.noise]}`, `    columns: ${g.columns}`, `    drift: ${g.drift}`, ...(g.conceptText ? [`    concepts: ${g.conceptText}`] : [])].join('\n'),
+  );
   return [
     '',
-    'Generators (the target is the column before `concept`; see docs/generators.md):',
-    ...lines,
+    'Generators (the target is the last column, or the one before `concept`; docs/generators.md):',
+    ...entries,
     '',
-    'Concept drift (as MOA ConceptDriftStream):',
-    '  inc-learn generate agrawal --concepts 1,3 --drift-at 5000 --rows 10000            abrupt drift at row 5000',
-    '  inc-learn generate sea --concepts 1,3,1 --drift-at 4000,8000 --drift-width 500    gradual drift, then the first concept again',
-    '  inc-learn generate rbf --speed 0.0001 --concept-column                            incremental drift; the concept of each row as a column',
-    '',
+    'Concept drift where you want it (as MOA ConceptDriftStream):',
+    '  --concepts 1,3,1 --drift-at 4000,8000    concept 1, then 3 from row 4000, then 1 again from row 8000',
+    '  --drift-width 500                        each drift spread over about 500 rows (a sigmoid); 0 = abrupt',
+    '  --concept-column                         a last column with the concept of each row (train --ignore concept)',
   ].join('\n');
+}
+
+/** Checks --noise against what it means for the generator. */
+export function checkNoise(name: GeneratorName, noise: number): void {
+  if (GENERATORS[name].noise !== 'sd' && noise > 1) throw new UsageError(`--noise for ${name} is ${NOISE_TEXT[GENERATORS[name].noise]}, from 0 to 1; got ${noise}`);
 }
 
 /** The drift plan the options ask for, checked against the generator and the row count. */
