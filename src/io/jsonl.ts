@@ -428,8 +428,7 @@ export class JsonlReader {
           }
           if (i >= end) return false;
           cellValue[n] = NaN;
-          const tw = this.textWanted;
-          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
+          cellText[n] = !this.wantsText(col) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           // Read as a plain number, which finds its end; JSON's grammar is the stricter one.
@@ -468,8 +467,7 @@ export class JsonlReader {
           i = skipValue(buf, vs, end, 0);
           if (i < 0) return false;
           cellValue[n] = NaN;
-          const tw = this.textWanted;
-          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : JSON.stringify(JSON.parse(buf.toString('utf8', vs, i)));
+          cellText[n] = !this.wantsText(col) ? null : JSON.stringify(JSON.parse(buf.toString('utf8', vs, i)));
         } else {
           return false; // not JSON
         }
@@ -532,6 +530,16 @@ export class JsonlReader {
       if (k.length === len && sameBytes(buf, start, end, k)) return col;
     }
     return -1;
+  }
+
+  /**
+   * Whether the text of a cell of column `col` is wanted (scanFast's numbering: a key of this line
+   * that is not a column yet is -1 - its index in `fresh`, and is wanted by its name).
+   */
+  private wantsText(col: number): boolean {
+    const tw = this.textWanted;
+    if (tw === null) return true;
+    return col >= 0 ? tw[col] === 1 : this.wanted!.has(this.fresh[-1 - col]!);
   }
 
   /** See RecordStream.readTextOf. */
