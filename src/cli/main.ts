@@ -24,13 +24,7 @@ import { version } from './version.js';
 
 /** Options shared by every command that reads data. */
 function inputOptions(cmd: Command): Command {
-  return cmd
-    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
-    .option('--no-header', 'CSV: the first line is data, not column names')
-    .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
-    .option('--no-parse-thread', 'parse and learn on one thread')
+  return rawInputOptions(cmd)
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -45,7 +39,9 @@ function rawInputOptions(cmd: Command): Command {
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
+    .option('--no-parse-thread', 'parse and learn on one thread');
 }
 
 function outputOptions(cmd: Command): Command {
