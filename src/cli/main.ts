@@ -18,13 +18,17 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { GENERATOR_INFO, GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { withExamples } from './examples.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
-/** Options shared by every command that reads data. */
-function inputOptions(cmd: Command): Command {
-  return rawInputOptions(cmd)
+/**
+ * Options shared by every command that reads data and infers its schema. `inspect` reads only the
+ * first rows: the second parsing thread is accepted there but not offered.
+ */
+function inputOptions(cmd: Command, learns = true): Command {
+  return rawInputOptions(cmd, learns)
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -33,21 +37,26 @@ function inputOptions(cmd: Command): Command {
     .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
 }
 
-/** How to read the input; the schema comes from the model. */
-function rawInputOptions(cmd: Command): Command {
+/** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
+function rawInputOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
     .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
-    .option('--no-parse-thread', 'parse and learn on one thread');
+    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
 }
 
-function outputOptions(cmd: Command): Command {
+function hiddenUnless(shown: boolean, option: Option): Option {
+  return shown ? option : option.hideHelp();
+}
+
+/** `quiet`: what --quiet leaves out, or null where it changes nothing (accepted, not offered). */
+function outputOptions(cmd: Command, quiet: string | null = 'no header and no progress bar'): Command {
   return cmd
     .option('--json', 'JSON lines on stdout instead of the table')
-    .option('-q, --quiet', 'no header and no progress bar')
+    .addOption(hiddenUnless(quiet !== null, new Option('-q, --quiet', quiet ?? '')))
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors');
 }
@@ -89,6 +98,7 @@ export function buildProgram(): Command {
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
+  withExamples(trainCmd, 'train');
 
   const predictCmd = program
     .command('predict')
@@ -108,6 +118,7 @@ export function buildProgram(): Command {
     .action(async (input: string, raw: RawOptions) => {
       await runPredict(input, raw);
     });
+  withExamples(predictCmd, 'predict');
 
   const evaluateCmd = program
     .command('evaluate')
@@ -118,32 +129,46 @@ export function buildProgram(): Command {
   outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
+  withExamples(evaluateCmd, 'evaluate');
 
   const inspectCmd = program
     .command('inspect')
     .description('print the inferred schema (columns, types, target, task, classes) without training')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
+  withExamples(inspectCmd, 'inspect');
 
-  program
+  const generateCmd = program
     .command('generate')
     .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
+    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1; regression: sd of the noise added to y', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
+    .addHelpText('after', generatorsText())
     .action(async (name: string, raw: RawOptions) => {
-      const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
+      const which = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }), fullPrecision: raw.fullPrecision === true };
-      await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+      const noise = number('--noise', raw.noise, { min: 0 });
+      if (GENERATOR_INFO[which].noise === 'fraction' && noise > 1) throw new UsageError(`--noise for ${which} is the fraction of labels flipped, from 0 to 1; got ${String(raw.noise)}`);
+      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise, fullPrecision: raw.fullPrecision === true };
+      await writeStream(GENERATORS[which](options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
+  withExamples(generateCmd, 'generate');
   return program;
+}
+
+/** The generators' columns, task and drift, for `generate --help`. */
+function generatorsText(): string {
+  const entries = Object.entries(GENERATOR_INFO).map(
+    ([name, g]) => `  ${name}\n    ${g.task}; --noise is ${g.noise === 'fraction' ? 'the fraction of labels flipped' : 'the sd of Gaussian noise on y'}\n    columns: ${g.columns}\n    drift: ${g.drift}`,
+  );
+  return `\nGenerators (the target is the last column):\n${entries.join('\n')}`;
 }
 
 /** The option keys given on the command line (not defaults). */

@@ -141,6 +141,34 @@ export function hyperplane({ seed, noise, fullPrecision }: GeneratorOptions): St
 export const GENERATORS = { sea, stagger, friedman, hyperplane } as const;
 export type GeneratorName = keyof typeof GENERATORS;
 
+/** What each generator writes, for `generate --help`; `noise` says what --noise means for it. */
+export const GENERATOR_INFO: Record<GeneratorName, { task: string; columns: string; drift: string; noise: 'fraction' | 'sd' }> = {
+  sea: {
+    task: 'binary classification',
+    columns: 'attrib1, attrib2, attrib3 numeric in [0, 10]; class 0/1 = attrib1 + attrib2 <= theta (attrib3 is noise)',
+    drift: 'sudden: theta is 8, 9, 7, 9.5 in the four quarters of --rows (Street & Kim, 2001)',
+    noise: 'fraction',
+  },
+  stagger: {
+    task: 'binary classification',
+    columns: 'size, color, shape categorical; weight numeric, 5% missing; label yes/no',
+    drift: 'sudden: the concept changes at each third of --rows (Schlimmer & Granger, 1986)',
+    noise: 'fraction',
+  },
+  friedman: {
+    task: 'regression',
+    columns: 'x1..x10 numeric in [0, 1]; y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise (x6..x10 unused)',
+    drift: 'none: a stationary stream (Friedman, 1991)',
+    noise: 'sd',
+  },
+  hyperplane: {
+    task: '3-class classification',
+    columns: 'f1..f5 numeric in [0, 1]; class c0, c1, c2: the band of the weighted mean of the features',
+    drift: 'gradual: the weights move a little every row (Hulten et al., 2001)',
+    noise: 'fraction',
+  },
+};
+
 /** Writes a stream as CSV or JSONL, in chunks, honouring backpressure. */
 export async function writeStream(spec: StreamSpec, rows: number, format: 'csv' | 'jsonl', out: NodeJS.WritableStream): Promise<void> {
   const cells: string[] = new Array<string>(spec.columns.length).fill('');
