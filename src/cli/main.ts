@@ -28,13 +28,7 @@ import { version } from './version.js';
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return cmd
-    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
-    .option('--no-header', 'CSV: the first line is data, not column names')
-    .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
-    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
+  return rawInputOptions(cmd, learns)
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -43,13 +37,15 @@ function inputOptions(cmd: Command, learns = true): Command {
     .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
 }
 
-/** How to read the input; the schema comes from the model. */
-function rawInputOptions(cmd: Command): Command {
+/** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
+function rawInputOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
 }
 
 function hiddenUnless(shown: boolean, option: Option): Option {
