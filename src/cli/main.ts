@@ -43,7 +43,8 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .option('--delimiter <char>', "CSV: field delimiter, \\t for tab (default: ',', or ';', tab or '|' when the first line has no comma and splits on one of them)")
+    .option('--decimal <mark>', "the decimal mark of the numbers: '.' (default) or ',' (\"1,5\"; then the delimiter is another, e.g. ';')")
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
     .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
 }
