@@ -16,7 +16,7 @@ import { runConfig } from '../src/cli/options.js';
 import { TrainingPass } from '../src/run/loop.js';
 import { train } from '../src/run/train.js';
 import { createSampler, restoreSampler, type SamplerOptions } from '../src/samplers/index.js';
-import { GENERATORS } from '../src/synth/generators.js';
+import { generate } from '../src/synth/generators.js';
 import { Random } from '../src/util/random.js';
 import { ROOT, batchOf, jsonLines, runCli } from './helpers.js';
 
@@ -33,7 +33,7 @@ function writeCsv(name: string, columns: string[], rows: string[][]): string {
 }
 
 function friedman(seed: number, rows: number): string {
-  const spec = GENERATORS.friedman({ rows, seed, noise: 0.1, fullPrecision: false });
+  const spec = generate('friedman', { rows, seed, noise: 0.1, fullPrecision: false });
   const cells = new Array<string>(spec.columns.length).fill('');
   const out: string[][] = [];
   for (let i = 0; i < rows; i++) {
