@@ -104,6 +104,49 @@ describe('inc-learn predict', () => {
     assert.equal((await readCheckpoint(learned)).state.counts.rows, 5001);
   });
 
+  it('copies kept cells exactly as written: leading zeros, long digits, trailing zeros, -0, spaces', async () => {
+    const ids = ['08123', '1234567890123456789', '1.50', '-0', '1E+05', ' 7', 'r1', '.5', '00'];
+    // CSV: the unquoted field; quoted or not, a kept column that is also a feature, a column never read.
+    const csv =
+      ['id,attrib1,attrib2,attrib3,note', ...ids.map((id, i) => `${i % 2 === 0 ? id : `"${id}"`},${i % 2 === 0 ? '1.50' : '"2.0"'},${i},3,${id}`)].join('\n') + '\n';
+    // A record csv-parse reads (an escaped quote in it) keeps its numbers' text too.
+    const csvFile = join(dir, 'ids.csv');
+    writeFileSync(csvFile, csv + '3.10,1.50,9,3,"say ""3.10"""\n');
+    // JSON lines: a string's text, a number's literal (08123 is not a JSON number: it comes as a string).
+    const json = ['"08123"', '1234567890123456789', '1.50', '-0', '1E+05', '" 7"', '"r1"', '".5"', '"00"'];
+    const jsonlFile = join(dir, 'ids.jsonl');
+    writeFileSync(jsonlFile, json.map((v, i) => `{"id":${v},"attrib1":1.50,"attrib2":${i},"attrib3":3,"note":${v}}`).join('\n') + '\n');
+    const expectedJson = ['"08123"', '1234567890123456789', '1.50', '-0', '1E+05', '" 7"', '"r1"', '".5"', '"00"'];
+    for (const thread of ['--parse-thread', '--no-parse-thread']) {
+      for (const learn of [[], ['--learn', '--save', join(dir, 'keep-learn')]]) {
+        const args = ['predict', '--model', model, '--keep', 'id,attrib1,note', thread, ...learn];
+        const fromCsv = await ok([...args, csvFile]);
+        const rows = lines(fromCsv.stdout).slice(1);
+        assert.deepEqual(rows.map((l) => l.split(',')[0]), [...ids, '3.10'], `${thread} ${learn.join(' ')}`);
+        assert.deepEqual(rows.map((l) => l.split(',')[1]), [...ids.map((_, i) => (i % 2 === 0 ? '1.50' : '2.0')), '1.50']);
+        assert.deepEqual(rows.map((l) => l.split(',')[2]), [...ids, '"say ""3.10"""']);
+        const asJson = await ok([...args, csvFile, '--output', 'jsonl']);
+        assert.deepEqual(
+          lines(asJson.stdout).map((l) => l.slice(0, l.indexOf(',"attrib1"'))),
+          [...ids, '3.10'].map((id) => `{"id":${/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(id) ? id : JSON.stringify(id)}`),
+        );
+        const fromJsonl = await ok([...args, jsonlFile, '--output', 'jsonl']);
+        const out = lines(fromJsonl.stdout);
+        assert.deepEqual(
+          out.map((l) => l.slice(0, l.indexOf(',"prediction"'))),
+          expectedJson.map((v) => `{"id":${v},"attrib1":1.50,"note":${v}`),
+        );
+        for (const l of out) JSON.parse(l);
+        // The predictions do not depend on what is kept.
+        const plain = await ok(['predict', '--model', model, thread, ...learn, jsonlFile, '--output', 'jsonl']);
+        assert.deepEqual(
+          lines(plain.stdout),
+          out.map((l) => `{${l.slice(l.indexOf('"prediction"'))}`),
+        );
+      }
+    }
+  });
+
   it('refuses input without a feature column the model uses', async () => {
     const r = await runCli(['predict', '--model', model, '-'], { stdin: 'attrib1,attrib3\n1,2\n' });
     assert.equal(r.code, 1);
@@ -211,6 +254,35 @@ describe('inc-learn predict --learn', () => {
     const saved = await readCheckpoint(m);
     assert.equal(saved.state.counts.rows, 5004);
     assert.equal(saved.state.carried.block.rows + saved.state.carried.pending.rows, (5000 % 64) + 4, 'learned when the mini-batch fills');
+  });
+
+  it('starts a new model when the --model directory does not exist: the model and predictions train makes', async () => {
+    const viaTrain = join(dir, 'new-via-train');
+    const viaPredict = join(dir, 'new-via-predict');
+    const flags = ['--target', 'class', '--optimizer', 'adam', '--sampler', 'window', '--buffer-size', '200', '--seed', '3', '--infer-rows', '300'];
+    const t = await ok(['train', first, '--json', '--save', viaTrain, ...flags]);
+    const p = await ok(['predict', '--learn', '--model', viaPredict, '-', '--learner', 'linear', ...flags], readFileSync(first, 'utf8'));
+    assert.match(p.stderr, /^inc-learn predict --learn: a new model in .*new-via-predict \(no model there yet\)\n {2}learner {2}logistic\(adam, lr=0\.01, l2=0\)\n {2}schema {3}from the first 300 rows; target class, classification, classes 0 1\n/);
+    const [a, b] = await Promise.all([readCheckpoint(viaTrain), readCheckpoint(viaPredict)]);
+    for (const key of ['schema', 'learner', 'featurizer', 'sampler', 'evaluator', 'counts', 'streamRows'] as const) assert.deepEqual(b.state[key], a.state[key], key);
+    const epoch = jsonLines(t.stdout).find((e) => e.event === 'epoch') as Record<string, number>;
+    assert.equal(accuracyOf(p.stdout, first, 3), epoch.accuracy);
+    // It goes on from there like any model.
+    const again = await ok(['predict', '--learn', '--model', viaPredict, second, '-q']);
+    assert.equal(lines(again.stdout).length, 5001);
+    assert.equal((await readCheckpoint(viaPredict)).state.counts.rows, 10000);
+  });
+
+  it('takes the new-model flags only for a new model, and a learner name only as --learner', async () => {
+    const existing = await runCli(['predict', '--learn', '--model', model, second, '--lr', '0.5']);
+    assert.equal(existing.code, 2);
+    assert.match(existing.stderr, /--lr applies to a new model \(predict --learn with a --model directory that does not exist yet\); .* holds one/);
+    const named = await runCli(['predict', '--learn', '--model', 'mlp', second]);
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /--learner mlp/);
+    const without = await runCli(['predict', '--model', join(dir, 'nothing-here'), second]);
+    assert.notEqual(without.code, 0, without.stderr);
+    assert.match(without.stderr, /no checkpoint here/);
   });
 
   it('refuses --save and --checkpoint-every without --learn', async () => {

@@ -22,6 +22,8 @@ export interface SourceOptions {
    * Absent: any delimiter other than ',' counts as chosen.
    */
   delimiterExplicit?: boolean;
+  /** CSV: numbers are written with a decimal comma (--decimal ,), which the delimiter cannot be. */
+  decimal?: ',';
 }
 
 /** A row the reader could not make sense of; the run decides whether to fail or skip it. */
@@ -57,6 +59,18 @@ export interface RecordBatch {
   line: Float64Array;
   /** null when every row is well-formed; otherwise an entry per row, null for the good ones. */
   issues: (RowIssue | null)[] | null;
+  /**
+   * Only in a pass opened with `literalsOf` (PassOptions): per cell, for the cells of those columns
+   * that were read as a number (text null), the number exactly as written in the input (`08123`,
+   * `1.50`, `-0`, a CSV field's spaces); null for every other cell.
+   */
+  literal?: (string | null)[];
+}
+
+/** How to read one pass. */
+export interface PassOptions {
+  /** Columns whose numbers are also wanted as written (RecordBatch.literal): `predict --keep`'s ids. */
+  literalsOf?: readonly string[];
 }
 
 /** One pass over the input, start to end. */
@@ -93,8 +107,10 @@ export interface Source {
   readonly format: Format;
   /** Size in bytes of the file for progress bars; undefined for stdin. */
   readonly totalBytes: number | undefined;
+  /** CSV: the delimiter found by sniffing the first lines (io/delimiter.ts), when it was not given and is not ','. */
+  readonly sniffedDelimiter?: string;
   /** Starts a new pass. Stdin is spooled to a temporary file during the first pass and replayed from it after. */
-  open(): RecordStream;
+  open(options?: PassOptions): RecordStream;
   /** Removes temporary files. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /**
  * A progress bar per epoch on stderr: `epoch k/N`, bytes of the file (or rows for stdin), rows/s,
  * and the live rolling metric (accuracy, or RMSE for regression, over the last --window rows).
+ * `label` names a one-pass command's bar (predict, evaluate) instead of the epoch.
  */
 import type CliProgress from 'cli-progress';
 import { createRequire } from 'node:module';
@@ -14,7 +15,10 @@ export class ProgressReporter implements Reporter {
   private lib: typeof CliProgress | undefined;
   private epoch = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly label?: string,
+  ) {}
 
   on(event: RunEvent): void {
     if (event.event === 'progress') {
@@ -33,10 +37,9 @@ export class ProgressReporter implements Reporter {
   private open(epoch: number, epochs: number, total: number | null): void {
     this.stop();
     this.epoch = epoch;
+    const name = this.label ?? `epoch ${epoch}/${epochs}`;
     const format =
-      total !== null
-        ? `epoch ${epoch}/${epochs} [{bar}] {percentage}% | {rows} rows | {rate} rows/s{rolling} | {eta_formatted} left`
-        : `epoch ${epoch}/${epochs} {rows} rows | {rate} rows/s{rolling}`;
+      total !== null ? `${name} [{bar}] {percentage}% | {rows} rows | {rate} rows/s{rolling} | {eta_formatted} left` : `${name} {rows} rows | {rate} rows/s{rolling}`;
     const cliProgress = (this.lib ??= createRequire(import.meta.url)('cli-progress') as typeof CliProgress);
     this.bar = new cliProgress.SingleBar({ format, stream: this.stream, hideCursor: true, clearOnComplete: true, fps: 10 }, cliProgress.Presets.shades_classic);
     this.bar.start(total ?? 0, 0, { rows: '0', rate: '0', rolling: '' });

@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../errors.js';
 import type { DriftEvent, EpochEvent, ReportEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
-import { formatCount, formatDuration, formatNumber } from './style.js';
+import { formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
 
 /** A table line: the end of an epoch, or a learning-curve point (--report-every). */
@@ -15,6 +15,8 @@ interface Column {
   title: string;
   width: number;
   cell: (e: Line) => string;
+  /** Colour for the cell, from the whole event. */
+  style?: (text: string, e: Line) => string;
 }
 
 /** The catalogue by task (docs/metrics.md); each also as rolling_<name>. AUC exists over the window only. */
@@ -75,6 +77,7 @@ export class TableReporter implements Reporter {
     else if (event.event === 'epoch') this.line(event);
     else if (event.event === 'drift') this.drift(event);
     else if (event.event === 'summary') this.summary(event);
+    else if (event.event === 'warning') this.err.write(this.errStyle.yellow(`${event.kind === 'buffer-delay' ? 'note' : 'warning'}: ${event.message}`) + '\n');
   }
 
   close(): void {}
@@ -90,6 +93,7 @@ export class TableReporter implements Reporter {
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
         `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
         ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
+        ...(schema.notes ?? []).map((note) => s.yellow(`  note     ${note}`)),
         `  learner  ${e.learner}`,
         `  backend  ${e.backend}`,
         `  sampler  ${e.sampler}`,
@@ -108,14 +112,23 @@ export class TableReporter implements Reporter {
       width: Math.max(9, title.length),
       cell: (ev) => formatNumber(pick(ev) as number | null | undefined),
     });
+    const style = this.out?.style;
+    // Accuracy is green when it beats both baselines (majority class and no change).
+    const accuracy = (title: string, prefix: string): Column => ({
+      ...metric(title, (ev) => ev[`${prefix}accuracy`]),
+      ...(style ? { style: (text: string, ev: Line) => styleAccuracy(style, text, ev, prefix) } : {}),
+    });
     const chosen = this.metrics ?? (classification ? ['loss', 'accuracy'] : ['loss', 'mae', 'rmse']);
     this.columns = [
       { title: 'epoch', width: 5, cell: (ev) => String(ev.epoch) },
       { title: 'rows', width: 11, cell: (ev) => formatCount(ev.rows) },
       { title: 'trained', width: 11, cell: (ev) => formatCount(ev.trained as number) },
-      ...chosen.map((name) => metric(name, (ev) => ev[name])),
+      ...chosen.map((name) => (name === 'accuracy' || name === 'rolling_accuracy' ? accuracy(name, name === 'accuracy' ? '' : 'rolling_') : metric(name, (ev) => ev[name]))),
       ...(e.holdout > 0
-        ? [metric('val_loss', (ev) => ev.val_loss), ...(classification ? [metric('val_acc', (ev) => ev.val_accuracy)] : [metric('val_rmse', (ev) => ev.val_rmse)])]
+        ? [
+            metric('val_loss', (ev) => ev.val_loss),
+            ...(classification ? [accuracy('val_acc', 'val_')] : [metric('val_mae', (ev) => ev.val_mae), metric('val_rmse', (ev) => ev.val_rmse)]),
+          ]
         : []),
       { title: 'rows/s', width: 10, cell: (ev) => formatCount(ev.rows_per_sec) },
       { title: 'time', width: 8, cell: (ev) => formatDuration(ev.elapsed_ms) },
@@ -126,10 +139,12 @@ export class TableReporter implements Reporter {
   /** One table line: an epoch's end, or a learning-curve point (dimmed). */
   private line(e: Line): void {
     if (!this.out) return;
-    const s = this.out.style;
-    const cells = this.columns.map((c) => c.cell(e).padStart(c.width));
-    const text = cells.map((cell, i) => (this.columns[i]!.title === 'accuracy' || this.columns[i]!.title === 'val_acc' ? s.green(cell) : cell)).join('  ');
-    this.out.stream.write((e.event === 'report' ? s.dim(text) : text) + '\n');
+    const cells = this.columns.map((c) => {
+      const cell = c.cell(e).padStart(c.width);
+      return c.style ? c.style(cell, e) : cell;
+    });
+    const text = cells.join('  ');
+    this.out.stream.write((e.event === 'report' ? this.out.style.dim(text) : text) + '\n');
   }
 
   private drift(e: DriftEvent): void {
