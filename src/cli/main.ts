@@ -30,18 +30,18 @@ import { version } from './version.js';
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return schemaOptions(rawInputOptions(cmd, learns));
+  return schemaOptions(rawInputOptions(cmd, learns), learns);
 }
 
-/** What infers the schema of a new model. */
-function schemaOptions(cmd: Command): Command {
+/** What infers the schema of a new model (`learns` false: --hash-bits, which changes no schema, is accepted but not offered). */
+function schemaOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
     .option('--ignore <columns>', 'comma-separated columns to leave out')
     .option('--infer-rows <n>', 'rows read to infer the schema', '1000')
-    .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
+    .addOption(hiddenUnless(learns, new Option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot')));
 }
 
 /** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
