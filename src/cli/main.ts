@@ -18,6 +18,8 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
+import { runReport } from './report.js';
+import { ReportWriter, reportTarget } from '../report/report-file.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
@@ -94,7 +96,8 @@ export function buildProgram(): Command {
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail')
     .option('--save <dir>', 'write a checkpoint to this directory at the end (and on Ctrl-C)')
     .option('--resume <dir>', 'continue learning from the checkpoint in this directory (saved back to it unless --save)')
-    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows');
+    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows')
+    .option('--report <file>', 'write a learning-curve report at the end (also when stopped): .html for the page, .svg for the curve alone');
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
@@ -140,6 +143,17 @@ export function buildProgram(): Command {
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
   withExamples(inspectCmd, 'inspect');
+
+  const reportCmd = program
+    .command('report')
+    .description('a self-contained HTML report (or an SVG learning curve) from the JSON events of one or more runs')
+    .argument('<events...>', "JSON-lines files written by train --json, or '-' for stdin; each run is named by its learner")
+    .option('-o, --output <file>', 'the file to write: .html for the whole report, .svg for the learning curve alone')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (inputs: string[], raw: RawOptions) => {
+      await runReport(inputs, raw.output === undefined ? undefined : String(raw.output), `inc-learn ${version()}`);
+    });
+  withExamples(reportCmd, 'report');
 
   const generateCmd = program
     .command('generate')
@@ -228,6 +242,9 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   }
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
+  const report = raw.report === undefined ? undefined : new ReportWriter(String(raw.report), reportTarget('--report', String(raw.report)), input === '-' ? 'stdin' : input);
+  if (report) reporters.push(report);
+  let failed = false;
   try {
     await interruptible(input === '-', async (signal) => {
       const options = {
@@ -238,8 +255,15 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
       };
       for await (const event of train(config, options)) emit(reporters, event);
     });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     for (const r of reporters) r.close();
+    // What the run got to, even when it failed; a failure to write it must not hide the run's own error.
+    await report?.write(`inc-learn ${version()}`).catch((error: unknown) => {
+      if (!failed) throw error;
+    });
   }
 }
 
