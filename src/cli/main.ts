@@ -20,6 +20,7 @@ import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { runReport } from './report.js';
 import { ReportWriter, reportTarget } from '../report/report-file.js';
+import { SparklineReporter, wantsAscii } from '../report/sparkline.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
@@ -242,6 +243,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   }
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
+  if (!quiet) reporters.push(new SparklineReporter(process.stderr, wantsAscii(raw.color !== false)));
   const report = raw.report === undefined ? undefined : new ReportWriter(String(raw.report), reportTarget('--report', String(raw.report)), input === '-' ? 'stdin' : input);
   if (report) reporters.push(report);
   let failed = false;

@@ -11,47 +11,41 @@ import { formatCount } from './style.js';
 /** Okabe & Ito's colour-blind-safe palette (without its yellow, too pale on white). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 
-interface MetricInfo {
-  /** The axis title, with its unit. */
-  axis: string;
-  /** Higher is better (for the summary's best value). */
-  higher: boolean;
-}
-
 /** The metrics we know, in chart order; any other numeric field is charted after them. */
-const METRICS: Record<string, MetricInfo> = {
-  accuracy: { axis: 'accuracy (fraction)', higher: true },
-  loss: { axis: 'log loss (nats/row)', higher: false },
-  balanced_accuracy: { axis: 'balanced accuracy (0-1)', higher: true },
-  f1_macro: { axis: 'macro F1 (0-1)', higher: true },
-  kappa: { axis: "Cohen's kappa (-1 to 1)", higher: true },
-  kappa_m: { axis: 'kappa-M (≤ 1)', higher: true },
-  kappa_t: { axis: 'kappa-T (≤ 1)', higher: true },
-  mcc: { axis: 'MCC (-1 to 1)', higher: true },
-  auc: { axis: 'ROC AUC (0-1)', higher: true },
-  mae: { axis: 'MAE (target units)', higher: false },
-  rmse: { axis: 'RMSE (target units)', higher: false },
-  mse: { axis: 'MSE (target units²)', higher: false },
-  r2: { axis: 'R² (fraction explained)', higher: true },
-  mape: { axis: 'MAPE (fraction of |y|)', higher: false },
-  majority_accuracy: { axis: 'majority baseline (fraction right)', higher: true },
-  no_change_accuracy: { axis: 'no-change baseline (fraction right)', higher: true },
-  val_loss: { axis: 'holdout log loss (nats/row)', higher: false },
-  val_accuracy: { axis: 'holdout accuracy (fraction right)', higher: true },
-  val_mae: { axis: 'holdout MAE (target units)', higher: false },
-  val_rmse: { axis: 'holdout RMSE (target units)', higher: false },
+/** Axis titles, with units. */
+const METRICS: Record<string, string> = {
+  accuracy: 'accuracy (fraction)',
+  loss: 'log loss (nats/row)',
+  balanced_accuracy: 'balanced accuracy (0-1)',
+  f1_macro: 'macro F1 (0-1)',
+  kappa: "Cohen's kappa (-1 to 1)",
+  kappa_m: 'kappa-M (≤ 1)',
+  kappa_t: 'kappa-T (≤ 1)',
+  mcc: 'MCC (-1 to 1)',
+  auc: 'ROC AUC (0-1)',
+  mae: 'MAE (target units)',
+  rmse: 'RMSE (target units)',
+  mse: 'MSE (target units²)',
+  r2: 'R² (fraction explained)',
+  mape: 'MAPE (fraction of |y|)',
+  majority_accuracy: 'majority baseline (fraction right)',
+  no_change_accuracy: 'no-change baseline (fraction right)',
+  val_loss: 'holdout log loss (nats/row)',
+  val_accuracy: 'holdout accuracy (fraction right)',
+  val_mae: 'holdout MAE (target units)',
+  val_rmse: 'holdout RMSE (target units)',
 };
 
 /** Regression's loss is the mean squared error. */
-const REGRESSION_LOSS: Record<string, MetricInfo> = {
-  loss: { axis: 'MSE (target units²)', higher: false },
-  val_loss: { axis: 'holdout MSE (target units²)', higher: false },
+const REGRESSION_LOSS: Record<string, string> = {
+  loss: 'MSE (target units²)',
+  val_loss: 'holdout MSE (target units²)',
 };
 
-export function metricInfo(name: string, task?: unknown): MetricInfo {
+/** A metric's axis title, with its unit (a metric we do not know: its name). */
+export function axisTitle(name: string, task?: unknown): string {
   const base = name.replace(/^(rolling_|cumulative_)/, '');
-  const known = (task === 'regression' ? REGRESSION_LOSS[base] : undefined) ?? METRICS[base] ?? { axis: base.replace(/_/g, ' '), higher: true };
-  return known;
+  return (task === 'regression' ? REGRESSION_LOSS[base] : undefined) ?? METRICS[base] ?? base.replace(/_/g, ' ');
 }
 
 /** A metric's rank in chart order: known metrics first (rolling before cumulative), then the rest by name. */
@@ -87,7 +81,7 @@ export function chartPlans(runs: Run[]): ChartPlan[] {
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map((metric) => ({
       metric,
-      title: metricInfo(metric, task).axis.replace(/ \(.*$/, ''),
+      title: axisTitle(metric, task).replace(/ \(.*$/, ''),
       kind: perEpoch ? 'per epoch' : metric.startsWith('rolling_') ? rolling : 'cumulative',
     }));
 }
@@ -113,7 +107,7 @@ export function chartSpec(runs: Run[], plan: ChartPlan, options: { width?: numbe
     {
       data: { values: points },
       mark: { type: 'line', strokeWidth: 1.5, point: perEpoch, clip: true },
-      encoding: { x, y: { field: 'y', type: 'quantitative', title: metricInfo(plan.metric, taskOf(runs)).axis, scale: { zero: false }, axis: { titleLimit: (options.height ?? 240) + 40 } }, color },
+      encoding: { x, y: { field: 'y', type: 'quantitative', title: axisTitle(plan.metric, taskOf(runs)), scale: { zero: false }, axis: { titleLimit: (options.height ?? 240) + 40 } }, color },
     },
   ];
   if (epochs.length > 0) {

@@ -4,7 +4,7 @@
  * offline, in any browser. Or, for a README or a paper, the first learning curve alone as SVG.
  */
 import { formatCount, formatDuration } from './style.js';
-import { chartPlans, chartSpec, metricInfo, PALETTE, renderSvg } from './charts.js';
+import { axisTitle, chartPlans, chartSpec, PALETTE, renderSvg } from './charts.js';
 import type { Event, Run } from './runs.js';
 
 /** Written into every file the report makes, so that a later run knows it may replace it. */
@@ -50,7 +50,7 @@ function summaryColumns(runs: Run[]): string[] {
       if ((isNumber(v) || v === null) && !/^(cumulative_(rows|trained|evaluated)|epochs|rows|trained|evaluated|held_out|skipped|missing_imputed|features|checkpoints|rows_per_sec|elapsed_ms)$/.test(k)) names.add(k);
     }
   }
-  const order = (k: string): number => (metricInfo(k).axis === k.replace(/_/g, ' ') ? 1 : 0);
+  const order = (k: string): number => (axisTitle(k) === k.replace(/_/g, ' ') ? 1 : 0);
   return [...names].sort((a, b) => order(a) - order(b) || (a.startsWith('rolling_') ? 1 : 0) - (b.startsWith('rolling_') ? 1 : 0));
 }
 

@@ -2,7 +2,7 @@
  * A learning curve of any length in bounded memory: consecutive points share a bucket, and each
  * bucket keeps its lowest and its highest point, so that a dip at a drift survives however many
  * rows the run had. When the buckets fill up, neighbours merge and each bucket covers twice as many
- * points: at most 2 x `buckets` points come out, in order.
+ * points: at most `buckets` buckets, so at most 2 x `buckets` points come out, in order.
  */
 export class Downsampler {
   /** Per bucket: x and y of its minimum, x and y of its maximum, its point count. */
@@ -24,7 +24,7 @@ export class Downsampler {
       this.count[last]!++;
       return;
     }
-    if (this.count.length === 2 * this.buckets) this.halve();
+    if (this.count.length === this.buckets) this.halve();
     this.minX.push(x);
     this.minY.push(y);
     this.maxX.push(x);

@@ -54,16 +54,16 @@ export class RunCollector {
     const kind = event.event;
     const model = typeof event.model === 'string' ? event.model : undefined;
     if (kind === 'start' && model === undefined) {
+      // A new run: its learners (one, or several with a model field) take these settings.
       this.runIndex.set(source, (this.runIndex.get(source) ?? 0) + 1);
       this.sharedStart.set(`${source}#${this.runIndex.get(source)}`, event);
+      return;
     }
     if (kind !== 'start' && kind !== 'epoch' && kind !== 'report' && kind !== 'drift' && kind !== 'summary') return;
     const runKey = `${source}#${this.runIndex.get(source) ?? 0}`;
     const run = this.run(`${runKey}/${model ?? ''}`, source, model, this.sharedStart.get(runKey));
-    if (kind === 'start') {
-      run.start = { ...(run.start ?? {}), ...event };
-      if (model === undefined && isNumber(event.resumed_rows)) run.offset = event.resumed_rows;
-    } else if (kind === 'report') this.report(run, event);
+    if (kind === 'start') run.start = { ...(run.start ?? {}), ...event };
+    else if (kind === 'report') this.report(run, event);
     else if (kind === 'epoch') this.epoch(run, event);
     else if (kind === 'drift') run.drifts.push({ x: run.offset + (isNumber(event.rows) ? event.rows : run.lastEpochRows), detector: String(event.detector ?? 'drift') });
     else run.summary = event;
