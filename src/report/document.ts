@@ -5,10 +5,9 @@
  */
 import { formatCount, formatDuration } from './style.js';
 import { axisTitle, chartPlans, chartSpec, PALETTE, renderSvg } from './charts.js';
+import { MARK } from './report-file.js';
 import type { Event, Run } from './runs.js';
 
-/** Written into every file the report makes, so that a later run knows it may replace it. */
-export const MARK = 'made by inc-learn report';
 
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -34,6 +33,8 @@ function settingsRows(run: Run): [string, string][] {
     ['seed', s.seed],
     ['epochs', s.epochs],
     ['holdout', s.holdout],
+    ['rolling window', s.window === null ? undefined : s.window],
+    ['drift detector', s.drift === null ? undefined : s.drift],
     ['events', run.source],
   ];
   return rows.filter(([, v]) => v !== undefined).map(([k, v]) => [k, value(v)]);
@@ -46,12 +47,13 @@ function summaryColumns(runs: Run[]): string[] {
   const names = new Set<string>();
   for (const run of runs) {
     for (const [k, v] of Object.entries(run.summary ?? {})) {
-      if (k === 'checkpoint' || (k.startsWith('cumulative_') && !resumed)) continue;
+      // The rolling_ values at the end are in the curves; the table keeps the run's figures.
+      if (k === 'checkpoint' || k.startsWith('rolling_') || (k.startsWith('cumulative_') && !resumed)) continue;
       if ((isNumber(v) || v === null) && !/^(cumulative_(rows|trained|evaluated)|epochs|rows|trained|evaluated|held_out|skipped|missing_imputed|features|checkpoints|rows_per_sec|elapsed_ms)$/.test(k)) names.add(k);
     }
   }
   const order = (k: string): number => (axisTitle(k) === k.replace(/_/g, ' ') ? 1 : 0);
-  return [...names].sort((a, b) => order(a) - order(b) || (a.startsWith('rolling_') ? 1 : 0) - (b.startsWith('rolling_') ? 1 : 0));
+  return [...names].sort((a, b) => order(a) - order(b));
 }
 
 function summaryTable(runs: Run[]): string {

@@ -4,12 +4,14 @@
  */
 import { existsSync, openSync, readSync, closeSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { DataError, UsageError } from '../errors.js';
-import { MARK, reportHtml, reportSvg } from './document.js';
 import { RunCollector, type Event } from './runs.js';
 import type { RunEvent } from '../run/events.js';
 import type { Reporter } from './types.js';
 
 export type ReportFormat = 'html' | 'svg';
+
+/** Written into every file the report makes, so that a later run knows it may replace it. */
+export const MARK = 'made by inc-learn report';
 
 /** The format a report path asks for, refusing a path the report must not overwrite. */
 export function reportTarget(flag: string, path: string): ReportFormat {
@@ -38,6 +40,8 @@ function madeByReport(path: string): boolean {
 export async function writeReport(collector: RunCollector, path: string, format: ReportFormat, generator: string): Promise<void> {
   const runs = collector.result();
   if (runs.length === 0) throw new DataError({ source: path }, 'no run to report: the events hold no start, epoch, report or summary event');
+  // The charting libraries load only when a report is written, not with every command.
+  const { reportHtml, reportSvg } = await import('./document.js');
   const text = format === 'html' ? await reportHtml(runs, generator) : await reportSvg(runs);
   if (text === '') throw new DataError({ source: path }, 'no metric to draw: the events hold no epoch or report metrics');
   const temporary = `${path}.${process.pid}.tmp`;
