@@ -83,6 +83,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, 
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; }
 .muted { color: #666; }
 table { border-collapse: collapse; margin: 6px 0; }
+td:first-child { white-space: nowrap; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.settings th { font-weight: normal; color: #666; }
