@@ -20,7 +20,17 @@ import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { allParams, learners, showDefault } from '../learners/registry.js';
 import { version } from './version.js';
+
+/** Each learner's own options (the registry's params), one flag per key, saying which learners take it. */
+function learnerOptions(cmd: Command): Command {
+  for (const { param, owners } of allParams()) {
+    const defaults = owners.map((e) => `${e.name} ${showDefault(e.params.find((p) => p.key === param.key)!.default)}`).join(', ');
+    cmd.option(param.flag, `${owners.map((e) => e.name).join(', ')}: ${param.help} (default: ${defaults})`);
+  }
+  return cmd;
+}
 
 /** Options shared by every command that reads data. */
 function inputOptions(cmd: Command): Command {
@@ -70,14 +80,15 @@ export function buildProgram(): Command {
     .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
   inputOptions(trainCmd)
-    .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+    .addOption(new Option('--model <model>', `the learner: ${learners().map((e) => e.name).join(', ')} (see docs/learners.md)`).default('linear'))
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
     .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
     .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
     .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
     .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu');
+  learnerOptions(trainCmd)
     .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
     .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
     .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
