@@ -4,13 +4,13 @@
  * predict, predict --learn and evaluate; and the baselines against a direct count.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { learners } from '../src/learners/registry.js';
 import { readCheckpoint } from '../src/persist/store.js';
-import { ROOT, SHARED_MISSING, jsonLines, runCli, sharedDataset } from './helpers.js';
+import { ROOT, SHARED_MISSING, cliOk, csvPart, jsonLines, sharedDataset } from './helpers.js';
 
 let dir: string;
 before(() => {
@@ -18,19 +18,9 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The header and rows [from, to) of a CSV file, in a new file. */
-function csvPart(path: string, from: number, to: number, name: string): string {
-  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-  const out = join(dir, name);
-  writeFileSync(out, [lines[0]!, ...lines.slice(1 + from, 1 + to)].join('\n') + '\n');
-  return out;
-}
-
-async function ok(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
-  const result = await runCli(args, stdin === undefined ? {} : { stdin });
-  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result;
-}
+/** The header and rows [from, to) of a CSV file, in a new file of the test's directory. */
+const csvPartIn = (path: string, from: number, to: number, name: string): string => csvPart(path, from, to, join(dir, name));
+const ok = cliOk;
 
 const summaryOf = (stdout: string): Record<string, any> => jsonLines(stdout).find((e) => e.event === 'summary') as Record<string, any>;
 
@@ -49,9 +39,9 @@ for (const entry of learners().filter((e) => e.gradient !== true)) {
     for (const stream of STREAMS.filter((s) => entry.tasks.includes(s.task))) {
       it(`${stream.name}: A then B equals A saved then B resumed, with a replay buffer (model, metrics, predictions)`, async () => {
         const tag = `${entry.name}-${stream.name}`;
-        const whole = csvPart(stream.path, 0, ROWS, `${tag}-whole.csv`);
-        const a = csvPart(stream.path, 0, SPLIT, `${tag}-a.csv`);
-        const b = csvPart(stream.path, SPLIT, ROWS, `${tag}-b.csv`);
+        const whole = csvPartIn(stream.path, 0, ROWS, `${tag}-whole.csv`);
+        const a = csvPartIn(stream.path, 0, SPLIT, `${tag}-a.csv`);
+        const b = csvPartIn(stream.path, SPLIT, ROWS, `${tag}-b.csv`);
         const flags = ['--model', entry.name, '--sampler', 'replay', '--buffer-size', '50', '--json', '-q', ...stream.flags];
         const one = summaryOf((await ok(['train', whole, '--save', join(dir, `${tag}-1`), ...flags])).stdout);
         await ok(['train', a, '--save', join(dir, `${tag}-a`), ...flags]);
@@ -69,8 +59,8 @@ for (const entry of learners().filter((e) => e.gradient !== true)) {
     const stream = STREAMS.find((s) => entry.tasks.includes(s.task))!;
     it(`${stream.name}: stdin, shuffle, holdout and epochs; predict --learn equals train --resume; evaluate`, async () => {
       const tag = `${entry.name}-stdin`;
-      const a = csvPart(stream.path, 0, SPLIT, `${tag}-a.csv`);
-      const b = csvPart(stream.path, SPLIT, ROWS, `${tag}-b.csv`);
+      const a = csvPartIn(stream.path, 0, SPLIT, `${tag}-a.csv`);
+      const b = csvPartIn(stream.path, SPLIT, ROWS, `${tag}-b.csv`);
       const model = join(dir, `${tag}-model`);
       const run = await ok(['train', '-', '--model', entry.name, '--sampler', 'shuffle', '--buffer-size', '100', '--holdout', '0.2', '--epochs', '2', '--save', model, '--json', '-q', ...stream.flags], readFileSync(a, 'utf8'));
       const epochs = jsonLines(run.stdout).filter((e) => e.event === 'epoch');
@@ -129,7 +119,7 @@ describe('the baselines', () => {
   }
 
   it('regression: the running mean and the previous target', async () => {
-    const path = csvPart(`${ROOT}datasets/friedman.csv`, 0, 300, 'friedman-300.csv');
+    const path = csvPartIn(`${ROOT}datasets/friedman.csv`, 0, 300, 'friedman-300.csv');
     const ys = labels(path).map(Number);
     let sumMean = 0;
     let sumLast = 0;
