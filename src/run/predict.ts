@@ -373,7 +373,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       }
     };
 
-    const stream = source.open();
+    const stream = source.open(keep.length > 0 ? { literalsOf: keep } : {});
     const iterator = stream[Symbol.asyncIterator]();
     let seq = 0;
     let checked = false;
