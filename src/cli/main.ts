@@ -11,7 +11,7 @@ import { TableReporter } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
-import { readCheckpoint } from '../persist/store.js';
+import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
@@ -20,7 +20,7 @@ import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
-import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { allParams, learners, showDefault } from '../learners/registry.js';
 import { version } from './version.js';
 
@@ -118,12 +118,13 @@ export function buildProgram(): Command {
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
     .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
+    .option('--precision <digits>', 'significant digits of the probabilities and values written, 1 to 17 (default: the shortest text that reads back as the same double)')
     .option('--learn', 'learn from each row that has a label, after predicting it; checkpoints go back to --model')
     .option('--save <dir>', 'with --learn: write the checkpoints here instead')
     .option('--checkpoint-every <n>', 'with --learn: also write the checkpoint every n rows')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (an empty prediction, counted)', 'fail');
   rawInputOptions(predictCmd)
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors')
     .action(async (input: string, raw: RawOptions) => {
@@ -137,7 +138,7 @@ export function buildProgram(): Command {
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
-  outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(rawInputOptions(evaluateCmd), 'no progress bar').action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
   withExamples(evaluateCmd, 'evaluate');
@@ -264,8 +265,9 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(dir);
-  const writer = new PredictionWriter(process.stdout, output);
+  const checkpoint = await readModelDirectory(dir, 'predict');
+  const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
+  const writer = new PredictionWriter(process.stdout, output, precision);
   const style = makeChalk(process.stderr, raw.color !== false);
   await interruptible(input === '-', async (signal) => {
     const events = predict(
@@ -281,28 +283,76 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
       },
       writer,
     );
-    for await (const event of events) {
-      if (event.event === 'summary') {
-        await writer.flush();
-        const e = event as PredictSummaryEvent;
-        if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+    const bar = progressBar(raw, 'predict');
+    try {
+      for await (const event of events) {
+        if (event.event === 'progress') bar?.on(event);
+        else if (event.event === 'summary') {
+          bar?.close();
+          await writer.flush();
+          const e = event as PredictSummaryEvent;
+          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+        }
       }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/** A progress bar on stderr when it is a terminal, unless --quiet; train has its own among its reporters. */
+function progressBar(raw: RawOptions, label: string): ProgressReporter | undefined {
+  return raw.quiet !== true && process.stderr.isTTY ? new ProgressReporter(process.stderr, label) : undefined;
 }
 
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(String(raw.model));
+  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
   await interruptible(input === '-', async (signal) => {
     let start: PredictStartEvent | undefined;
-    for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
-      if (event.event === 'start') start = event;
-      else if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-      else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    const bar = progressBar(raw, 'evaluate');
+    try {
+      for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+        if (event.event === 'start') start = event;
+        else if (event.event === 'progress') bar?.on(event);
+        else {
+          bar?.close();
+          if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+          else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+        }
+      }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/**
+ * predict's and evaluate's --model: a checkpoint directory, where train's --model is a learner. A
+ * learner's name that is no directory gets told what to give instead.
+ */
+async function readModelDirectory(dir: string, command: 'predict' | 'evaluate'): Promise<LoadedCheckpoint> {
+  try {
+    return await readCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof DataError && error.reason === 'no-checkpoint' && error.detail.startsWith('no checkpoint here') && isLearnerName(dir)) {
+      throw new UsageError(
+        `--model ${dir}: no such directory; ${command} takes the checkpoint directory that train --save writes, not a learner: e.g. inc-learn train data.csv --model ${dir} --save ${dir}-model, then inc-learn ${command} --model ${dir}-model`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Whether train --model would take this name. */
+function isLearnerName(name: string): boolean {
+  try {
+    modelConfig({ model: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {

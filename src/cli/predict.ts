@@ -61,10 +61,17 @@ export class PredictionWriter implements PredictionSink {
   /** CSV: the classes that have a probability column (those known when the output started). */
   private columns = 0;
 
+  /** A number as written: rounded to --precision significant digits, else every digit the double has. */
+  private readonly round: (x: number) => number;
+
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly format: OutputFormat,
-  ) {}
+    /** Significant digits of the numbers written; undefined: the shortest text that gives back the double. */
+    precision?: number,
+  ) {
+    this.round = precision === undefined ? (x) => x : (x) => Number(x.toPrecision(precision));
+  }
 
   begin(info: { task: Task; classes: readonly string[]; keep: readonly string[] }): void {
     this.task = info.task;
@@ -84,11 +91,11 @@ export class PredictionWriter implements PredictionSink {
         o['prediction'] = null;
         o['error'] = issue ? `${issue.reason}: ${issue.field === undefined ? '' : `field "${issue.field}": `}${issue.message}` : 'skipped';
       } else if (this.task === 'regression') {
-        o['prediction'] = p[at]!;
+        o['prediction'] = this.round(p[at]!);
       } else {
         o['prediction'] = this.classes[best(p, at, outputs)] ?? null;
         const n = Math.min(outputs, this.classes.length);
-        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = p[at + k]!;
+        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = this.round(p[at + k]!);
       }
       // The kept columns first, written by hand: JSON.stringify cannot write a number's literal.
       let kept = '';
@@ -105,12 +112,12 @@ export class PredictionWriter implements PredictionSink {
       line += (v === null ? '' : csvField(String(v))) + ',';
     }
     if (this.task === 'regression') {
-      line += p === null ? '' : String(p[at]!);
+      line += p === null ? '' : String(this.round(p[at]!));
     } else if (p === null) {
       line += ','.repeat(this.columns);
     } else {
       line += csvField(this.classes[best(p, at, outputs)] ?? '');
-      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(p[at + k]!) : '0');
+      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(this.round(p[at + k]!)) : '0');
     }
     this.buffer += line + '\n';
   }

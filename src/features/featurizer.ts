@@ -88,13 +88,25 @@ export class Featurizer {
   private _dim: number;
   /** Missing feature values imputed so far. */
   missingImputed = 0;
+  /** Regression: the smallest and largest target learned in this run (low > high before any). */
+  readonly targetRange = { low: Infinity, high: -Infinity };
   /** Categorical columns whose one-hot slots reached MAX_CATEGORIES. */
   private columnsAtCap = 0;
   /** The encoded row in the dense layout; grows with dim. */
   row: Float64Array;
-  /** The raw layout of the row (numeric values, then category codes); empty unless asked for. */
+  /**
+   * The raw layout of the row: the numeric values (a missing one as the running mean), then one
+   * category code per categorical feature. The numeric part is written when the raw layout was asked
+   * for or `keepRaw` is set, the codes only for the raw layout.
+   */
   readonly raw: Float64Array;
   private readonly dense: boolean;
+  private readonly rawLayout: boolean;
+  /**
+   * With `keepRaw`, encode() also writes the row's numeric features in their own units (the first
+   * slots of `raw`): what a sampler keeps, to standardize when it replays the row.
+   */
+  keepRaw = false;
 
   constructor(schema: Schema, opts: FeaturizerOptions = {}) {
     this.schema = schema;
@@ -114,7 +126,8 @@ export class Featurizer {
     const layouts = opts.layouts ?? ['dense'];
     this.dense = layouts.includes('dense');
     this.row = new Float64Array(Math.max(this.dense ? this._dim : n, 8));
-    this.raw = new Float64Array(layouts.includes('raw') ? n + this.categorical.length : 0);
+    this.rawLayout = layouts.includes('raw');
+    this.raw = new Float64Array(n + this.categorical.length);
     for (const label of schema.classes) this.classOf(label, true);
   }
 
@@ -176,7 +189,7 @@ export class Featurizer {
       if (full !== null) return full;
     }
     const raw = this.raw;
-    if (raw.length > 0) {
+    if (this.keepRaw || this.rawLayout) {
       // Missing: the running mean before this row, as the dense layout's 0 stands for.
       for (let j = 0; j < numeric.length; j++) raw[j] = row[j] === row[j] ? row[j]! : this.mean[j]!;
     }
@@ -190,7 +203,7 @@ export class Featurizer {
       }
       const count = this.count[j]!;
       const mean = this.mean[j]!;
-      const sd = count >= 2 ? Math.sqrt(this.m2[j]! / (count - 1)) : 1;
+      const sd = standardDeviation(count, this.m2[j]!);
       row[j] = sd > 0 ? (v - mean) / sd : 0;
       if (learn) {
         const n = count + 1;
@@ -211,7 +224,7 @@ export class Featurizer {
     const raw = this.raw;
     if (dense) this.row.fill(0, offset, this._dim);
     for (let j = 0; j < this.categorical.length; j++) {
-      if (raw.length > 0) raw[offset + j] = -1;
+      if (this.rawLayout) raw[offset + j] = -1;
       const c = this.categorical[j]!;
       const value = c < width ? cellText(batch, base + c) : '';
       if (value === '' || isMissing(value)) continue;
@@ -225,7 +238,7 @@ export class Featurizer {
         if (!learn) continue;
         code = this.addCategory(j, value, this._dim++);
       }
-      if (raw.length > 0) raw[offset + j] = code;
+      if (this.rawLayout) raw[offset + j] = code;
       if (dense) this.row[this.slotOf[j]![code]!] = 1;
     }
   }
@@ -248,6 +261,27 @@ export class Featurizer {
   /** Categories of categorical feature j (in the raw layout's order, after the numeric ones) learned so far. */
   categoryCount(j: number): number {
     return this.categoryOrder[j]!.length;
+  }
+
+  /**
+   * Puts the numeric features of a row kept in their own units (raw's, in the first slots)
+   * into the standard units of the statistics as they are now, as a row arriving now is encoded.
+   */
+  standardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) {
+      const sd = standardDeviation(this.count[j]!, this.m2[j]!);
+      x[j] = sd > 0 ? (x[j]! - this.mean[j]!) / sd : 0;
+    }
+  }
+
+  /** The inverse of standardize() with the statistics as they are now. */
+  unstandardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) x[j] = this.mean[j]! + standardDeviation(this.count[j]!, this.m2[j]!) * x[j]!;
+  }
+
+  /** Numeric features: the first slots of the row. */
+  get numericCount(): number {
+    return this.numeric.length;
   }
 
   /**
@@ -289,6 +323,11 @@ export class Featurizer {
       else if (text === undefined || isMissing(text)) return missingTarget(name, text);
       else v = numberFromText(text);
       if (v === undefined || !(v <= MAX_MAGNITUDE && v >= -MAX_MAGNITUDE)) return notANumber(name, text ?? String(v));
+      if (learn) {
+        const range = this.targetRange;
+        if (v < range.low) range.low = v;
+        if (v > range.high) range.high = v;
+      }
       return v;
     }
     if (text === null) {
@@ -386,6 +425,11 @@ export class Featurizer {
     }
     return f;
   }
+}
+
+/** The running standard deviation the rows are standardized with: 1 until two values are known. */
+function standardDeviation(count: number, m2: number): number {
+  return count >= 2 ? Math.sqrt(m2 / (count - 1)) : 1;
 }
 
 function cellText(batch: RecordBatch, i: number): string {

@@ -42,6 +42,8 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
       task: state.schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(layouts[0] === 'dense' ? { scaler: featurizer } : {}),
     }),
   );
   return {

@@ -6,7 +6,7 @@
 import { DataError, UsageError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
-import { inferSchema, type Schema } from '../features/schema.js';
+import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
@@ -31,12 +31,14 @@ import {
   type SaveOptions,
 } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
-import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
+import { divergenceMessage } from './divergence.js';
+import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
+import { formatCount } from '../report/style.js';
 
 /** Progress events are yielded at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
   /**
@@ -107,7 +109,14 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
     task: schema.task,
     classes: schema.classes,
     rows_inspected: schema.rowsInspected,
+    ...(schema.notes === undefined ? {} : { notes: schema.notes }),
   };
+}
+
+/** What the reader knows about the columns beyond their names, for inferSchema. */
+export function columnOrigins(config: InputConfig, source: Source, stream: RecordStream): ColumnOrigins {
+  const csv = source.format === 'csv';
+  return { unnamed: stream.unnamed ?? [], jsonl: !csv, header: csv && config.header && config.columns === undefined };
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
@@ -130,6 +139,8 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
@@ -165,6 +176,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let lastEpoch: EpochEvent | undefined;
   let interrupted = false;
   let checkpoints = 0;
+  /** The diverging learner has been warned about (once per run). */
+  let warnedDiverging = false;
   /** Rows read since the last checkpoint (or the start). */
   const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
@@ -190,7 +203,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferSchema(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+          const schema = inferSchema(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
@@ -250,8 +263,16 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       };
       if (save) saveBeforeFailing = checkpoint;
       const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      const divergence = (): WarningEvent[] => {
+        const found = pass.divergence;
+        if (found === undefined || warnedDiverging) return [];
+        warnedDiverging = true;
+        const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
+        return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
+      };
       for (;;) {
         const stop = await feed(epochFeed);
+        yield* divergence();
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
@@ -269,6 +290,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
+      yield* divergence();
       yield progress();
       let validation: Metrics | undefined;
       if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
@@ -277,6 +299,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       total.add(counts);
       if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
       const fill = sampler.fill?.();
+      if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
+        yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
+      }
       lastEpoch = {
         event: 'epoch',
         epoch,
@@ -335,6 +360,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */
+const BUFFER_NOTE_FRACTION = 0.1;
+
+function bufferDelayMessage(capacity: number, rows: number): string {
+  const held = Math.min(capacity, rows);
+  return (
+    `the shuffle buffer holds ${formatCount(capacity)} rows, ${Math.round((100 * capacity) / rows)}% of the ${formatCount(rows)} rows read: ` +
+    `a row is learned only when it leaves the buffer, so the first ${formatCount(held)} were predicted before anything was learned and weigh on this epoch's metrics ` +
+    `(a smaller --buffer-size, or the metrics of a second epoch, show what the model learned)`
+  );
 }
 
 /** One epoch's batches, as feed() reads them. */
