@@ -228,7 +228,7 @@ describe('the raw layout', () => {
     f.encode(batch, 0, true);
     f.encode(batch, 1, false);
     assert.deepEqual(Array.from(f.rowOf('raw')), [3, 4, -1]);
-    const restored = Featurizer.restore(schema, f.state(), ['raw']);
+    const restored = Featurizer.restore(schema, f.state(), false, ['raw']);
     restored.encode(batch, 0, false);
     assert.deepEqual(Array.from(restored.rowOf('raw')), [1, 2, 0]);
   });

@@ -31,7 +31,7 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
   const where = checkpoint.name;
   const state = checkpoint.state;
   const layouts = [findLearner(config.model).input];
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, layouts));
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', layouts));
   const learner = await restoreLearner(where, state.learner, config);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {
