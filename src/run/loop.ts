@@ -11,6 +11,7 @@ import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner, RowLayout } from '../learners/types.js';
 import type { Evaluator } from '../eval/metrics.js';
+import type { StreamEvaluation } from '../eval/stream.js';
 import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
@@ -173,6 +174,8 @@ export class TrainingPass {
   private readonly target = new Float64Array(1);
   /** The row layout the learner reads. */
   private readonly layout: RowLayout;
+  /** The stream's evaluation (baselines, window, detector), told the index of each row scored. */
+  private readonly scoring: StreamEvaluation | null;
   /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
   divergence: { prediction: number; rows: number } | undefined;
   /** For a sampler that keeps rows of the dense layout: the block rows' numeric features in their own units. */
@@ -200,6 +203,7 @@ export class TrainingPass {
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
     this.direct = this.fused && b === 1 && settings.observer === undefined;
+    this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
     const keepsRaw = sampler.keepsRows === true && this.layout === 'dense';
     featurizer.keepRaw = keepsRaw;
@@ -242,6 +246,7 @@ export class TrainingPass {
         this.target[0] = y;
         const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
         if (learned) await learned;
+        if (this.scoring !== null) this.scoring.index = index;
         this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
         this.counts.evaluated++;
         this.counts.trained++;
@@ -375,10 +380,19 @@ export class TrainingPass {
     return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
   }
 
+  /** Scores the block's predicted rows, telling the stream's evaluation which row each is. */
+  private score(rows: number): void {
+    const outputs = this.learner.outputs;
+    const scoring = this.scoring;
+    for (let r = 0; r < rows; r++) {
+      if (scoring !== null) scoring.index = this.blockIndex[r]!;
+      this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    }
+  }
+
   /** Scores a block that predictAndLearn() has already learned. */
   private scoreLearned(rows: number): void {
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
     this.counts.trained += rows;
     this.block.rows = 0;
@@ -391,8 +405,7 @@ export class TrainingPass {
     // before the learner grows.
     const dim = block.width;
     this.offerDim = dim;
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
     if (this.raw) {
       this.offerKept(rows, dim);
