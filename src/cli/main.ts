@@ -188,8 +188,8 @@ function checkpointEvery(raw: RawOptions, dir: string | undefined): number | und
 let interruptedExit: number | undefined;
 
 /** Runs `body` with SIGINT and SIGTERM turned into a stop request. */
-async function interruptible(readsStdin: boolean, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const interrupts = new Interrupts(readsStdin);
+async function interruptible(body: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const interrupts = new Interrupts();
   try {
     await body(interrupts.signal);
   } finally {
@@ -216,7 +216,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
   try {
-    await interruptible(input === '-', async (signal) => {
+    await interruptible(async (signal) => {
       const options = {
         signal,
         writtenBy: `inc-learn ${version()}`,
@@ -243,7 +243,7 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const checkpoint = await readCheckpoint(dir);
   const writer = new PredictionWriter(process.stdout, output);
   const style = makeChalk(process.stderr, raw.color !== false);
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     const events = predict(
       {
         checkpoint,
@@ -271,7 +271,7 @@ async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
   const checkpoint = await readCheckpoint(String(raw.model));
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     let start: PredictStartEvent | undefined;
     for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
       if (event.event === 'start') start = event;

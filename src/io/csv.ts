@@ -31,6 +31,8 @@ export interface CsvOptions {
   live?: boolean;
   /** PassOptions.literalsOf. */
   literalsOf?: readonly string[];
+  /** OpenSourceOptions.stop: once it fired, the end of the input cuts a record short, which is dropped. */
+  stop?: AbortSignal;
 }
 
 /** A quoted field left open this long is taken for a missing closing quote. */
@@ -96,7 +98,7 @@ export class CsvReader {
       const r = await it.next();
       if (r.done) {
         const buf = Buffer.concat(acc);
-        if (buf.length > 0 && !isBlankRecord(buf, 0, buf.length)) first = { start: 0, stop: buf.length, buf };
+        if (buf.length > 0 && !isBlankRecord(buf, 0, buf.length) && this.opts.stop?.aborted !== true) first = { start: 0, stop: buf.length, buf };
         break;
       }
       const chunk = r.value;
@@ -313,7 +315,7 @@ class RecordParser {
   private end(): void {
     const { batcher: b, dl, paths, pend } = this;
     const line = this.line;
-    if (this.pendLen > 0) {
+    if (this.pendLen > 0 && this.opts.stop?.aborted !== true) {
       const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
       const before = b.rows + b.ready.length * b.capacity;
       if (this.framer.open) {

@@ -24,6 +24,8 @@ export interface JsonlOptions {
   live?: boolean;
   /** PassOptions.literalsOf. */
   literalsOf?: readonly string[];
+  /** OpenSourceOptions.stop: once it fired, the end of the input cuts a line short, which is dropped. */
+  stop?: AbortSignal;
 }
 
 /** Rows the first batch after a new key starts with; it doubles up to the full batch size. */
@@ -365,7 +367,7 @@ export class JsonlReader {
       if (this.opts.live === true) b.cut();
       if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
     }
-    if (pendLen > 0) {
+    if (pendLen > 0 && this.opts.stop?.aborted !== true) {
       const last = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
       this.utf8 = isUtf8(last);
       this.readLine(last, 0, last.length);

@@ -3,7 +3,9 @@
  * every pass; stdin (and anything else that is not a regular file, such as a pipe) is spooled to a
  * temporary file during the first pass and replayed from it afterwards.
  */
-import { constants, promises as fsp, type Stats } from 'node:fs';
+import { closeSync, constants, openSync, promises as fsp, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
+import { isatty, ReadStream } from 'node:tty';
 import { extname } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import {
@@ -37,6 +39,16 @@ export interface OpenSourceOptions extends SourceOptions {
    * without a spool (it could run for days), so open() works only once.
    */
   live?: boolean;
+  /**
+   * The input is read once (one pass, no replay): a stream is then not spooled. (A live input is
+   * read once too.)
+   */
+  once?: boolean;
+  /**
+   * When this fires, reading stops for good: the records whose lines were read still come out, an
+   * unfinished last line is dropped, and the pass ends, at once even while the input is idle.
+   */
+  stop?: AbortSignal;
 }
 
 /** The format a file name implies (a trailing .gz is looked through), if any. */
@@ -81,6 +93,7 @@ class Pass implements RecordStream {
     pass: PassOptions,
   ) {
     const literalsOf = pass.literalsOf === undefined ? {} : { literalsOf: pass.literalsOf };
+    const stop = opts.stop === undefined ? {} : { stop: opts.stop };
     this.reader =
       format === 'csv'
         ? new CsvReader({
@@ -91,8 +104,9 @@ class Pass implements RecordStream {
             forceGeneral: opts.csvPath === 'general',
             live: opts.live === true,
             ...literalsOf,
+            ...stop,
           })
-        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf });
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf, ...stop });
   }
 
   get columns(): readonly string[] {
@@ -152,26 +166,28 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     }
   }
 
-  // Inputs that can be read only once go through a spool (live ones are read once).
+  // Inputs that can be read only once go through a spool, unless there is no second pass.
+  const { stop } = opts;
   let spool: Spool | undefined;
   let once: ReadOnce | undefined;
   let chunks: (counter: ByteCounter) => AsyncIterable<Buffer>;
   if (stats !== undefined && stats.isFile()) {
     const path = opts.path;
-    chunks = (counter) => decodeChunks(fileChunks(path, name, counter, opts.chunkSize), name);
-  } else if (opts.live === true) {
-    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
-    const raw = stream !== undefined ? streamChunks(stream, name, { bytes: 0 }) : fileChunks(opts.path, name, { bytes: 0 }, opts.chunkSize);
-    const o = new ReadOnce(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
-    once = o;
-    chunks = (counter) => o.pass(counter);
+    chunks = (counter) => decodeChunks(fileChunks(path, name, counter, opts.chunkSize, stop), name, stop);
   } else {
-    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
+    const stream = isStdin ? (opts.stdin ?? process.stdin) : openStream(opts.path, name, stats!);
     const liveCounter: ByteCounter = { bytes: 0 };
-    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter) : fileChunks(opts.path, name, liveCounter, opts.chunkSize);
-    const s = new Spool(decodeChunks(raw, name)[Symbol.asyncIterator](), name, opts.chunkSize);
-    spool = s;
-    chunks = (counter) => s.pass(counter);
+    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter, stop) : fileChunks(opts.path, name, liveCounter, opts.chunkSize, stop);
+    const live = decodeChunks(raw, name, stop)[Symbol.asyncIterator]();
+    if (opts.live === true || opts.once === true) {
+      const o = new ReadOnce(live, name);
+      once = o;
+      chunks = (counter) => o.pass(counter);
+    } else {
+      const s = new Spool(live, name, opts.chunkSize);
+      spool = s;
+      chunks = (counter) => s.pass(counter);
+    }
   }
 
   let format = opts.format ?? fromName?.format;
@@ -197,12 +213,12 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   const totalBytes = stats !== undefined && stats.isFile() ? stats.size : undefined;
   let closed = false;
   const fmt = format;
-  const source: Source & { readonly spoolPath: string | undefined } = {
+  const source: Source & { readonly spoolDescriptor: number | undefined } = {
     name,
     format: fmt,
     totalBytes,
-    get spoolPath() {
-      return spool?.path;
+    get spoolDescriptor() {
+      return spool?.descriptor;
     },
     open(pass: PassOptions = {}): RecordStream {
       if (closed) throw new Error(`${name}: the source is closed`);
@@ -217,7 +233,28 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   return source;
 }
 
-/** A live input read once: what sniffing its format read is kept in memory for the one pass. */
+/**
+ * A named pipe or a terminal given as a path, read through the event loop: a blocking read of one
+ * (or the open() of a pipe without a writer yet) would hold a thread of libuv's pool, which nothing
+ * can interrupt and which the process waits for at exit. A pipe opened non-blocking waits for its
+ * writer in the event loop instead. Anything else (a character device such as /dev/zero) is read as
+ * a file.
+ */
+function openStream(path: string, name: string, stats: Stats): NodeJS.ReadableStream | undefined {
+  if (!stats.isFIFO() && !stats.isCharacterDevice()) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw toDataError(name, err);
+  }
+  if (stats.isFIFO()) return new Socket({ fd, readable: true, writable: false });
+  if (isatty(fd)) return new ReadStream(fd);
+  closeSync(fd);
+  return undefined;
+}
+
+/** An input read once: what sniffing its format read is kept in memory for the one pass. */
 class ReadOnce {
   private head: Buffer[] = [];
   private passes = 0;

@@ -12,7 +12,7 @@ import type { Task } from '../learners/types.js';
 import { restoreModel } from '../persist/restore.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
 import type { Random } from '../util/random.js';
-import { nextUnlessAborted, sliceBatch } from './abort.js';
+import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { addCounts, carryInto, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
@@ -124,6 +124,9 @@ class Ordered {
 }
 
 const SKIPPED_EXAMPLES = 5;
+
+/** How often the loop lets the event loop run (see yieldToEventLoop). */
+const YIELD_INTERVAL_MS = 100;
 
 function skip(counts: RowCounts, line: number, issue: RowIssue): void {
   counts.skipped++;
@@ -245,7 +248,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
   const state = checkpoint.state;
   // The checkpoint's configuration with this input; holdout and epochs stay as trained (predict uses neither).
   const config: RunConfig = { ...state.config, ...options.input, onError: options.onError };
-  const source: Source = await openInput(options.input, options.stdin, true);
+  const source: Source = await openInput(options.input, { stdin: options.stdin, live: true, stop: signal });
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
   let interrupted = false;
@@ -376,15 +379,20 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     const iterator = stream[Symbol.asyncIterator]();
     let seq = 0;
     let checked = false;
+    let lastYield = performance.now();
     try {
       for (;;) {
-        const next = await nextUnlessAborted(iterator, signal);
-        if (next === 'aborted') {
+        const next = await nextUntilStopped(iterator, signal);
+        if (next === 'abandoned') {
           interrupted = true;
           void Promise.resolve(iterator.return?.()).catch(() => {});
           break;
         }
-        if (next.done) break;
+        if (next.done) {
+          // Stopped by the signal: every row read before it was answered (and learned) above.
+          interrupted = signal?.aborted === true;
+          break;
+        }
         if (!checked) {
           aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
           checked = true;
@@ -415,9 +423,10 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         batchOf.clear();
         passSeq = [];
         await sink?.flush();
-        if (signal?.aborted) {
-          interrupted = true;
-          break;
+        const now = performance.now();
+        if (now - lastYield >= YIELD_INTERVAL_MS) {
+          lastYield = now;
+          await yieldToEventLoop();
         }
       }
     } catch (error) {

@@ -16,7 +16,7 @@ import type { Sampler } from '../samplers/types.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
 import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
-import { nextUnlessAborted, sliceBatch } from './abort.js';
+import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import {
   addCounts,
@@ -62,8 +62,18 @@ export interface Model {
   sampler: Sampler;
 }
 
-/** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
-export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
+export interface OpenInputOptions {
+  stdin?: NodeJS.ReadableStream | undefined;
+  /** A stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
+  live?: boolean;
+  /** Read once: no later pass replays the input, so a stream is not spooled. */
+  once?: boolean;
+  /** The run's signal: reading stops when it fires (OpenSourceOptions.stop). */
+  stop?: AbortSignal | undefined;
+}
+
+export function openInput(config: InputConfig, options: OpenInputOptions = {}): Promise<Source> {
+  const { stdin, live, once, stop } = options;
   return openInputSource(config.parseThread, {
     path: config.input,
     header: config.header,
@@ -71,13 +81,16 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, li
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
     ...(stdin === undefined ? {} : { stdin }),
-    ...(live ? { live } : {}),
+    ...(live === true ? { live } : {}),
+    ...(once === true ? { once } : {}),
+    ...(stop === undefined ? {} : { stop }),
   });
 }
 
 /**
- * Reads the first rows of a pass for schema inference; they are kept to be processed next. Stops
- * early, with `aborted`, when the signal fires; an input without a single row is a DataError.
+ * Reads the first rows of a pass for schema inference; they are kept to be processed next. When the
+ * signal fires, the input stops and the rows read so far are the prefix (`aborted`; `done` too
+ * unless a read was abandoned); an input without a single row is a DataError, unless stopped.
  */
 export async function readPrefix(
   iterator: AsyncIterator<RecordBatch>,
@@ -87,16 +100,17 @@ export async function readPrefix(
 ): Promise<{ prefix: RecordBatch[]; done: boolean; aborted: boolean }> {
   const prefix: RecordBatch[] = [];
   for (let seen = 0; seen < rows; ) {
-    const next = await nextUnlessAborted(iterator, signal);
-    if (next === 'aborted') return { prefix, done: false, aborted: true };
+    const next = await nextUntilStopped(iterator, signal);
+    if (next === 'abandoned') return { prefix, done: false, aborted: true };
     if (next.done) {
-      if (prefix.every((b) => b.rows === 0)) throw new DataError({ source }, 'no data rows: the input is empty or has only a header');
-      return { prefix, done: true, aborted: false };
+      const aborted = signal?.aborted === true;
+      if (!aborted && prefix.every((b) => b.rows === 0)) throw new DataError({ source }, 'no data rows: the input is empty or has only a header');
+      return { prefix, done: true, aborted };
     }
     prefix.push(next.value);
     seen += next.value.rows;
   }
-  return { prefix, done: false, aborted: false };
+  return { prefix, done: false, aborted: signal?.aborted === true };
 }
 
 export function summarizeSchema(schema: Schema): SchemaSummary {
@@ -139,7 +153,9 @@ function validationFields(m: Metrics): MetricFields {
 }
 
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
-  const source = await openInput(config, options.stdin);
+  // A later epoch or the holdout's evaluation reads the input again: only then is a stream spooled.
+  const once = config.epochs === 1 && config.holdout === 0;
+  const source = await openInput(config, { stdin: options.stdin, once, stop: options.signal });
   const runStarted = performance.now();
   const { resume, save, signal } = options;
   const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
@@ -163,13 +179,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const every = save?.every ?? 0;
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
+      // A signal after the end of the last epoch's input: no further epoch (an empty one) starts.
+      if (model && signal?.aborted === true) {
+        interrupted = true;
+        break;
+      }
       const stream = source.open();
       const iterator = stream[Symbol.asyncIterator]();
       let pending: RecordBatch[] = [];
       let exhausted = false;
       if (!model) {
         const read = await readPrefix(iterator, config.inferRows, source.name, signal);
-        if (read.aborted) {
+        if (read.aborted && read.prefix.every((b) => b.rows === 0)) {
           interrupted = true;
           break;
         }
@@ -241,17 +262,19 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       };
       if (save) saveBeforeFailing = checkpoint;
       const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
-        const stop = await feed(epochFeed);
+        stop = await feed(epochFeed);
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
+          await yieldToEventLoop();
           continue;
         }
-        if (stop === 'aborted') interrupted = true;
+        if (stop === 'aborted' || signal?.aborted === true) interrupted = true;
         break;
       }
-      if (interrupted) {
+      if (stop === 'aborted') {
         // The pending read (if any) was abandoned: closing the iterator would wait for it.
         void Promise.resolve(iterator.return?.()).catch(() => {});
       }
@@ -362,8 +385,8 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress'> {
     if (pending.length > 0) batch = pending.shift()!;
     else if (f.exhausted) return 'end';
     else {
-      const next = await nextUnlessAborted(iterator, signal);
-      if (next === 'aborted') return 'aborted';
+      const next = await nextUntilStopped(iterator, signal);
+      if (next === 'abandoned') return 'aborted';
       if (next.done) return 'end';
       batch = next.value;
     }
@@ -382,7 +405,6 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress'> {
       sinceSave.rows += batch.rows - from;
     }
     stream.release(batch);
-    if (signal?.aborted) return 'aborted';
     const now = performance.now();
     if (now - f.lastProgress >= PROGRESS_INTERVAL_MS) {
       f.lastProgress = now;
