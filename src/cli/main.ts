@@ -45,7 +45,8 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--columns <names>', 'CSV: comma-separated column names')
     .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
-    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
+    .option('--max-record-bytes <n>', 'a record (CSV record, JSON line) longer than this is bad input (default 67108864, 64 MiB)');
 }
 
 function hiddenUnless(shown: boolean, option: Option): Option {

@@ -243,11 +243,21 @@ export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string, st
   }
 }
 
-/** Removes a UTF-8 byte order mark at the very start. */
-export async function* stripBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * Removes a UTF-8 byte order mark at the very start, and refuses input whose first line holds a NUL
+ * byte, which no text has, as far as the first chunk read shows it: a binary file (or /dev/zero)
+ * fails at once, before the end of its first "line", which may never come. Later lines are the
+ * readers' business (a bad row). `name`: the source, for the message.
+ */
+export async function* stripBom(chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
   const { head, done } = await peek(it, 3);
   const body = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  const nul = body.indexOf(0);
+  if (nul !== -1 && body.lastIndexOf(0x0a, nul) === -1) {
+    if (!done) await it.return?.();
+    throw new DataError({ source: name }, 'expected text (CSV or JSON lines), found a NUL byte in the first bytes (a binary file, or compressed other than by gzip?)', 'binary');
+  }
   yield* prepend(body, it, done);
 }
 

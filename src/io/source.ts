@@ -44,6 +44,8 @@ export interface OpenSourceOptions extends SourceOptions {
    * read once too.)
    */
   once?: boolean;
+  /** A record (a CSV record, a JSON line) longer than this many bytes is refused (default DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
   /**
    * When this fires, reading stops for good: the records whose lines were read still come out, an
    * unfinished last line is dropped, and the pass ends, at once even while the input is idle.
@@ -70,8 +72,8 @@ export function formatFromName(path: string): { format: Format; tab: boolean } |
 }
 
 /** Sniffs the format from decoded bytes: '{' or '[' first means JSON lines, anything else CSV. */
-async function sniff(chunks: AsyncIterable<Buffer>): Promise<Format> {
-  for await (const chunk of stripBom(chunks)) {
+async function sniff(chunks: AsyncIterable<Buffer>, name: string): Promise<Format> {
+  for await (const chunk of stripBom(chunks, name)) {
     const c = firstSignificantByte(chunk);
     if (c !== -1) return c === 0x7b || c === 0x5b ? 'jsonl' : 'csv';
   }
@@ -87,13 +89,14 @@ class Pass implements RecordStream {
   constructor(
     format: Format,
     opts: OpenSourceOptions,
-    name: string,
+    private readonly name: string,
     delimiter: string,
     private readonly chunks: (counter: ByteCounter) => AsyncIterable<Buffer>,
     pass: PassOptions,
   ) {
     const literalsOf = pass.literalsOf === undefined ? {} : { literalsOf: pass.literalsOf };
     const stop = opts.stop === undefined ? {} : { stop: opts.stop };
+    const max = opts.maxRecordBytes === undefined ? {} : { maxRecordBytes: opts.maxRecordBytes };
     this.reader =
       format === 'csv'
         ? new CsvReader({
@@ -105,8 +108,9 @@ class Pass implements RecordStream {
             live: opts.live === true,
             ...literalsOf,
             ...stop,
+            ...max,
           })
-        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf, ...stop });
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf, ...stop, ...max });
   }
 
   get columns(): readonly string[] {
@@ -137,7 +141,7 @@ class Pass implements RecordStream {
   [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     if (this.started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
     this.started = true;
-    return this.reader.batches(stripBom(this.chunks(this.counter)));
+    return this.reader.batches(stripBom(this.chunks(this.counter), this.name));
   }
 }
 
@@ -193,7 +197,7 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   let format = opts.format ?? fromName?.format;
   if (format === undefined) {
     try {
-      format = await sniff(once ? once.peek() : chunks({ bytes: 0 }));
+      format = await sniff(once ? once.peek() : chunks({ bytes: 0 }), name);
     } catch (err) {
       await spool?.close();
       await once?.close();

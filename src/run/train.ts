@@ -6,7 +6,7 @@
 import { DataError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
-import { inferSchema, type Schema } from '../features/schema.js';
+import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
@@ -80,6 +80,7 @@ export function openInput(config: InputConfig, options: OpenInputOptions = {}): 
     delimiter: config.delimiter,
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
+    ...(config.maxRecordBytes === undefined ? {} : { maxRecordBytes: config.maxRecordBytes }),
     ...(stdin === undefined ? {} : { stdin }),
     ...(live === true ? { live } : {}),
     ...(once === true ? { once } : {}),
@@ -111,6 +112,27 @@ export async function readPrefix(
     seen += next.value.rows;
   }
   return { prefix, done: false, aborted: signal?.aborted === true };
+}
+
+/**
+ * inferSchema, except that when every inspected row was bad (JSON lines whose only line is not
+ * JSON, or too long), leaving it nothing to go on, the first of them is what is reported with
+ * --on-error fail: the run would have stopped there anyway.
+ */
+function inferOrReport(source: string, columns: readonly string[], prefix: readonly RecordBatch[], config: RunConfig, origins: ColumnOrigins): Schema {
+  try {
+    return inferSchema(source, columns, prefix, config, origins);
+  } catch (error) {
+    const allBad = prefix.every((b) => b.issues !== null && b.issues.every((issue) => issue !== null));
+    if (!(error instanceof DataError) || config.onError !== 'fail' || !allBad) throw error;
+    for (const batch of prefix) {
+      const r = batch.issues?.findIndex((issue) => issue !== null) ?? -1;
+      if (r < 0) continue;
+      const issue = batch.issues![r]!;
+      throw new DataError({ source, line: batch.line[r]!, ...(issue.field === undefined ? {} : { field: issue.field }) }, issue.message, issue.reason);
+    }
+    throw error;
+  }
 }
 
 export function summarizeSchema(schema: Schema): SchemaSummary {
@@ -202,7 +224,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferSchema(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+          const schema = inferOrReport(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
