@@ -2,6 +2,7 @@
  * The command line: commander parses, options.ts validates, the run yields events and reporters
  * print them. Errors the user caused become one line and an exit code; --verbose adds the stack.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DataError, UsageError } from '../errors.js';
 import { JsonReporter } from '../report/json.js';
@@ -11,16 +12,16 @@ import { TableReporter } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
-import { readCheckpoint } from '../persist/store.js';
+import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
-import { describePredictSummary, PredictionWriter } from './predict.js';
+import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { GENERATOR_INFO, GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
-import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
 /**
@@ -28,7 +29,12 @@ import { version } from './version.js';
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return rawInputOptions(cmd, learns)
+  return schemaOptions(rawInputOptions(cmd, learns));
+}
+
+/** What infers the schema of a new model. */
+function schemaOptions(cmd: Command): Command {
+  return cmd
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -47,6 +53,27 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
     .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
     .option('--max-record-bytes <n>', 'a record (CSV record, JSON line) longer than this is bad input (default 67108864, 64 MiB)');
+}
+
+/**
+ * The learner and sampler flags that make a new model: train's, and predict --learn's when its
+ * --model directory does not exist yet (where --model names the directory and --learner the learner).
+ */
+function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
+  return cmd
+    .addOption(new Option(flag, 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
+    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
+    .option('--l2 <lambda>', 'L2 regularisation', '0')
+    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
+    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
+    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
+    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
+    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
+    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)');
 }
 
 function hiddenUnless(shown: boolean, option: Option): Option {
@@ -75,20 +102,7 @@ export function buildProgram(): Command {
     .command('train')
     .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  inputOptions(trainCmd)
-    .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
-    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
-    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
-    .option('--l2 <lambda>', 'L2 regularisation', '0')
-    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
-    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
-    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
-    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
-    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
-    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
-    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
-    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)')
+  learnerOptions(inputOptions(trainCmd), '--model <model>')
     .option('--epochs <n>', 'passes over the data', '1')
     .option('--holdout <fraction>', 'fraction of rows held out and evaluated at the end of each epoch', '0')
     .option('--seed <n>', 'random seed: the same seed and input give identical metrics', '1')
@@ -105,19 +119,23 @@ export function buildProgram(): Command {
     .command('predict')
     .description('one prediction per input row on stdout, in order; with --learn, test then train on a labelled stream')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
-    .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .requiredOption('--model <dir>', 'the checkpoint directory (train --save); with --learn, a directory that does not exist yet starts a new model there')
     .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
     .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
+    .option('--precision <digits>', 'significant digits of the probabilities and values written, 1 to 17 (default: the shortest text that reads back as the same double)')
     .option('--learn', 'learn from each row that has a label, after predicting it; checkpoints go back to --model')
     .option('--save <dir>', 'with --learn: write the checkpoints here instead')
     .option('--checkpoint-every <n>', 'with --learn: also write the checkpoint every n rows')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (an empty prediction, counted)', 'fail');
   rawInputOptions(predictCmd)
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors')
-    .action(async (input: string, raw: RawOptions) => {
-      await runPredict(input, raw);
+    .optionsGroup('A new model (--learn, with a --model directory that does not exist yet), as train makes it:');
+  learnerOptions(schemaOptions(predictCmd), '--learner <name>')
+    .option('--seed <n>', 'random seed: the same seed and input give identical predictions', '1')
+    .action(async (input: string, raw: RawOptions, cmd: Command) => {
+      await runPredict(input, raw, explicitOptions(cmd));
     });
   withExamples(predictCmd, 'predict');
 
@@ -127,7 +145,7 @@ export function buildProgram(): Command {
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
-  outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(rawInputOptions(evaluateCmd), 'no progress bar').action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
   withExamples(evaluateCmd, 'evaluate');
@@ -144,32 +162,45 @@ export function buildProgram(): Command {
 
   const generateCmd = program
     .command('generate')
-    .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
+    .description('write a synthetic stream to stdout, with concept drift where and how you ask for it')
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1; regression: sd of the noise added to y', '0.1')
+    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1 (led: of segments); regression: sd of the noise added to y', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
-    .addHelpText('after', generatorsText())
-    .action(async (name: string, raw: RawOptions) => {
-      const which = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
+    .option('--concepts <ids>', "the concepts in stream order, e.g. 1,3,1 (a concept may recur; default: the generator's own)")
+    .option('--drift-at <rows>', 'row index of each drift, e.g. 25000,50000 (default: equal blocks)')
+    .option('--drift-width <rows>', 'rows over which each drift happens (sigmoid, as MOA ConceptDriftStream); one value or one per drift; 0 = abrupt', '0')
+    .option('--concept-column', 'add a last column `concept`: the concept each row was drawn from (leave it out of training: --ignore concept)')
+    .option('--classes <n>', 'rbf, random-tree: number of classes (default 2)')
+    .option('--centroids <n>', 'rbf: number of centroids (default 50)')
+    .option('--speed <x>', 'rbf: distance each centroid moves per row (default 0: no incremental drift)')
+    .addHelpText('after', generatorHelp())
+    .action(async (name: string, raw: RawOptions, cmd: Command) => {
+      const generator = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
+      const given = explicitOptions(cmd);
       const noise = number('--noise', raw.noise, { min: 0 });
-      if (GENERATOR_INFO[which].noise === 'fraction' && noise > 1) throw new UsageError(`--noise for ${which} is the fraction of labels flipped, from 0 to 1; got ${String(raw.noise)}`);
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise, fullPrecision: raw.fullPrecision === true };
-      await writeStream(GENERATORS[which](options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+      checkNoise(generator, noise);
+      const ids = (flag: string, value: unknown, min: number) => list(value)?.map((v) => number(flag, v, { min, integer: true }));
+      const options = {
+        rows,
+        seed: number('--seed', raw.seed, { min: 0, integer: true }),
+        noise,
+        fullPrecision: raw.fullPrecision === true,
+        conceptColumn: raw.conceptColumn === true,
+        ...(raw.concepts === undefined ? {} : { concepts: ids('--concepts', raw.concepts, 1)! }),
+        ...(raw.driftAt === undefined ? {} : { driftAt: ids('--drift-at', raw.driftAt, 1)! }),
+        ...(given.has('driftWidth') ? { driftWidth: list(raw.driftWidth)!.map((v) => number('--drift-width', v, { min: 0 })) } : {}),
+        ...(raw.classes === undefined ? {} : { classes: number('--classes', raw.classes, { min: 2, max: 1000, integer: true }) }),
+        ...(raw.centroids === undefined ? {} : { centroids: number('--centroids', raw.centroids, { min: 1, integer: true }) }),
+        ...(raw.speed === undefined ? {} : { speed: number('--speed', raw.speed, { min: 0 }) }),
+      };
+      await writeStream(generate(generator, options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
   withExamples(generateCmd, 'generate');
   return program;
-}
-
-/** The generators' columns, task and drift, for `generate --help`. */
-function generatorsText(): string {
-  const entries = Object.entries(GENERATOR_INFO).map(
-    ([name, g]) => `  ${name}\n    ${g.task}; --noise is ${g.noise === 'fraction' ? 'the fraction of labels flipped' : 'the sd of Gaussian noise on y'}\n    columns: ${g.columns}\n    drift: ${g.drift}`,
-  );
-  return `\nGenerators (the target is the last column):\n${entries.join('\n')}`;
 }
 
 /** The option keys given on the command line (not defaults). */
@@ -231,7 +262,13 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   }
 }
 
-async function runPredict(input: string, raw: RawOptions): Promise<void> {
+/** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
+const NEW_MODEL_KEYS = [
+  'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits', 'learner', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'seed',
+];
+
+async function runPredict(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const output = oneOf('--output', raw.output ?? 'csv', ['csv', 'jsonl'] as const);
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const learn = raw.learn === true;
@@ -241,13 +278,25 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(dir);
-  const writer = new PredictionWriter(process.stdout, output);
+  const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
+  const checkpoint = learn && !existsSync(dir) ? undefined : await readModelDirectory(dir, 'predict');
+  const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (checkpoint && newModelFlag !== undefined) {
+    throw new UsageError(
+      `${flagName(newModelFlag)} applies to a new model (predict --learn with a --model directory that does not exist yet); ${dir} holds one, which keeps its own settings`,
+    );
+  }
+  if (!checkpoint && isLearnerName(dir)) {
+    throw new UsageError(`--model ${dir}: --model is the directory of the model; to start a new ${dir} model there, give the learner as --learner ${dir} and a directory, e.g. --model ${dir}-model`);
+  }
+  const newModel = checkpoint ? undefined : runConfig(input, { ...raw, model: raw.learner });
+  const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
+  const writer = new PredictionWriter(process.stdout, output, precision);
   const style = makeChalk(process.stderr, raw.color !== false);
   await interruptible(async (signal) => {
     const events = predict(
       {
-        checkpoint,
+        ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
         input: inputConfig_,
         onError,
         learn,
@@ -258,28 +307,77 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
       },
       writer,
     );
-    for await (const event of events) {
-      if (event.event === 'summary') {
-        await writer.flush();
-        const e = event as PredictSummaryEvent;
-        if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+    const bar = progressBar(raw, 'predict');
+    try {
+      for await (const event of events) {
+        if (event.event === 'progress') bar?.on(event);
+        else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
+        else if (event.event === 'summary') {
+          bar?.close();
+          await writer.flush();
+          const e = event as PredictSummaryEvent;
+          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+        }
       }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/** A progress bar on stderr when it is a terminal, unless --quiet; train has its own among its reporters. */
+function progressBar(raw: RawOptions, label: string): ProgressReporter | undefined {
+  return raw.quiet !== true && process.stderr.isTTY ? new ProgressReporter(process.stderr, label) : undefined;
 }
 
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(String(raw.model));
+  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
   await interruptible(async (signal) => {
     let start: PredictStartEvent | undefined;
-    for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
-      if (event.event === 'start') start = event;
-      else if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-      else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    const bar = progressBar(raw, 'evaluate');
+    try {
+      for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+        if (event.event === 'start') start = event;
+        else if (event.event === 'progress') bar?.on(event);
+        else {
+          bar?.close();
+          if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+          else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+        }
+      }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/**
+ * predict's and evaluate's --model: a checkpoint directory, where train's --model is a learner. A
+ * learner's name that is no directory gets told what to give instead.
+ */
+async function readModelDirectory(dir: string, command: 'predict' | 'evaluate'): Promise<LoadedCheckpoint> {
+  try {
+    return await readCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof DataError && error.reason === 'no-checkpoint' && error.detail.startsWith('no checkpoint here') && isLearnerName(dir)) {
+      throw new UsageError(
+        `--model ${dir}: no such directory; ${command} takes the checkpoint directory that train --save writes, not a learner: e.g. inc-learn train data.csv --model ${dir} --save ${dir}-model, then inc-learn ${command} --model ${dir}-model`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Whether train --model would take this name. */
+function isLearnerName(name: string): boolean {
+  try {
+    modelConfig({ model: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {

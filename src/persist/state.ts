@@ -45,6 +45,8 @@ export interface CarriedState {
   block: RowsState & {
     /** Each block row's position in the stream (for predictions already written). */
     index: number[];
+    /** With a sampler that keeps rows: their numeric features in their own units (rows * numeric features). */
+    raw?: number[];
   };
   pending: RowsState;
 }
@@ -118,7 +120,9 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.int(s['epoch'], 'epoch', 1);
   const carried = c.obj(s['carried'], 'carried');
   const block = validateRows(carried['block'], 'carried.block', shape, c);
-  c.nums(c.obj(carried['block'], 'carried.block')['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  const carriedBlock = c.obj(carried['block'], 'carried.block');
+  c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   return s as unknown as CheckpointState;
 }

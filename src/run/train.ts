@@ -30,12 +30,14 @@ import {
   type SaveOptions,
 } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
-import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
+import { divergenceMessage } from './divergence.js';
+import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
+import { formatCount } from '../report/style.js';
 
 /** Progress events are yielded at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
   /**
@@ -142,7 +144,14 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
     task: schema.task,
     classes: schema.classes,
     rows_inspected: schema.rowsInspected,
+    ...(schema.notes === undefined ? {} : { notes: schema.notes }),
   };
+}
+
+/** What the reader knows about the columns beyond their names, for inferSchema. */
+export function columnOrigins(config: InputConfig, source: Source, stream: RecordStream): ColumnOrigins {
+  const csv = source.format === 'csv';
+  return { unnamed: stream.unnamed ?? [], jsonl: !csv, header: csv && config.header && config.columns === undefined };
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
@@ -157,6 +166,7 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      scaler: featurizer,
     },
     random.fork(),
   );
@@ -194,6 +204,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let lastEpoch: EpochEvent | undefined;
   let interrupted = false;
   let checkpoints = 0;
+  /** The diverging learner has been warned about (once per run). */
+  let warnedDiverging = false;
   /** Rows read since the last checkpoint (or the start). */
   const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
@@ -224,7 +236,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferOrReport(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+          const schema = inferOrReport(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
@@ -284,9 +296,17 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       };
       if (save) saveBeforeFailing = checkpoint;
       const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      const divergence = (): WarningEvent[] => {
+        const found = pass.divergence;
+        if (found === undefined || warnedDiverging) return [];
+        warnedDiverging = true;
+        const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
+        return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
+      };
       let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
         stop = await feed(epochFeed);
+        yield* divergence();
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
@@ -305,6 +325,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
+      yield* divergence();
       yield progress();
       let validation: Metrics | undefined;
       if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
@@ -313,6 +334,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       total.add(counts);
       if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
       const fill = sampler.fill?.();
+      if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
+        yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
+      }
       lastEpoch = {
         event: 'epoch',
         epoch,
@@ -371,6 +395,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */
+const BUFFER_NOTE_FRACTION = 0.1;
+
+function bufferDelayMessage(capacity: number, rows: number): string {
+  const held = Math.min(capacity, rows);
+  return (
+    `the shuffle buffer holds ${formatCount(capacity)} rows, ${Math.round((100 * capacity) / rows)}% of the ${formatCount(rows)} rows read: ` +
+    `a row is learned only when it leaves the buffer, so the first ${formatCount(held)} were predicted before anything was learned and weigh on this epoch's metrics ` +
+    `(a smaller --buffer-size, or the metrics of a second epoch, show what the model learned)`
+  );
 }
 
 /** One epoch's batches, as feed() reads them. */
