@@ -19,6 +19,7 @@ import {
 } from './bytes.js';
 import { releaseBatch } from './batch.js';
 import { CsvReader, delimiterByte } from './csv.js';
+import { sniffDelimiter } from './delimiter.js';
 import { JsonlReader } from './jsonl.js';
 import { Spool } from './spool.js';
 import type { Format, PassOptions, RecordBatch, RecordStream, Source, SourceOptions } from './types.js';
@@ -78,6 +79,25 @@ async function sniff(chunks: AsyncIterable<Buffer>, name: string): Promise<Forma
     if (c !== -1) return c === 0x7b || c === 0x5b ? 'jsonl' : 'csv';
   }
   return 'csv';
+}
+
+/** The most of the input firstLines reads: a first line longer than this is sniffed on its start. */
+const FIRST_LINES_MAX_BYTES = 1 << 16;
+
+/**
+ * The start of the decoded input as text: chunks up to the first line break (or the end), never more
+ * than arrived with it, so that a live input is not waited on, nor more than FIRST_LINES_MAX_BYTES
+ * (an endless first line must not be read whole).
+ */
+async function firstLines(chunks: AsyncIterable<Buffer>, name: string): Promise<string> {
+  const head: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stripBom(chunks, name)) {
+    head.push(chunk);
+    length += chunk.length;
+    if (chunk.includes(0x0a) || length >= FIRST_LINES_MAX_BYTES) break;
+  }
+  return Buffer.concat(head).subarray(0, FIRST_LINES_MAX_BYTES).toString('utf8');
 }
 
 /** One pass over the input. */
@@ -204,7 +224,22 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
       throw toDataError(name, err);
     }
   }
+  // A first line that does not split on commas but on ';', a tab or '|' (when --delimiter is not given).
+  let sniffedDelimiter: string | undefined;
+  if (format === 'csv' && !explicit && !fromName?.tab) {
+    try {
+      sniffedDelimiter = sniffDelimiter(await firstLines(once ? once.peek() : chunks({ bytes: 0 }), name));
+    } catch (err) {
+      await spool?.close();
+      await once?.close();
+      throw toDataError(name, err);
+    }
+    if (sniffedDelimiter !== undefined) delimiter = sniffedDelimiter;
+  }
   try {
+    if (format === 'csv' && opts.decimal === ',' && delimiter === ',') {
+      throw new UsageError(`--decimal , needs a delimiter other than the comma${explicit ? '' : ` (${name}'s first line splits on commas)`}: give --delimiter, e.g. ';'`);
+    }
     if (format === 'csv') delimiterByte(delimiter);
     else if (!opts.header || (opts.columns !== undefined && opts.columns.length > 0)) {
       // JSON lines name their fields in every record: CSV's header options have nothing to act on.
@@ -221,6 +256,7 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     name,
     format: fmt,
     totalBytes,
+    ...(sniffedDelimiter === undefined ? {} : { sniffedDelimiter }),
     get spoolDescriptor() {
       return spool?.descriptor;
     },
