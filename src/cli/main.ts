@@ -54,7 +54,8 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--delimiter <char>', "CSV: field delimiter, \\t for tab (default: ',', or ';', tab or '|' when the first line has no comma and splits on one of them)")
     .option('--decimal <mark>', "the decimal mark of the numbers: '.' (default) or ',' (\"1,5\"; then the delimiter is another, e.g. ';')")
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
-    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
+    .option('--max-record-bytes <n>', 'a record (CSV record, JSON line) longer than this is bad input (default 67108864, 64 MiB)');
 }
 
 /**
@@ -235,8 +236,8 @@ function checkpointEvery(raw: RawOptions, dir: string | undefined): number | und
 let interruptedExit: number | undefined;
 
 /** Runs `body` with SIGINT and SIGTERM turned into a stop request. */
-async function interruptible(readsStdin: boolean, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const interrupts = new Interrupts(readsStdin);
+async function interruptible(body: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const interrupts = new Interrupts();
   try {
     await body(interrupts.signal);
   } finally {
@@ -269,7 +270,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
   try {
-    await interruptible(input === '-', async (signal) => {
+    await interruptible(async (signal) => {
       const options = {
         signal,
         writtenBy: `inc-learn ${version()}`,
@@ -321,7 +322,7 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
   const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
   const writer = new PredictionWriter(process.stdout, output, precision);
   const style = makeChalk(process.stderr, raw.color !== false);
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     const events = predict(
       {
         ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
@@ -362,7 +363,7 @@ async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
   const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     let start: PredictStartEvent | undefined;
     const bar = progressBar(raw, 'evaluate');
     try {
