@@ -90,7 +90,7 @@ describe('replaying samplers on regression', () => {
     assert.equal(warnings[0]!['kind'], 'diverging');
     assert.match(String(warnings[0]!['message']), /linear\(sgd, lr=0\.3, l2=0\) is diverging .*lower --lr/);
     const table = await runCli(['train', path, '--lr', '0.3']);
-    assert.match(table.stderr, /^warning: linear\(sgd, lr=0\.3, l2=0\) is diverging \(a prediction of .* for targets between 0\.70258 and 28\.96336\)/m);
+    assert.match(table.stderr, /^warning: linear\(sgd, lr=0\.3, l2=0\) is diverging \(a prediction of .* for targets between [0-9.]+ and [0-9.]+\)/m);
     assert.equal((await firstEpochLoss(path, 'all', '0.1')).warnings, 0);
   });
 });
