@@ -12,6 +12,7 @@ import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
 import { readCheckpoint } from '../persist/store.js';
+import { CheckpointTarget } from '../persist/target.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
@@ -177,36 +178,56 @@ async function interruptible(readsStdin: boolean, body: (signal: AbortSignal) =>
   }
 }
 
+/**
+ * Claims the checkpoint directory a run writes (checked and locked, see persist/target.ts) before
+ * anything is read, runs `body`, and releases it however the run ends.
+ */
+async function withTarget(dir: string | undefined, quiet: boolean, body: (target: CheckpointTarget | undefined) => Promise<void>): Promise<void> {
+  const target = dir === undefined ? undefined : await CheckpointTarget.claim(dir);
+  try {
+    if (!quiet) {
+      for (const path of target?.leftovers ?? []) process.stderr.write(`inc-learn: ${path}: left by a save that was interrupted; inc-learn does not remove what another process made\n`);
+    }
+    await body(target);
+  } finally {
+    target?.release();
+  }
+}
+
 async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
-  const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
-  const config = checkpoint ? resumeConfig(checkpoint, input, raw, explicit) : runConfig(input, raw);
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
-  const reporters: Reporter[] = [];
+  // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
+  const fresh = resumeDir === undefined ? runConfig(input, raw) : undefined;
   const quiet = raw.quiet === true;
-  if (raw.json === true) {
-    reporters.push(new JsonReporter());
-    // The header still goes to stderr for people watching a --json run, unless --quiet.
-    if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
-  } else {
-    reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
-  }
-  // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
-  if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
-  try {
-    await interruptible(input === '-', async (signal) => {
-      const options = {
-        signal,
-        writtenBy: `inc-learn ${version()}`,
-        ...(checkpoint ? { resume: checkpoint } : {}),
-        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
-      };
-      for await (const event of train(config, options)) emit(reporters, event);
-    });
-  } finally {
-    for (const r of reporters) r.close();
-  }
+  await withTarget(saveDir, quiet, async (target) => {
+    const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
+    const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
+    const reporters: Reporter[] = [];
+    if (raw.json === true) {
+      reporters.push(new JsonReporter());
+      // The header still goes to stderr for people watching a --json run, unless --quiet.
+      if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
+    } else {
+      reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
+    }
+    // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
+    if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
+    try {
+      await interruptible(input === '-', async (signal) => {
+        const options = {
+          signal,
+          writtenBy: `inc-learn ${version()}`,
+          ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
+        };
+        for await (const event of train(config, options)) emit(reporters, event);
+      });
+    } finally {
+      for (const r of reporters) r.close();
+    }
+  });
 }
 
 async function runPredict(input: string, raw: RawOptions): Promise<void> {
@@ -219,30 +240,32 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(dir);
-  const writer = new PredictionWriter(process.stdout, output);
-  const style = makeChalk(process.stderr, raw.color !== false);
-  await interruptible(input === '-', async (signal) => {
-    const events = predict(
-      {
-        checkpoint,
-        input: inputConfig_,
-        onError,
-        learn,
-        signal,
-        writtenBy: `inc-learn ${version()}`,
-        ...(raw.keep === undefined ? {} : { keep: list(raw.keep) ?? [] }),
-        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
-      },
-      writer,
-    );
-    for await (const event of events) {
-      if (event.event === 'summary') {
-        await writer.flush();
-        const e = event as PredictSummaryEvent;
-        if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+  await withTarget(saveDir, raw.quiet === true, async (target) => {
+    const checkpoint = await readCheckpoint(dir);
+    const writer = new PredictionWriter(process.stdout, output);
+    const style = makeChalk(process.stderr, raw.color !== false);
+    await interruptible(input === '-', async (signal) => {
+      const events = predict(
+        {
+          checkpoint,
+          input: inputConfig_,
+          onError,
+          learn,
+          signal,
+          writtenBy: `inc-learn ${version()}`,
+          ...(raw.keep === undefined ? {} : { keep: list(raw.keep) ?? [] }),
+          ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
+        },
+        writer,
+      );
+      for await (const event of events) {
+        if (event.event === 'summary') {
+          await writer.flush();
+          const e = event as PredictSummaryEvent;
+          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+        }
       }
-    }
+    });
   });
 }
 

@@ -14,7 +14,7 @@ import type { LoadedCheckpoint } from '../persist/store.js';
 import type { Random } from '../util/random.js';
 import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
-import { addCounts, carryInto, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
 import type { MetricFields } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
@@ -421,18 +421,18 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         }
       }
     } catch (error) {
-      // A bad row (--on-error fail) or unreadable input: the rows before it still get their lines,
-      // and with --learn what was learned from them is checkpointed, before the error is reported.
+      // A bad row (--on-error fail), unreadable input or a failed save: the predictions already
+      // made are written first; then, after a bad row, what --learn learned from the rows before it
+      // is checkpointed, and the error is reported.
       if (error instanceof DataError) {
         if (scoring) await scoring.flush();
         else {
           const done = pass!.predictNow();
           if (done) await done;
-          if (options.save) await save();
         }
         await sink?.flush();
       }
-      throw error;
+      await checkpointThenFail(error, pass && options.save ? save : undefined);
     }
     if (!checked && !interrupted) aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
     if (pass && options.save && (rowsSinceSave > 0 || checkpoints === 0)) await save();
@@ -458,7 +458,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       ...(command === 'evaluate' ? { unknown_labels: scoring!.unknownLabels } : {}),
       ...(learn ? cumulativeFields(addCounts(state.counts, counts), cumulative!.result()) : {}),
       classes: [...featurizer.classes],
-      ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.dir : null, checkpoints } : {}),
+      ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.target.dir : null, checkpoints } : {}),
       rows_per_sec: elapsed > 0 ? Math.round((rows * 1000) / elapsed) : 0,
       elapsed_ms: Math.round(elapsed * 10) / 10,
       interrupted,

@@ -22,6 +22,7 @@ import {
   addCounts,
   addEvaluatorStates,
   carryInto,
+  checkpointThenFail,
   cumulativeFields,
   evaluatorFrom,
   NO_COUNTS,
@@ -202,7 +203,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           holdout: config.holdout,
           resumed_from: resume ? (resume.recovered ? resume.path : resume.name) : null,
           resumed_rows: baseCounts.rows,
-          checkpoint: save ? save.dir : null,
+          checkpoint: save ? save.target.dir : null,
         };
       }
       const { featurizer, learner, sampler } = model;
@@ -302,7 +303,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       features: model.featurizer.dim,
       ...lastMetrics(lastEpoch),
       ...cumulativeFields(addCounts(baseCounts, total), totals),
-      checkpoint: save && checkpoints > 0 ? save.dir : null,
+      checkpoint: save && checkpoints > 0 ? save.target.dir : null,
       checkpoints,
       rows_per_sec: rate(total.rows, elapsed),
       elapsed_ms: round(elapsed),
@@ -312,15 +313,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   } catch (error) {
     // A bad row (--on-error fail) or unreadable input mid-stream: what was learned from the rows
     // before it is still checkpointed, then the error is reported.
-    if (error instanceof DataError && saveBeforeFailing) {
-      try {
-        await saveBeforeFailing();
-      } catch (saveError) {
-        const why = saveError instanceof Error ? saveError.message : String(saveError);
-        throw new DataError(error.location, `${error.detail} (and the checkpoint of the rows before it failed: ${why})`, error.reason);
-      }
-    }
-    throw error;
+    await checkpointThenFail(error, saveBeforeFailing);
   } finally {
     model?.learner.dispose();
     if (interrupted) void source.close().catch(() => {});
