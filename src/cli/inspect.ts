@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { inferSchema } from '../features/schema.js';
 import type { InputConfig, SchemaConfig } from '../run/config.js';
 import type { SchemaSummary } from '../run/events.js';
-import { openInput, readPrefix, summarizeSchema } from '../run/train.js';
+import { columnOrigins, openInput, readPrefix, summarizeSchema } from '../run/train.js';
 
 export interface Inspection extends SchemaSummary {
   input: string;
@@ -17,7 +17,7 @@ export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, s
     const iterator = stream[Symbol.asyncIterator]();
     const { prefix } = await readPrefix(iterator, schemaOptions.inferRows, source.name);
     await iterator.return?.();
-    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions, columnOrigins(input, source, stream));
     return { input: source.name, format: source.format, ...summarizeSchema(schema) };
   } finally {
     await source.close();
@@ -37,5 +37,6 @@ export function printInspection(result: Inspection, json: boolean, style: ChalkI
     `target ${style.cyan(result.target)}, task ${result.task}`,
   ];
   if (result.task === 'classification') lines.push(`classes seen (${result.classes.length}): ${result.classes.join(', ')}`);
+  for (const note of result.notes ?? []) lines.push(style.yellow(`note: ${note}`));
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -11,7 +11,7 @@ import { TableReporter } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent } from '../run/events.js';
 import { train } from '../run/train.js';
-import { readCheckpoint } from '../persist/store.js';
+import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { CheckpointTarget } from '../persist/target.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
@@ -19,19 +19,17 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
-import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
+import { withExamples } from './examples.js';
+import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { version } from './version.js';
 
-/** Options shared by every command that reads data. */
-function inputOptions(cmd: Command): Command {
-  return cmd
-    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
-    .option('--no-header', 'CSV: the first line is data, not column names')
-    .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
-    .option('--no-parse-thread', 'parse and learn on one thread')
+/**
+ * Options shared by every command that reads data and infers its schema. `inspect` reads only the
+ * first rows: the second parsing thread is accepted there but not offered.
+ */
+function inputOptions(cmd: Command, learns = true): Command {
+  return rawInputOptions(cmd, learns)
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -40,19 +38,26 @@ function inputOptions(cmd: Command): Command {
     .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
 }
 
-/** How to read the input; the schema comes from the model. */
-function rawInputOptions(cmd: Command): Command {
+/** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
+function rawInputOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
 }
 
-function outputOptions(cmd: Command): Command {
+function hiddenUnless(shown: boolean, option: Option): Option {
+  return shown ? option : option.hideHelp();
+}
+
+/** `quiet`: what --quiet leaves out, or null where it changes nothing (accepted, not offered). */
+function outputOptions(cmd: Command, quiet: string | null = 'no header and no progress bar'): Command {
   return cmd
     .option('--json', 'JSON lines on stdout instead of the table')
-    .option('-q, --quiet', 'no header and no progress bar')
+    .addOption(hiddenUnless(quiet !== null, new Option('-q, --quiet', quiet ?? '')))
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors');
 }
@@ -94,6 +99,7 @@ export function buildProgram(): Command {
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
+  withExamples(trainCmd, 'train');
 
   const predictCmd = program
     .command('predict')
@@ -102,17 +108,19 @@ export function buildProgram(): Command {
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
     .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
+    .option('--precision <digits>', 'significant digits of the probabilities and values written, 1 to 17 (default: the shortest text that reads back as the same double)')
     .option('--learn', 'learn from each row that has a label, after predicting it; checkpoints go back to --model')
     .option('--save <dir>', 'with --learn: write the checkpoints here instead')
     .option('--checkpoint-every <n>', 'with --learn: also write the checkpoint every n rows')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (an empty prediction, counted)', 'fail');
   rawInputOptions(predictCmd)
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors')
     .action(async (input: string, raw: RawOptions) => {
       await runPredict(input, raw);
     });
+  withExamples(predictCmd, 'predict');
 
   const evaluateCmd = program
     .command('evaluate')
@@ -120,34 +128,61 @@ export function buildProgram(): Command {
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
-  outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(rawInputOptions(evaluateCmd), 'no progress bar').action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
+  withExamples(evaluateCmd, 'evaluate');
 
   const inspectCmd = program
     .command('inspect')
     .description('print the inferred schema (columns, types, target, task, classes) without training')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
+  withExamples(inspectCmd, 'inspect');
 
-  program
+  const generateCmd = program
     .command('generate')
-    .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
+    .description('write a synthetic stream to stdout, with concept drift where and how you ask for it')
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
+    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1 (led: of segments); regression: sd of the noise added to y', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
-    .action(async (name: string, raw: RawOptions) => {
-      const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
+    .option('--concepts <ids>', "the concepts in stream order, e.g. 1,3,1 (a concept may recur; default: the generator's own)")
+    .option('--drift-at <rows>', 'row index of each drift, e.g. 25000,50000 (default: equal blocks)')
+    .option('--drift-width <rows>', 'rows over which each drift happens (sigmoid, as MOA ConceptDriftStream); one value or one per drift; 0 = abrupt', '0')
+    .option('--concept-column', 'add a last column `concept`: the concept each row was drawn from (leave it out of training: --ignore concept)')
+    .option('--classes <n>', 'rbf, random-tree: number of classes (default 2)')
+    .option('--centroids <n>', 'rbf: number of centroids (default 50)')
+    .option('--speed <x>', 'rbf: distance each centroid moves per row (default 0: no incremental drift)')
+    .addHelpText('after', generatorHelp())
+    .action(async (name: string, raw: RawOptions, cmd: Command) => {
+      const generator = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }), fullPrecision: raw.fullPrecision === true };
-      await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+      const given = explicitOptions(cmd);
+      const noise = number('--noise', raw.noise, { min: 0 });
+      checkNoise(generator, noise);
+      const ids = (flag: string, value: unknown, min: number) => list(value)?.map((v) => number(flag, v, { min, integer: true }));
+      const options = {
+        rows,
+        seed: number('--seed', raw.seed, { min: 0, integer: true }),
+        noise,
+        fullPrecision: raw.fullPrecision === true,
+        conceptColumn: raw.conceptColumn === true,
+        ...(raw.concepts === undefined ? {} : { concepts: ids('--concepts', raw.concepts, 1)! }),
+        ...(raw.driftAt === undefined ? {} : { driftAt: ids('--drift-at', raw.driftAt, 1)! }),
+        ...(given.has('driftWidth') ? { driftWidth: list(raw.driftWidth)!.map((v) => number('--drift-width', v, { min: 0 })) } : {}),
+        ...(raw.classes === undefined ? {} : { classes: number('--classes', raw.classes, { min: 2, max: 1000, integer: true }) }),
+        ...(raw.centroids === undefined ? {} : { centroids: number('--centroids', raw.centroids, { min: 1, integer: true }) }),
+        ...(raw.speed === undefined ? {} : { speed: number('--speed', raw.speed, { min: 0 }) }),
+      };
+      await writeStream(generate(generator, options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
+  withExamples(generateCmd, 'generate');
   return program;
 }
 
@@ -241,8 +276,9 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
   await withTarget(saveDir, raw.quiet === true, async (target) => {
-    const checkpoint = await readCheckpoint(dir);
-    const writer = new PredictionWriter(process.stdout, output);
+    const checkpoint = await readModelDirectory(dir, 'predict');
+    const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
+    const writer = new PredictionWriter(process.stdout, output, precision);
     const style = makeChalk(process.stderr, raw.color !== false);
     await interruptible(input === '-', async (signal) => {
       const events = predict(
@@ -258,29 +294,77 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
         },
         writer,
       );
-      for await (const event of events) {
-        if (event.event === 'summary') {
-          await writer.flush();
-          const e = event as PredictSummaryEvent;
-          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+      const bar = progressBar(raw, 'predict');
+      try {
+        for await (const event of events) {
+          if (event.event === 'progress') bar?.on(event);
+          else if (event.event === 'summary') {
+            bar?.close();
+            await writer.flush();
+            const e = event as PredictSummaryEvent;
+            if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+          }
         }
+      } finally {
+        bar?.close();
       }
     });
   });
 }
 
+/** A progress bar on stderr when it is a terminal, unless --quiet; train has its own among its reporters. */
+function progressBar(raw: RawOptions, label: string): ProgressReporter | undefined {
+  return raw.quiet !== true && process.stderr.isTTY ? new ProgressReporter(process.stderr, label) : undefined;
+}
+
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(String(raw.model));
+  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
   await interruptible(input === '-', async (signal) => {
     let start: PredictStartEvent | undefined;
-    for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
-      if (event.event === 'start') start = event;
-      else if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-      else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    const bar = progressBar(raw, 'evaluate');
+    try {
+      for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+        if (event.event === 'start') start = event;
+        else if (event.event === 'progress') bar?.on(event);
+        else {
+          bar?.close();
+          if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+          else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+        }
+      }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/**
+ * predict's and evaluate's --model: a checkpoint directory, where train's --model is a learner. A
+ * learner's name that is no directory gets told what to give instead.
+ */
+async function readModelDirectory(dir: string, command: 'predict' | 'evaluate'): Promise<LoadedCheckpoint> {
+  try {
+    return await readCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof DataError && error.reason === 'no-checkpoint' && error.detail.startsWith('no checkpoint here') && isLearnerName(dir)) {
+      throw new UsageError(
+        `--model ${dir}: no such directory; ${command} takes the checkpoint directory that train --save writes, not a learner: e.g. inc-learn train data.csv --model ${dir} --save ${dir}-model, then inc-learn ${command} --model ${dir}-model`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Whether train --model would take this name. */
+function isLearnerName(name: string): boolean {
+  try {
+    modelConfig({ model: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {

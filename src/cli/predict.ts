@@ -17,13 +17,33 @@ function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A kept cell: a number when the reader read one, its text otherwise, null when empty or absent. */
+/**
+ * A kept cell: its text as written in the input (the aligner puts a number's literal there), null
+ * when empty or absent; a number only from a reader that kept no literal.
+ */
 function cell(batch: RecordBatch, r: number, c: number): string | number | null {
   if (c >= batch.width) return null;
   const i = r * batch.width + c;
   const text = batch.text[i];
   if (text === null) return batch.values[i]!;
   return text === undefined || text === '' ? null : text;
+}
+
+/** JSON's number grammar. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A kept cell as a JSON value: a number read from the input is written as it was (its literal, when
+ * that is a JSON number: `1.50` stays `1.50`, `1234567890123456789` keeps its digits), any other
+ * text as a string (`08123` is "08123"), an empty cell as null.
+ */
+function jsonCell(batch: RecordBatch, r: number, c: number): string {
+  const v = cell(batch, r, c);
+  if (typeof v === 'string') {
+    const number = batch.values[r * batch.width + c]!;
+    return number === number && JSON_NUMBER.test(v) ? v : JSON.stringify(v);
+  }
+  return JSON.stringify(v);
 }
 
 /** The predicted class: the most probable, ties going to the later class (as the metrics count it). */
@@ -41,10 +61,17 @@ export class PredictionWriter implements PredictionSink {
   /** CSV: the classes that have a probability column (those known when the output started). */
   private columns = 0;
 
+  /** A number as written: rounded to --precision significant digits, else every digit the double has. */
+  private readonly round: (x: number) => number;
+
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly format: OutputFormat,
-  ) {}
+    /** Significant digits of the numbers written; undefined: the shortest text that gives back the double. */
+    precision?: number,
+  ) {
+    this.round = precision === undefined ? (x) => x : (x) => Number(x.toPrecision(precision));
+  }
 
   begin(info: { task: Task; classes: readonly string[]; keep: readonly string[] }): void {
     this.task = info.task;
@@ -60,18 +87,23 @@ export class PredictionWriter implements PredictionSink {
   row(batch: RecordBatch, r: number, keepAt: readonly number[], p: Float64Array | null, at: number, outputs: number, issue: RowIssue | null): void {
     if (this.format === 'jsonl') {
       const o: Record<string, unknown> = {};
-      this.keep.forEach((name, k) => (o[name] = cell(batch, r, keepAt[k]!)));
       if (p === null) {
         o['prediction'] = null;
         o['error'] = issue ? `${issue.reason}: ${issue.field === undefined ? '' : `field "${issue.field}": `}${issue.message}` : 'skipped';
       } else if (this.task === 'regression') {
-        o['prediction'] = p[at]!;
+        o['prediction'] = this.round(p[at]!);
       } else {
         o['prediction'] = this.classes[best(p, at, outputs)] ?? null;
         const n = Math.min(outputs, this.classes.length);
-        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = p[at + k]!;
+        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = this.round(p[at + k]!);
       }
-      this.buffer += JSON.stringify(o) + '\n';
+      // The kept columns first, written by hand: JSON.stringify cannot write a number's literal.
+      let kept = '';
+      this.keep.forEach((name, k) => {
+        if (!Object.hasOwn(o, name) && this.keep.indexOf(name) === k) kept += `${JSON.stringify(name)}:${jsonCell(batch, r, keepAt[k]!)},`;
+      });
+      const rest = JSON.stringify(o);
+      this.buffer += (kept === '' ? rest : `{${kept}${rest.slice(1)}`) + '\n';
       return;
     }
     let line = '';
@@ -80,12 +112,12 @@ export class PredictionWriter implements PredictionSink {
       line += (v === null ? '' : csvField(String(v))) + ',';
     }
     if (this.task === 'regression') {
-      line += p === null ? '' : String(p[at]!);
+      line += p === null ? '' : String(this.round(p[at]!));
     } else if (p === null) {
       line += ','.repeat(this.columns);
     } else {
       line += csvField(this.classes[best(p, at, outputs)] ?? '');
-      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(p[at + k]!) : '0');
+      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(this.round(p[at + k]!)) : '0');
     }
     this.buffer += line + '\n';
   }

@@ -29,6 +29,8 @@ export interface Schema {
   classes: string[];
   /** How many rows the inference looked at. */
   rowsInspected: number;
+  /** Notes about the input as a whole (not one column), for the run header and inspect. */
+  notes?: string[];
 }
 
 export interface SchemaOptions {
@@ -46,6 +48,8 @@ export interface ColumnOrigins {
   unnamed?: readonly number[];
   /** The input is JSON lines: a text starting with '{' or '[' is a nested object or array (its JSON text). */
   jsonl?: boolean;
+  /** The names come from the input's own header line (CSV without --no-header or --columns). */
+  header?: boolean;
 }
 
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
@@ -79,14 +83,14 @@ export function inferSchema(
   let target: number;
   if (opts.target !== undefined) {
     target = columns.indexOf(opts.target);
-    if (target < 0) throw new DataError({ source }, `--target "${opts.target}" is not a column; the columns are: ${columns.join(', ')}`, 'unknown-column');
+    if (target < 0) throw new DataError({ source }, `--target "${opts.target}" is not a column${sameButCase(opts.target, columns)}; the columns are: ${columns.join(', ')}`, 'unknown-column');
   } else {
     const named = TARGET_NAMES.map((n) => lower.indexOf(n)).find((i) => i >= 0);
     target = named ?? columns.length - 1;
   }
   for (const [flag, list] of [['--features', opts.features], ['--ignore', opts.ignore]] as const) {
     for (const name of list ?? []) {
-      if (!columns.includes(name)) throw new DataError({ source }, `${flag}: column "${name}" does not exist; the columns are: ${columns.join(', ')}`, 'unknown-column');
+      if (!columns.includes(name)) throw new DataError({ source }, `${flag}: column "${name}" does not exist${sameButCase(name, columns)}; the columns are: ${columns.join(', ')}`, 'unknown-column');
     }
   }
   const targetName = columns[target]!;
@@ -210,7 +214,17 @@ export function inferSchema(
       'too-many-classes',
     );
   }
-  return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected };
+  const notes: string[] = [];
+  if (origins.header === true && columns.every((c) => numberFromText(c) !== undefined)) {
+    notes.push(`every header name is a number (${columns.slice(0, 3).join(', ')}${columns.length > 3 ? ', ...' : ''}): if the first line is data, give --no-header`);
+  }
+  return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+/** `; did you mean "class"?` when a column differs from `name` only in case, else nothing. */
+function sameButCase(name: string, columns: readonly string[]): string {
+  const match = columns.find((c) => c.toLowerCase() === name.toLowerCase());
+  return match === undefined ? '' : `; did you mean "${match}"? (names are case-sensitive)`;
 }
 
 /** Labels in natural order (numeric labels by value), so that class indices do not depend on which came first. */

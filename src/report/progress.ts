@@ -1,4 +1,7 @@
-/** A progress bar per epoch on stderr: bytes of the file, or rows and rows/s for stdin. */
+/**
+ * A progress bar per epoch on stderr: bytes of the file, or rows and rows/s for stdin. `label`
+ * names a one-pass command's bar (predict, evaluate) instead of the epoch.
+ */
 import type CliProgress from 'cli-progress';
 import { createRequire } from 'node:module';
 import type { RunEvent } from '../run/events.js';
@@ -10,7 +13,10 @@ export class ProgressReporter implements Reporter {
   private lib: typeof CliProgress | undefined;
   private epoch = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly label?: string,
+  ) {}
 
   on(event: RunEvent): void {
     if (event.event === 'progress') {
@@ -26,10 +32,9 @@ export class ProgressReporter implements Reporter {
   private open(epoch: number, total: number | null): void {
     this.stop();
     this.epoch = epoch;
+    const name = this.label ?? `epoch ${epoch}`;
     const format =
-      total !== null
-        ? `epoch ${epoch} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | {eta_formatted} left`
-        : `epoch ${epoch} {rows} rows | {rate} rows/s`;
+      total !== null ? `${name} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | {eta_formatted} left` : `${name} {rows} rows | {rate} rows/s`;
     const cliProgress = (this.lib ??= createRequire(import.meta.url)('cli-progress') as typeof CliProgress);
     this.bar = new cliProgress.SingleBar({ format, stream: this.stream, hideCursor: true, clearOnComplete: true, fps: 10 }, cliProgress.Presets.shades_classic);
     this.bar.start(total ?? 0, 0, { rows: 0, rate: 0 });

@@ -4,13 +4,15 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { EpochEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
-import { formatCount, formatDuration, formatNumber } from './style.js';
+import { formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
 
 interface Column {
   title: string;
   width: number;
   cell: (e: EpochEvent) => string;
+  /** Colour for the cell, from the whole event. */
+  style?: (text: string, e: EpochEvent) => string;
 }
 
 export class TableReporter implements Reporter {
@@ -43,6 +45,7 @@ export class TableReporter implements Reporter {
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
         `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
         ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
+        ...(schema.notes ?? []).map((note) => s.yellow(`  note     ${note}`)),
         `  learner  ${e.learner}`,
         `  backend  ${e.backend}`,
         `  sampler  ${e.sampler}`,
@@ -53,14 +56,22 @@ export class TableReporter implements Reporter {
     }
     const classification = e.schema.task === 'classification';
     const metric = (title: string, pick: (ev: EpochEvent) => number | null | undefined): Column => ({ title, width: 9, cell: (ev) => formatNumber(pick(ev)) });
+    const style = this.out?.style;
+    const accuracy = (title: string, prefix: string): Column => ({
+      ...metric(title, (ev) => (prefix === '' ? ev.accuracy : ev.val_accuracy)),
+      ...(style ? { style: (text: string, ev: EpochEvent) => styleAccuracy(style, text, ev, prefix) } : {}),
+    });
     this.columns = [
       { title: 'epoch', width: 5, cell: (ev) => String(ev.epoch) },
       { title: 'rows', width: 11, cell: (ev) => formatCount(ev.rows) },
       { title: 'trained', width: 11, cell: (ev) => formatCount(ev.trained) },
       metric('loss', (ev) => ev.loss),
-      ...(classification ? [metric('accuracy', (ev) => ev.accuracy)] : [metric('mae', (ev) => ev.mae), metric('rmse', (ev) => ev.rmse)]),
+      ...(classification ? [accuracy('accuracy', '')] : [metric('mae', (ev) => ev.mae), metric('rmse', (ev) => ev.rmse)]),
       ...(e.holdout > 0
-        ? [metric('val_loss', (ev) => ev.val_loss), ...(classification ? [metric('val_acc', (ev) => ev.val_accuracy)] : [metric('val_rmse', (ev) => ev.val_rmse)])]
+        ? [
+            metric('val_loss', (ev) => ev.val_loss),
+            ...(classification ? [accuracy('val_acc', 'val_')] : [metric('val_mae', (ev) => ev.val_mae), metric('val_rmse', (ev) => ev.val_rmse)]),
+          ]
         : []),
       { title: 'rows/s', width: 10, cell: (ev) => formatCount(ev.rows_per_sec) },
       { title: 'time', width: 8, cell: (ev) => formatDuration(ev.elapsed_ms) },
@@ -70,9 +81,11 @@ export class TableReporter implements Reporter {
 
   private epoch(e: EpochEvent): void {
     if (!this.out) return;
-    const s = this.out.style;
-    const cells = this.columns.map((c) => c.cell(e).padStart(c.width));
-    this.out.stream.write(cells.map((cell, i) => (this.columns[i]!.title === 'accuracy' || this.columns[i]!.title === 'val_acc' ? s.green(cell) : cell)).join('  ') + '\n');
+    const cells = this.columns.map((c) => {
+      const cell = c.cell(e).padStart(c.width);
+      return c.style ? c.style(cell, e) : cell;
+    });
+    this.out.stream.write(cells.join('  ') + '\n');
   }
 
   private summary(e: SummaryEvent): void {

@@ -11,6 +11,8 @@ export interface SchemaSummary {
   task: Task;
   classes: string[];
   rows_inspected: number;
+  /** Notes about the input as a whole (e.g. a header of numbers), when there are any. */
+  notes?: string[];
 }
 
 export interface StartEvent {

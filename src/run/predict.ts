@@ -16,9 +16,9 @@ import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { addCounts, carryInto, checkpointThenFail, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
-import type { MetricFields } from './events.js';
+import type { MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
-import { metricFields, openInput, type Model } from './train.js';
+import { metricFields, openInput, PROGRESS_INTERVAL_MS, type Model } from './train.js';
 
 /** Where predictions go, in input order. */
 export interface PredictionSink {
@@ -96,7 +96,8 @@ export interface PredictSummaryEvent extends Partial<CumulativeFields> {
   interrupted: boolean;
 }
 
-export type PredictEvent = PredictStartEvent | PredictSummaryEvent;
+/** `progress` events come as train's do (epoch 1), for a progress bar. */
+export type PredictEvent = PredictStartEvent | ProgressEvent | PredictSummaryEvent;
 
 /** In input order whatever order rows are settled in (a skipped row may be known before the rows of an unfilled mini-batch ahead of it). */
 class Ordered {
@@ -372,10 +373,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       }
     };
 
-    const stream = source.open();
+    const stream = source.open(keep.length > 0 ? { literalsOf: keep } : {});
     const iterator = stream[Symbol.asyncIterator]();
     let seq = 0;
     let checked = false;
+    let lastProgress = started;
     try {
       for (;;) {
         const next = await nextUnlessAborted(iterator, signal);
@@ -418,6 +420,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         if (signal?.aborted) {
           interrupted = true;
           break;
+        }
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = now;
+          yield { event: 'progress', epoch: 1, rows: seq, bytes: stream.bytesRead, total_bytes: source.totalBytes ?? null, elapsed_ms: now - started };
         }
       }
     } catch (error) {

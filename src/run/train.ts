@@ -6,7 +6,7 @@
 import { DataError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
-import { inferSchema, type Schema } from '../features/schema.js';
+import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
@@ -36,7 +36,7 @@ import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.
 import { settleYoungGeneration } from './young-generation.js';
 
 /** Progress events are yielded at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
   /**
@@ -107,7 +107,14 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
     task: schema.task,
     classes: schema.classes,
     rows_inspected: schema.rowsInspected,
+    ...(schema.notes === undefined ? {} : { notes: schema.notes }),
   };
+}
+
+/** What the reader knows about the columns beyond their names, for inferSchema. */
+export function columnOrigins(config: InputConfig, source: Source, stream: RecordStream): ColumnOrigins {
+  const csv = source.format === 'csv';
+  return { unnamed: stream.unnamed ?? [], jsonl: !csv, header: csv && config.header && config.columns === undefined };
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
@@ -182,7 +189,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferSchema(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+          const schema = inferSchema(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
