@@ -78,10 +78,18 @@ export class Featurizer {
   private _dim: number;
   /** Missing feature values imputed so far. */
   missingImputed = 0;
+  /** Regression: the smallest and largest target learned in this run (low > high before any). */
+  readonly targetRange = { low: Infinity, high: -Infinity };
   /** Categorical columns whose one-hot slots reached MAX_CATEGORIES. */
   private columnsAtCap = 0;
   /** The encoded row; grows with dim. */
   row: Float64Array;
+  /**
+   * With `keepRaw`, encode() also writes the row's numeric features in their own units here (a
+   * missing one as the running mean): what a sampler keeps, to standardize when it replays the row.
+   */
+  keepRaw = false;
+  readonly rawNumeric: Float64Array;
 
   constructor(schema: Schema, opts: FeaturizerOptions = {}) {
     this.schema = schema;
@@ -94,6 +102,7 @@ export class Featurizer {
     this.count = new Float64Array(n);
     this.mean = new Float64Array(n);
     this.m2 = new Float64Array(n);
+    this.rawNumeric = new Float64Array(n);
     this.slots = this.categorical.map(() => new Map());
     this.categoryOrder = this.categorical.map(() => []);
     this._dim = n + (this.hashBits !== null && this.categorical.length > 0 ? 2 ** this.hashBits : 0);
@@ -142,6 +151,9 @@ export class Featurizer {
       const full = this.overCap(batch, base, width);
       if (full !== null) return full;
     }
+    if (this.keepRaw) {
+      for (let j = 0; j < numeric.length; j++) this.rawNumeric[j] = row[j] === row[j] ? row[j]! : this.mean[j]!;
+    }
     for (let j = 0; j < numeric.length; j++) {
       const v = row[j]!;
       if (v !== v) {
@@ -152,7 +164,7 @@ export class Featurizer {
       }
       const count = this.count[j]!;
       const mean = this.mean[j]!;
-      const sd = count >= 2 ? Math.sqrt(this.m2[j]! / (count - 1)) : 1;
+      const sd = standardDeviation(count, this.m2[j]!);
       row[j] = sd > 0 ? (v - mean) / sd : 0;
       if (learn) {
         const n = count + 1;
@@ -197,6 +209,27 @@ export class Featurizer {
   }
 
   /**
+   * Puts the numeric features of a row kept in their own units (rawNumeric's, in the first slots)
+   * into the standard units of the statistics as they are now, as a row arriving now is encoded.
+   */
+  standardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) {
+      const sd = standardDeviation(this.count[j]!, this.m2[j]!);
+      x[j] = sd > 0 ? (x[j]! - this.mean[j]!) / sd : 0;
+    }
+  }
+
+  /** The inverse of standardize() with the statistics as they are now. */
+  unstandardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) x[j] = this.mean[j]! + standardDeviation(this.count[j]!, this.m2[j]!) * x[j]!;
+  }
+
+  /** Numeric features: the first slots of the row. */
+  get numericCount(): number {
+    return this.numeric.length;
+  }
+
+  /**
    * Whether row r could be encoded, learning nothing from it and changing nothing: its issue, or null.
    * For rows that are not learned (held out) but must still fail the run or count as skipped.
    */
@@ -235,6 +268,11 @@ export class Featurizer {
       else if (text === undefined || isMissing(text)) return missingTarget(name, text);
       else v = numberFromText(text);
       if (v === undefined || !(v <= MAX_MAGNITUDE && v >= -MAX_MAGNITUDE)) return notANumber(name, text ?? String(v));
+      if (learn) {
+        const range = this.targetRange;
+        if (v < range.low) range.low = v;
+        if (v > range.high) range.high = v;
+      }
       return v;
     }
     if (text === null) {
@@ -329,6 +367,11 @@ export class Featurizer {
     }
     return f;
   }
+}
+
+/** The running standard deviation the rows are standardized with: 1 until two values are known. */
+function standardDeviation(count: number, m2: number): number {
+  return count >= 2 ? Math.sqrt(m2 / (count - 1)) : 1;
 }
 
 function cellText(batch: RecordBatch, i: number): string {

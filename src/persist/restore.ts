@@ -41,6 +41,7 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
       task: state.schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      scaler: featurizer,
     }),
   );
   return {

@@ -45,6 +45,8 @@ export interface CarriedState {
   block: RowsState & {
     /** Each block row's position in the stream (for predictions already written). */
     index: number[];
+    /** With a sampler that keeps rows: their numeric features in their own units (rows * numeric features). */
+    raw?: number[];
   };
   pending: RowsState;
 }
@@ -115,7 +117,8 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   allFinite(sampler, 'sampler', c);
   const buffer = sampler['buffer'];
   if (buffer !== undefined) {
-    const b = c.only(c.obj(buffer, 'sampler.buffer'), 'sampler.buffer', ['capacity', 'dim', 'rows', 'x', 'y']);
+    const b = c.only(c.obj(buffer, 'sampler.buffer'), 'sampler.buffer', ['capacity', 'dim', 'rows', 'x', 'y', 'rawNumeric']);
+    c.opt(b['rawNumeric'], (v) => c.bool(v, 'sampler.buffer.rawNumeric'));
     const dim = c.int(b['dim'], 'sampler.buffer.dim', 0, shape.dim);
     const rows = c.int(b['rows'], 'sampler.buffer.rows', 0, c.int(b['capacity'], 'sampler.buffer.capacity', 1));
     c.nums(b['x'], 'sampler.buffer.x', rows * dim);
@@ -135,8 +138,10 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.int(s['streamRows'], 'streamRows');
   c.int(s['epoch'], 'epoch', 1);
   const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending']);
-  const block = validateRows(carried['block'], 'carried.block', shape, c, ['index']);
-  c.nums(c.obj(carried['block'], 'carried.block')['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  const block = validateRows(carried['block'], 'carried.block', shape, c, ['index', 'raw']);
+  const carriedBlock = c.obj(carried['block'], 'carried.block');
+  c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   return s as unknown as CheckpointState;
 }

@@ -30,6 +30,7 @@ export class TableReporter implements Reporter {
     if (event.event === 'start') this.start(event);
     else if (event.event === 'epoch') this.epoch(event);
     else if (event.event === 'summary') this.summary(event);
+    else if (event.event === 'warning') this.err.write(this.errStyle.yellow(`${event.kind === 'buffer-delay' ? 'note' : 'warning'}: ${event.message}`) + '\n');
   }
 
   close(): void {}

@@ -110,4 +110,19 @@ export interface SummaryEvent extends MetricFields {
   interrupted: boolean;
 }
 
-export type RunEvent = StartEvent | ProgressEvent | EpochEvent | SummaryEvent;
+/** Something the user should know while the run goes on; told once per kind. */
+export interface WarningEvent {
+  event: 'warning';
+  /**
+   * 'diverging': a prediction is not a number, or lies far outside the range of the targets (regression).
+   * 'buffer-delay': the shuffle buffer is a large part of the input, so many rows were scored before
+   * anything was learned (told at the end of the first epoch).
+   */
+  kind: 'diverging' | 'buffer-delay';
+  epoch: number;
+  /** Records read in this epoch when it was noticed. */
+  rows: number;
+  message: string;
+}
+
+export type RunEvent = StartEvent | ProgressEvent | EpochEvent | SummaryEvent | WarningEvent;

@@ -13,6 +13,7 @@ import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
+import { diverged } from './divergence.js';
 
 /** How many skipped rows are kept as examples for the human summary. */
 const SKIPPED_EXAMPLES = 5;
@@ -62,8 +63,11 @@ export interface RowObserver {
 
 /** Rows a pass holds between calls, as plain data (checkpoints). */
 export interface CarriedRows {
-  /** Read and encoded, not yet predicted and scored (the MLP scores a mini-batch at a time). */
-  block: { rows: number; dim: number; x: number[]; y: number[]; index: number[] };
+  /**
+   * Read and encoded, not yet predicted and scored (the MLP scores a mini-batch at a time); `raw`,
+   * for a sampler that keeps rows, their numeric features in their own units (rows * numeric).
+   */
+  block: { rows: number; dim: number; x: number[]; y: number[]; index: number[]; raw?: number[] };
   /** Passed on by the sampler, not yet learned (less than a mini-batch). */
   pending: { rows: number; dim: number; x: number[]; y: number[] };
 }
@@ -165,6 +169,12 @@ export class TrainingPass {
   private readonly direct: boolean;
   /** The target of the row in hand, as the one-row array predictAndLearn() takes. */
   private readonly target = new Float64Array(1);
+  /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
+  divergence: { prediction: number; rows: number } | undefined;
+  /** For a sampler that keeps rows: the block rows' numeric features in their own units. */
+  private readonly raw: RowBlock | undefined;
+  /** The row offered to such a sampler to keep: the encoded row with those raw numeric features. */
+  private kept: Float64Array;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -184,6 +194,9 @@ export class TrainingPass {
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
     this.direct = this.fused && b === 1 && settings.observer === undefined;
+    featurizer.keepRaw = sampler.keepsRows === true;
+    this.raw = sampler.keepsRows ? new RowBlock(featurizer.numericCount, b) : undefined;
+    this.kept = new Float64Array(sampler.keepsRows ? featurizer.dim : 0);
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -227,10 +240,20 @@ export class TrainingPass {
       }
       this.blockIndex[block.rows] = index;
       block.push(featurizer.row, featurizer.dim, y);
+      this.raw?.push(featurizer.rawNumeric, featurizer.numericCount, y);
       if (block.rows === batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;
       }
+    }
+    if (this.divergence === undefined && this.counts.evaluated > 0) this.checkDivergence();
+  }
+
+  /** Looks at the latest predictions (the first of the last block scored): one row per batch of records. */
+  private checkDivergence(): void {
+    const { featurizer, predictions } = this;
+    if (diverged(featurizer.schema.task, predictions, 0, this.learner.outputs, featurizer.targetRange)) {
+      this.divergence = { prediction: predictions[0]!, rows: this.counts.rows };
     }
   }
 
@@ -262,16 +285,24 @@ export class TrainingPass {
   /** The rows held between calls, for a checkpoint; `carry` puts them back in a new pass. */
   carried(): CarriedRows {
     const block = this.block.save();
-    return { block: { ...block, index: Array.from(this.blockIndex.subarray(0, block.rows)) }, pending: this.pending.save() };
+    const index = Array.from(this.blockIndex.subarray(0, block.rows));
+    return { block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) }, pending: this.pending.save() };
   }
 
   carry(rows: CarriedRows): void {
     if (this.block.rows > 0 || this.pending.rows > 0) throw new Error('carry(): the pass has already started');
     const { block, pending } = rows;
     if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
+    const numeric = this.featurizer.numericCount;
     for (let r = 0; r < block.rows; r++) {
       this.blockIndex[r] = block.index[r]!;
-      this.block.push(Float64Array.from(block.x.slice(r * block.dim, (r + 1) * block.dim)), block.dim, block.y[r]!);
+      const x = Float64Array.from(block.x.slice(r * block.dim, (r + 1) * block.dim));
+      this.block.push(x, block.dim, block.y[r]!);
+      if (!this.raw) continue;
+      // A checkpoint without them (saved before rows were kept raw): as nearly as the statistics now allow.
+      if (block.raw) x.set(block.raw.slice(r * numeric, (r + 1) * numeric));
+      else this.featurizer.unstandardize(x);
+      this.raw.push(x, numeric, block.y[r]!);
     }
     for (let r = 0; r < pending.rows; r++) this.pending.push(Float64Array.from(pending.x.slice(r * pending.dim, (r + 1) * pending.dim)), pending.dim, pending.y[r]!);
   }
@@ -353,7 +384,9 @@ export class TrainingPass {
     const outputs = this.learner.outputs;
     for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
     this.counts.evaluated += rows;
-    if (rows === 1) {
+    if (this.raw) {
+      this.offerKept(rows, dim);
+    } else if (rows === 1) {
       // The block's first row starts at 0: offer it as it is (samplers read only `dim` values).
       this.sampler.offer(block.x, dim, block.y[0]!, this.sink);
     } else {
@@ -367,6 +400,23 @@ export class TrainingPass {
     }
     block.rows = 0;
     return this.learnPending(false);
+  }
+
+  /** Offers the block's rows to a sampler that keeps rows, each with its raw numeric features to keep. */
+  private offerKept(rows: number, dim: number): void {
+    const block = this.block;
+    const raw = this.raw!;
+    const numeric = raw.width;
+    if (this.offered.length < dim) this.offered = new Float64Array(dim);
+    if (this.kept.length < dim) this.kept = new Float64Array(dim);
+    const { offered, kept } = this;
+    for (let r = 0; r < rows; r++) {
+      const at = r * dim;
+      for (let j = 0; j < dim; j++) offered[j] = kept[j] = block.x[at + j]!;
+      for (let j = 0; j < numeric; j++) kept[j] = raw.x[r * numeric + j]!;
+      this.sampler.offer(offered, dim, block.y[r]!, this.sink, kept);
+    }
+    raw.rows = 0;
   }
 
   /** Learns the pending rows in full batches (and the remainder too at the end of the input). */

@@ -31,9 +31,11 @@ import {
   type SaveOptions,
 } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
-import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
+import { divergenceMessage } from './divergence.js';
+import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
+import { formatCount } from '../report/style.js';
 
 /** Progress events are yielded at most this often. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -129,6 +131,7 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      scaler: featurizer,
     },
     random.fork(),
   );
@@ -164,6 +167,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let lastEpoch: EpochEvent | undefined;
   let interrupted = false;
   let checkpoints = 0;
+  /** The diverging learner has been warned about (once per run). */
+  let warnedDiverging = false;
   /** Rows read since the last checkpoint (or the start). */
   const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
@@ -249,8 +254,16 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       };
       if (save) saveBeforeFailing = checkpoint;
       const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      const divergence = (): WarningEvent[] => {
+        const found = pass.divergence;
+        if (found === undefined || warnedDiverging) return [];
+        warnedDiverging = true;
+        const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
+        return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
+      };
       for (;;) {
         const stop = await feed(epochFeed);
+        yield* divergence();
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
@@ -268,6 +281,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
+      yield* divergence();
       yield progress();
       let validation: Metrics | undefined;
       if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
@@ -276,6 +290,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       total.add(counts);
       if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
       const fill = sampler.fill?.();
+      if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
+        yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
+      }
       lastEpoch = {
         event: 'epoch',
         epoch,
@@ -326,6 +343,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */
+const BUFFER_NOTE_FRACTION = 0.1;
+
+function bufferDelayMessage(capacity: number, rows: number): string {
+  const held = Math.min(capacity, rows);
+  return (
+    `the shuffle buffer holds ${formatCount(capacity)} rows, ${Math.round((100 * capacity) / rows)}% of the ${formatCount(rows)} rows read: ` +
+    `a row is learned only when it leaves the buffer, so the first ${formatCount(held)} were predicted before anything was learned and weigh on this epoch's metrics ` +
+    `(a smaller --buffer-size, or the metrics of a second epoch, show what the model learned)`
+  );
 }
 
 /** One epoch's batches, as feed() reads them. */
