@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -119,6 +119,17 @@ describe('a save replaces or removes only what inc-learn verifiably wrote', () =
     assert.match(r.stderr, /temps-\d+\.tmp-999999999-1: left by a save that was interrupted; inc-learn does not remove what another process made/);
     assert.equal(readFileSync(join(`${model}.tmp-999999999-1`, 'checkpoint.json'), 'utf8'), '{"half": ');
     assert.equal(readFileSync(`${model}.tmp-999999998-1`, 'utf8'), 'a file of mine');
+  });
+
+  it('predict --learn continues the model in DIR.bak when a save stopped between its renames, not a new one', async () => {
+    const model = fresh('stopped');
+    await checkpointAt(model);
+    const rows = (await readCheckpoint(model)).state.counts.rows;
+    renameSync(model, `${model}.bak`);
+    const r = await runCli(['predict', '--learn', '--model', model, '-q', DATA]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await readCheckpoint(model)).state.counts.rows, 2 * rows);
+    assert.equal(existsSync(`${model}.bak`), false);
   });
 
   it('saves into an empty directory, and over its own checkpoint', async () => {

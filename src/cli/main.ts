@@ -2,6 +2,7 @@
  * The command line: commander parses, options.ts validates, the run yields events and reporters
  * print them. Errors the user caused become one line and an exit code; --verbose adds the stack.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DataError, UsageError } from '../errors.js';
 import { JsonReporter } from '../report/json.js';
@@ -16,7 +17,7 @@ import { CheckpointTarget } from '../persist/target.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, printInspection } from './inspect.js';
-import { describePredictSummary, PredictionWriter } from './predict.js';
+import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
@@ -29,7 +30,12 @@ import { version } from './version.js';
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return rawInputOptions(cmd, learns)
+  return schemaOptions(rawInputOptions(cmd, learns));
+}
+
+/** What infers the schema of a new model. */
+function schemaOptions(cmd: Command): Command {
+  return cmd
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -44,9 +50,31 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .option('--delimiter <char>', "CSV: field delimiter, \\t for tab (default: ',', or ';', tab or '|' when the first line has no comma and splits on one of them)")
+    .option('--decimal <mark>', "the decimal mark of the numbers: '.' (default) or ',' (\"1,5\"; then the delimiter is another, e.g. ';')")
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
     .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
+}
+
+/**
+ * The learner and sampler flags that make a new model: train's, and predict --learn's when its
+ * --model directory does not exist yet (where --model names the directory and --learner the learner).
+ */
+function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
+  return cmd
+    .addOption(new Option(flag, 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
+    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
+    .option('--l2 <lambda>', 'L2 regularisation', '0')
+    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
+    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
+    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
+    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
+    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
+    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)');
 }
 
 function hiddenUnless(shown: boolean, option: Option): Option {
@@ -75,20 +103,7 @@ export function buildProgram(): Command {
     .command('train')
     .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  inputOptions(trainCmd)
-    .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
-    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
-    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
-    .option('--l2 <lambda>', 'L2 regularisation', '0')
-    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
-    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
-    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
-    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
-    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
-    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
-    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
-    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)')
+  learnerOptions(inputOptions(trainCmd), '--model <model>')
     .option('--epochs <n>', 'passes over the data', '1')
     .option('--holdout <fraction>', 'fraction of rows held out and evaluated at the end of each epoch', '0')
     .option('--seed <n>', 'random seed: the same seed and input give identical metrics', '1')
@@ -105,7 +120,7 @@ export function buildProgram(): Command {
     .command('predict')
     .description('one prediction per input row on stdout, in order; with --learn, test then train on a labelled stream')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
-    .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .requiredOption('--model <dir>', 'the checkpoint directory (train --save); with --learn, a directory that does not exist yet starts a new model there')
     .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
     .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
     .option('--precision <digits>', 'significant digits of the probabilities and values written, 1 to 17 (default: the shortest text that reads back as the same double)')
@@ -117,8 +132,11 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors')
-    .action(async (input: string, raw: RawOptions) => {
-      await runPredict(input, raw);
+    .optionsGroup('A new model (--learn, with a --model directory that does not exist yet), as train makes it:');
+  learnerOptions(schemaOptions(predictCmd), '--learner <name>')
+    .option('--seed <n>', 'random seed: the same seed and input give identical predictions', '1')
+    .action(async (input: string, raw: RawOptions, cmd: Command) => {
+      await runPredict(input, raw, explicitOptions(cmd));
     });
   withExamples(predictCmd, 'predict');
 
@@ -265,7 +283,13 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   });
 }
 
-async function runPredict(input: string, raw: RawOptions): Promise<void> {
+/** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
+const NEW_MODEL_KEYS = [
+  'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits', 'learner', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'seed',
+];
+
+async function runPredict(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const output = oneOf('--output', raw.output ?? 'csv', ['csv', 'jsonl'] as const);
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const learn = raw.learn === true;
@@ -276,14 +300,26 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
   await withTarget(saveDir, raw.quiet === true, async (target) => {
-    const checkpoint = await readModelDirectory(dir, 'predict');
+    const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
+    // DIR.bak alone is a checkpoint too (a save stopped between its renames): loading uses it.
+    const checkpoint = learn && !existsSync(dir) && !existsSync(`${dir.replace(/[\\/]+$/, '')}.bak`) ? undefined : await readModelDirectory(dir, 'predict');
+    const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (checkpoint && newModelFlag !== undefined) {
+      throw new UsageError(
+        `${flagName(newModelFlag)} applies to a new model (predict --learn with a --model directory that does not exist yet); ${dir} holds one, which keeps its own settings`,
+      );
+    }
+    if (!checkpoint && isLearnerName(dir)) {
+      throw new UsageError(`--model ${dir}: --model is the directory of the model; to start a new ${dir} model there, give the learner as --learner ${dir} and a directory, e.g. --model ${dir}-model`);
+    }
+    const newModel = checkpoint ? undefined : runConfig(input, { ...raw, model: raw.learner });
     const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
     const writer = new PredictionWriter(process.stdout, output, precision);
     const style = makeChalk(process.stderr, raw.color !== false);
     await interruptible(input === '-', async (signal) => {
       const events = predict(
         {
-          checkpoint,
+          ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
           input: inputConfig_,
           onError,
           learn,
@@ -298,6 +334,7 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
       try {
         for await (const event of events) {
           if (event.event === 'progress') bar?.on(event);
+          else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
           else if (event.event === 'summary') {
             bar?.close();
             await writer.flush();

@@ -43,6 +43,9 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     input,
     header: o.header !== false,
     delimiter,
+    // Given: used as it is; otherwise ',' unless the first line says otherwise (io/delimiter.ts).
+    ...(o.delimiter === undefined ? {} : { delimiterExplicit: true }),
+    ...(oneOf('--decimal', o.decimal ?? '.', ['.', ','] as const) === ',' ? { decimal: ',' as const } : {}),
     ...(typeof o.parseThread === 'boolean' ? { parseThread: o.parseThread } : {}),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),

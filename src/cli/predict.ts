@@ -8,7 +8,7 @@ import type { ChalkInstance } from 'chalk';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import { formatCount, formatDuration, formatNumber } from '../report/style.js';
-import type { PredictionSink, PredictSummaryEvent } from '../run/predict.js';
+import type { PredictionSink, PredictStartEvent, PredictSummaryEvent } from '../run/predict.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
 
@@ -128,6 +128,16 @@ export class PredictionWriter implements PredictionSink {
     this.buffer = '';
     if (!this.out.write(text)) await once(this.out, 'drain');
   }
+}
+
+/** The header of predict --learn when it starts a new model: where, which learner, and from what. */
+export function describeNewModel(e: PredictStartEvent, style: ChalkInstance): string {
+  const classes = e.task === 'classification' && e.classes.length > 0 ? `, classes ${e.classes.join(' ')}` : '';
+  return (
+    `${style.bold('inc-learn predict --learn')}: a new model in ${e.model} (no model there yet)\n` +
+    `  learner  ${e.learner}\n` +
+    `  schema   from the first ${formatCount(e.rows_inspected ?? 0)} rows; target ${style.cyan(e.target)}, ${e.task}${classes}\n`
+  );
 }
 
 /** The closing line on stderr: what was predicted, skipped and learned. */

@@ -46,6 +46,8 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   if (saved.hashBits !== undefined) raw.hashBits = String(saved.hashBits);
   if (saved.features !== undefined) raw.features = saved.features.join(',');
   if (saved.ignore !== undefined) raw.ignore = saved.ignore.join(',');
+  // Decimal commas only widen what reads as a number: data like the checkpoint's keeps reading.
+  if (saved.decimal !== undefined) raw.decimal = saved.decimal;
   return raw;
 }
 

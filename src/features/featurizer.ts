@@ -27,6 +27,8 @@ export const MAX_MAGNITUDE = 1e100;
 export interface FeaturizerOptions {
   /** Hash categorical values into 2^hashBits slots instead of one slot per category. */
   hashBits?: number;
+  /** --decimal ,: numbers written with a decimal comma ("1,5") are read as numbers. */
+  decimalComma?: boolean;
 }
 
 export interface FeaturizerState {
@@ -57,6 +59,7 @@ export class Featurizer {
   private readonly numeric: number[];
   private readonly categorical: number[];
   private readonly hashBits: number | null;
+  private readonly decimalComma: boolean;
   private readonly count: Float64Array;
   private readonly mean: Float64Array;
   private readonly m2: Float64Array;
@@ -98,6 +101,7 @@ export class Featurizer {
     this.numeric = features.filter((c) => c.kind === 'numeric').map((c) => c.index);
     this.categorical = features.filter((c) => c.kind === 'categorical').map((c) => c.index);
     this.hashBits = opts.hashBits ?? null;
+    this.decimalComma = opts.decimalComma === true;
     const n = this.numeric.length;
     this.count = new Float64Array(n);
     this.mean = new Float64Array(n);
@@ -137,7 +141,7 @@ export class Featurizer {
         const text = batch.text[base + c];
         if (text === null) v = batch.values[base + c]!;
         else if (text !== undefined && !isMissing(text)) {
-          const n = numberFromText(text);
+          const n = numberFromText(text, this.decimalComma);
           if (n === undefined) return notANumber(schema.columns[c]!.name, text);
           v = n;
         }
@@ -266,7 +270,7 @@ export class Featurizer {
       let v: number | undefined;
       if (text === null) v = batch.values[base + column]!;
       else if (text === undefined || isMissing(text)) return missingTarget(name, text);
-      else v = numberFromText(text);
+      else v = numberFromText(text, this.decimalComma);
       if (v === undefined || !(v <= MAX_MAGNITUDE && v >= -MAX_MAGNITUDE)) return notANumber(name, text ?? String(v));
       if (learn) {
         const range = this.targetRange;
@@ -339,8 +343,9 @@ export class Featurizer {
     };
   }
 
-  static restore(schema: Schema, state: FeaturizerState): Featurizer {
-    const f = new Featurizer({ ...schema, classes: state.classes }, state.hashBits === null ? {} : { hashBits: state.hashBits });
+  /** `decimalComma`: how this run's input writes numbers (an input's property, not the model's). */
+  static restore(schema: Schema, state: FeaturizerState, decimalComma = false): Featurizer {
+    const f = new Featurizer({ ...schema, classes: state.classes }, { ...(state.hashBits === null ? {} : { hashBits: state.hashBits }), decimalComma });
     if (state.count.length !== f.count.length || state.categories.length !== f.categorical.length) {
       throw new Error('featurizer state does not match the schema');
     }

@@ -30,7 +30,7 @@ async function guard<T>(where: string, what: string, f: () => T | Promise<T>): P
 export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig): Promise<Model & { random: Random }> {
   const where = checkpoint.name;
   const state = checkpoint.state;
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer));
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ','));
   const learner = await restoreLearner(where, state.learner, config);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {

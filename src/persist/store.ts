@@ -353,8 +353,11 @@ async function readOwnFile(path: string, c: Check, what: string, limit: number, 
     try {
       // Read no more than was checked, whatever the file became since.
       const buffer = Buffer.alloc(stats.size);
-      const { bytesRead } = await handle.read(buffer, 0, stats.size, 0);
-      if (bytesRead !== stats.size) c.fail(what, `changed while it was read (${bytesRead} of ${stats.size} bytes)`);
+      for (let at = 0; at < stats.size; ) {
+        const { bytesRead } = await handle.read(buffer, at, stats.size - at, at);
+        if (bytesRead === 0) c.fail(what, `changed while it was read (${at} of ${stats.size} bytes)`);
+        at += bytesRead;
+      }
       return buffer;
     } finally {
       await handle.close();

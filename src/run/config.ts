@@ -12,6 +12,10 @@ export interface InputConfig {
   header: boolean;
   columns?: string[];
   delimiter: string;
+  /** --decimal ,: numbers are written with a decimal comma ("1,5"); absent: a decimal point. */
+  decimal?: ',';
+  /** --delimiter was given: no sniffing (absent: a first line that does not split on ',' is sniffed). */
+  delimiterExplicit?: boolean;
   /** Parse in a worker thread: true always, false never, undefined when it pays (io/threaded.ts). */
   parseThread?: boolean;
 }

@@ -71,6 +71,8 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, li
     path: config.input,
     header: config.header,
     delimiter: config.delimiter,
+    delimiterExplicit: config.delimiterExplicit === true,
+    ...(config.decimal === undefined ? {} : { decimal: config.decimal }),
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
     ...(stdin === undefined ? {} : { stdin }),
@@ -116,11 +118,17 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
 /** What the reader knows about the columns beyond their names, for inferSchema. */
 export function columnOrigins(config: InputConfig, source: Source, stream: RecordStream): ColumnOrigins {
   const csv = source.format === 'csv';
-  return { unnamed: stream.unnamed ?? [], jsonl: !csv, header: csv && config.header && config.columns === undefined };
+  return {
+    unnamed: stream.unnamed ?? [],
+    jsonl: !csv,
+    header: csv && config.header && config.columns === undefined,
+    ...(source.sniffedDelimiter === undefined ? {} : { delimiter: source.sniffedDelimiter }),
+    decimalComma: config.decimal === ',',
+  };
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
-  const featurizer = new Featurizer(schema, config.hashBits === undefined ? {} : { hashBits: config.hashBits });
+  const featurizer = new Featurizer(schema, { ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
   const { learner, backend } = await createLearner(config, schema.task, featurizer.dim, featurizer.classes.length, random.nextUint32());
   const sampler = createSampler(
     {
