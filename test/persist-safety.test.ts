@@ -260,7 +260,7 @@ describe('a full disk', () => {
   it('train --save: one line in words, the previous checkpoint intact', HANG_GUARD, async (t) => {
     const disk = fresh('disk');
     mkdirSync(disk);
-    if (!mount(t, disk, 'size=64k')) return;
+    if (!mount(t, disk, 'size=2m')) return;
     const model = join(disk, 'model');
     await checkpointAt(model);
     const before = await readCheckpoint(model);
@@ -281,7 +281,7 @@ describe('a full disk', () => {
   it('predict --learn writes the predictions it made, then the error', async (t) => {
     const disk = fresh('disk');
     mkdirSync(disk);
-    if (!mount(t, disk, 'size=64k')) return;
+    if (!mount(t, disk, 'size=2m')) return;
     const model = join(disk, 'model');
     await checkpointAt(model);
     fill(disk, 4096);

@@ -8,9 +8,10 @@ import { DataError, UsageError } from '../errors.js';
 import { JsonReporter } from '../report/json.js';
 import { ProgressReporter } from '../report/progress.js';
 import { makeChalk } from '../report/style.js';
-import { TableReporter } from '../report/table.js';
+import { TableReporter, tableMetrics } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
-import type { RunEvent } from '../run/events.js';
+import type { RunEvent, SummaryEvent } from '../run/events.js';
+import { AssertionFailed, AssertionReporter, checkSkips, parseAssertions } from './assertions.js';
 import { train } from '../run/train.js';
 import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { CheckpointTarget } from '../persist/target.js';
@@ -30,18 +31,18 @@ import { version } from './version.js';
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return schemaOptions(rawInputOptions(cmd, learns));
+  return schemaOptions(rawInputOptions(cmd, learns), learns);
 }
 
-/** What infers the schema of a new model. */
-function schemaOptions(cmd: Command): Command {
+/** What infers the schema of a new model (`learns` false: --hash-bits, which changes no schema, is accepted but not offered). */
+function schemaOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
     .option('--ignore <columns>', 'comma-separated columns to leave out')
     .option('--infer-rows <n>', 'rows read to infer the schema', '1000')
-    .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
+    .addOption(hiddenUnless(learns, new Option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot')));
 }
 
 /** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
@@ -110,7 +111,14 @@ export function buildProgram(): Command {
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail')
     .option('--save <dir>', 'write a checkpoint to this directory at the end (and on Ctrl-C)')
     .option('--resume <dir>', 'continue learning from the checkpoint in this directory (saved back to it unless --save)')
-    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows');
+    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows')
+    .option('--window <n>', 'rows of the rolling metrics (rolling_* fields; 0 for none)', '1000')
+    .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
+    .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
+    .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event) every n rows')
+    .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
+    .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--max-skip-rate <fraction>', 'fail (exit 1) when more than this fraction of the rows is skipped (--on-error skip)');
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
@@ -253,17 +261,23 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   const every = checkpointEvery(raw, saveDir);
   // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
   const fresh = resumeDir === undefined ? runConfig(input, raw) : undefined;
+  const reportEvery = raw.reportEvery === undefined ? undefined : number('--report-every', raw.reportEvery, { min: 1, integer: true });
+  const maxSkipRate = raw.maxSkipRate === undefined ? undefined : number('--max-skip-rate', raw.maxSkipRate, { min: 0, max: 1 });
+  const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
   const quiet = raw.quiet === true;
   await withTarget(saveDir, quiet, async (target) => {
     const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
     const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
-    const reporters: Reporter[] = [];
+    let summary: SummaryEvent | undefined;
+    const reporters: Reporter[] = [assertions];
     if (raw.json === true) {
       reporters.push(new JsonReporter());
       // The header still goes to stderr for people watching a --json run, unless --quiet.
       if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
     } else {
-      reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
+      reporters.push(
+        new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet, tableMetrics(raw.metrics)),
+      );
     }
     // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
     if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
@@ -273,13 +287,20 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
           signal,
           writtenBy: `inc-learn ${version()}`,
           ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(reportEvery === undefined ? {} : { reportEvery }),
           ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
         };
-        for await (const event of train(config, options)) emit(reporters, event);
+        for await (const event of train(config, options)) {
+          emit(reporters, event);
+          if (event.event === 'summary') summary = event;
+        }
       });
     } finally {
       for (const r of reporters) r.close();
     }
+    if (interruptedExit !== undefined) return;
+    checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
+    assertions.verdict();
   });
 }
 
@@ -421,7 +442,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version end here too, with code 0; commander already printed the message.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError || error instanceof DataError) {
+    if (error instanceof UsageError || error instanceof DataError || error instanceof AssertionFailed) {
       process.stderr.write(`inc-learn: ${error.message}\n`);
       if (verbose && error.stack) process.stderr.write(error.stack + '\n');
       return error.exitCode;

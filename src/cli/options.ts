@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { Format } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
+import { DETECTORS } from '../eval/drift/index.js';
 
 export const DEFAULT_OPTIMIZER = { linear: 'sgd', mlp: 'adam' } as const;
 
@@ -140,5 +141,18 @@ export function runConfig(input: string, o: RawOptions): RunConfig {
     holdout: number('--holdout', o.holdout ?? 0, { min: 0, max: 0.9 }),
     seed: number('--seed', o.seed ?? 1, { min: 0, max: 4294967295, integer: true }),
     onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
+    ...evaluationConfig(o),
   };
+}
+
+/** --window, --fading, --drift: what the evaluation keeps over the stream. */
+export function evaluationConfig(o: RawOptions): Pick<RunConfig, 'window' | 'fading' | 'drift'> {
+  const out: Pick<RunConfig, 'window' | 'fading' | 'drift'> = { window: number('--window', o.window ?? 1000, { min: 0, max: 1e8, integer: true }) };
+  if (o.fading !== undefined) {
+    const fading = number('--fading', o.fading, { min: 0, minExclusive: true, max: 1 });
+    if (fading === 1) throw new UsageError('--fading must be below 1 (a factor of 1 forgets nothing: the cumulative metrics)');
+    out.fading = fading;
+  }
+  if (o.drift !== undefined) out.drift = oneOf('--drift', o.drift, DETECTORS);
+  return out;
 }

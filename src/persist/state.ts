@@ -7,15 +7,12 @@ import type { FeaturizerState } from '../features/featurizer.js';
 import type { ColumnInfo, Schema } from '../features/schema.js';
 import type { LearnerState, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
+import type { StreamEvaluationState } from '../eval/stream.js';
+import type { TallyState } from '../eval/tally.js';
 import { Check, type Json } from './check.js';
 
-/** The prequential evaluator's running sums (Evaluator.state()). */
-export interface EvaluatorState {
-  rows: number;
-  lossSum: number;
-  correct: number;
-  absSum: number;
-}
+/** The prequential evaluator's running sums (Tally.state()). */
+export type EvaluatorState = TallyState;
 
 /** Totals over every run that led to this checkpoint. */
 export interface CountsState {
@@ -64,6 +61,8 @@ export interface CheckpointState {
   random: number[];
   /** Cumulative prequential metrics of every row scored so far. */
   evaluator: EvaluatorState;
+  /** The stream's evaluation state: baselines, rolling window, drift detector (absent before 0.2). */
+  evaluation?: StreamEvaluationState;
   counts: CountsState;
   /** Records of the stream read so far (rows of the last epoch, plus those before a resume): the next row's index. */
   streamRows: number;
@@ -79,11 +78,12 @@ const TASKS = ['classification', 'regression'] as const;
 const SAMPLERS = ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const;
 
 /** Every key a checkpoint may hold: one nobody wrote is refused, not ignored. */
-const STATE_KEYS = ['config', 'schema', 'featurizer', 'learner', 'backend', 'sampler', 'random', 'evaluator', 'counts', 'streamRows', 'epoch', 'carried'];
+const STATE_KEYS = ['config', 'schema', 'featurizer', 'learner', 'backend', 'sampler', 'random', 'evaluator', 'evaluation', 'counts', 'streamRows', 'epoch', 'carried'];
+const EVALUATOR_KEYS = ['rows', 'lossSum', 'correct', 'absSum', 'k', 'cm', 'majorityCorrect', 'noChangeCorrect', 'apeSum', 'zeroTargets', 'yMean', 'yM2'];
 const CONFIG_KEYS = [
-  'input', 'format', 'header', 'columns', 'delimiter', 'parseThread', 'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
+  'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
   'model', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift',
 ];
 const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
   all: ['kind'],
@@ -127,11 +127,17 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.nums(s['random'], 'random', 4, { integer: true, min: -(2 ** 31) }).forEach((n, i) => {
     if (n > 2 ** 31 - 1) c.fail(`random[${i}]`, `expected a 32-bit integer, found ${n}`);
   });
-  const e = c.only(c.obj(s['evaluator'], 'evaluator'), 'evaluator', ['rows', 'lossSum', 'correct', 'absSum']);
+  const e = c.only(c.obj(s['evaluator'], 'evaluator'), 'evaluator', EVALUATOR_KEYS);
   const evaluated = c.int(e['rows'], 'evaluator.rows');
   c.num(e['lossSum'], 'evaluator.lossSum', { min: 0 });
   c.int(e['correct'], 'evaluator.correct', 0, evaluated);
   c.num(e['absSum'], 'evaluator.absSum', { min: 0 });
+  allFinite(e, 'evaluator', c);
+  if (e['cm'] !== undefined) {
+    const k = c.int(e['k'], 'evaluator.k', 0, 1e4);
+    c.nums(e['cm'], 'evaluator.cm', k * k, { min: 0 });
+  }
+  if (s['evaluation'] !== undefined) validateEvaluation(c.obj(s['evaluation'], 'evaluation'), c);
   const countKeys = ['rows', 'trained', 'evaluated', 'held_out', 'skipped', 'unlabeled'];
   const counts = c.only(c.obj(s['counts'], 'counts'), 'counts', countKeys);
   for (const key of countKeys) c.int(counts[key], `counts.${key}`);
@@ -144,6 +150,38 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   return s as unknown as CheckpointState;
+}
+
+/** The stream evaluation's state: numbers all finite, and the arrays the restore indexes of the right sizes. */
+function validateEvaluation(e: Json, c: Check): void {
+  allFinite(e, 'evaluation', c);
+  c.nums(e['classCounts'], 'evaluation.classCounts', undefined, { min: 0 });
+  c.int(e['majority'], 'evaluation.majority', -1);
+  c.int(e['last'], 'evaluation.last', -1);
+  c.int(e['drifts'], 'evaluation.drifts');
+  if (e['rolling'] !== null) {
+    const r = c.obj(e['rolling'], 'evaluation.rolling');
+    const kind = c.oneOf(r['kind'], 'evaluation.rolling.kind', ['window', 'fading'] as const);
+    const param = c.num(r['param'], 'evaluation.rolling.param', { min: 0, minExclusive: true });
+    const k = c.int(r['k'], 'evaluation.rolling.k', 0, 1e4);
+    c.nums(r['cm'], 'evaluation.rolling.cm', k * k);
+    const sums = c.obj(r['sums'], 'evaluation.rolling.sums');
+    const ring = c.obj(r['ring'], 'evaluation.rolling.ring');
+    if (kind === 'window') {
+      const filled = c.int(sums['filled'], 'evaluation.rolling.sums.filled', 0, param);
+      c.int(sums['pos'], 'evaluation.rolling.sums.pos', 0, param - 1);
+      for (const [key, v] of Object.entries(ring)) c.nums(v, `evaluation.rolling.ring.${key}`, filled);
+    }
+  }
+  if (e['detector'] !== null) {
+    const d = c.obj(e['detector'], 'evaluation.detector');
+    const name = c.oneOf(d['name'], 'evaluation.detector.name', ['adwin', 'ddm', 'ph'] as const);
+    const inner = c.obj(d[name], `evaluation.detector.${name}`);
+    if (name === 'adwin') {
+      const buckets = c.arr(inner['buckets'], 'evaluation.detector.adwin.buckets');
+      buckets.forEach((b, i) => c.nums(b, `evaluation.detector.adwin.buckets[${i}]`, 3));
+    }
+  }
 }
 
 function validateRows(raw: unknown, path: string, shape: Shape, c: Check, more: string[] = []): number {
@@ -190,6 +228,8 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['columns'], (v) => c.strs(v, p('columns')));
   if (c.str(o['delimiter'], p('delimiter')).length !== 1) c.fail(p('delimiter'), 'expected one character');
   c.opt(o['parseThread'], (v) => c.bool(v, p('parseThread')));
+  c.opt(o['delimiterExplicit'], (v) => c.bool(v, p('delimiterExplicit')));
+  c.opt(o['decimal'], (v) => c.oneOf(v, p('decimal'), [','] as const));
   c.opt(o['target'], (v) => c.str(v, p('target')));
   c.opt(o['task'], (v) => c.oneOf(v, p('task'), TASKS));
   c.opt(o['features'], (v) => c.strs(v, p('features')));
@@ -218,11 +258,15 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.num(o['holdout'], p('holdout'), { min: 0, max: 0.9 });
   c.int(o['seed'], p('seed'), 0, 4294967295);
   c.oneOf(o['onError'], p('onError'), ['fail', 'skip'] as const);
+  c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
+  c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
+  c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
   return o as unknown as RunConfig;
 }
 
 export function validateSchema(o: Json, c: Check): Schema {
-  c.only(o, 'schema', ['columns', 'target', 'task', 'classes', 'rowsInspected']);
+  c.only(o, 'schema', ['columns', 'target', 'task', 'classes', 'rowsInspected', 'notes']);
+  c.opt(o['notes'], (v) => c.strs(v, 'schema.notes'));
   const columns = c.arr(o['columns'], 'schema.columns');
   if (columns.length === 0) c.fail('schema.columns', 'expected at least one column');
   const infos = columns.map((raw, i) => {

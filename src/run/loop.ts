@@ -9,6 +9,7 @@ import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner } from '../learners/types.js';
 import type { Evaluator } from '../eval/metrics.js';
+import type { StreamEvaluation } from '../eval/stream.js';
 import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
@@ -169,6 +170,8 @@ export class TrainingPass {
   private readonly direct: boolean;
   /** The target of the row in hand, as the one-row array predictAndLearn() takes. */
   private readonly target = new Float64Array(1);
+  /** The stream's evaluation (baselines, window, detector), told the index of each row scored. */
+  private readonly scoring: StreamEvaluation | null;
   /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
   divergence: { prediction: number; rows: number } | undefined;
   /** For a sampler that keeps rows: the block rows' numeric features in their own units. */
@@ -194,6 +197,7 @@ export class TrainingPass {
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
     this.direct = this.fused && b === 1 && settings.observer === undefined;
+    this.scoring = evaluator.stream;
     featurizer.keepRaw = sampler.keepsRows === true;
     this.raw = sampler.keepsRows ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(sampler.keepsRows ? featurizer.dim : 0);
@@ -233,6 +237,7 @@ export class TrainingPass {
         this.target[0] = y;
         const learned = this.learner.predictAndLearn!(featurizer.row, this.target, 1, this.predictions);
         if (learned) await learned;
+        if (this.scoring !== null) this.scoring.index = index;
         this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
         this.counts.evaluated++;
         this.counts.trained++;
@@ -365,10 +370,19 @@ export class TrainingPass {
     return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
   }
 
+  /** Scores the block's predicted rows, telling the stream's evaluation which row each is. */
+  private score(rows: number): void {
+    const outputs = this.learner.outputs;
+    const scoring = this.scoring;
+    for (let r = 0; r < rows; r++) {
+      if (scoring !== null) scoring.index = this.blockIndex[r]!;
+      this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    }
+  }
+
   /** Scores a block that predictAndLearn() has already learned. */
   private scoreLearned(rows: number): void {
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
     this.counts.trained += rows;
     this.block.rows = 0;
@@ -381,8 +395,7 @@ export class TrainingPass {
     // before the learner grows.
     const dim = block.width;
     this.offerDim = dim;
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
     if (this.raw) {
       this.offerKept(rows, dim);

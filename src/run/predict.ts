@@ -5,7 +5,7 @@
  * command line provides, and the totals come out as events.
  */
 import { DataError } from '../errors.js';
-import { Evaluator } from '../eval/metrics.js';
+import { Evaluator, headline } from '../eval/metrics.js';
 import { isMissing } from '../features/missing.js';
 import type { RecordBatch, RowIssue, Source } from '../io/types.js';
 import type { Task } from '../learners/types.js';
@@ -15,7 +15,7 @@ import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
-import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
 import type { MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
@@ -309,8 +309,10 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     sink?.begin({ task: schema.task, classes: featurizer.classes, keep });
 
     // --learn: the training pass continues the checkpoint's stream; otherwise a scoring pass.
-    const cumulative = learn ? evaluatorFrom(schema.task, state?.evaluator) : null;
-    const evaluator = learn ? new TeeEvaluator(schema.task, cumulative!) : command === 'evaluate' ? new Evaluator(schema.task) : null;
+    const cumulative = learn ? tallyFrom(schema.task, state?.evaluator) : null;
+    // --learn continues the stream's baselines, rolling window and detector, as train --resume does.
+    const evaluation = learn ? streamEvaluationFor(schema.task, config, state?.evaluation) : null;
+    const evaluator = learn ? new Evaluator(schema.task, evaluation, cumulative) : command === 'evaluate' ? new Evaluator(schema.task) : null;
     /** --learn: runs of consecutive training-pass rows (by stream index) and their input rows. */
     let passSeq: { first: number; seq: number }[] = [];
     const firstIndex = state?.streamRows ?? 0;
@@ -364,6 +366,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           model: model!,
           random: model!.random,
           cumulative: cumulative!,
+          evaluation: evaluation!,
           counts: { ...addCounts(baseCounts, pass!.counts), unlabeled: baseCounts.unlabeled + unlabeled.rows },
           streamRows: passNext,
           epoch: 1,
@@ -495,7 +498,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       ...(learn ? { unlabeled: unlabeled.rows, trained: counts.trained } : {}),
       ...(evaluator ? { evaluated: counts.evaluated, ...metrics } : {}),
       ...(command === 'evaluate' ? { unknown_labels: scoring!.unknownLabels } : {}),
-      ...(learn ? cumulativeFields(addCounts(baseCounts, counts), cumulative!.result()) : {}),
+      ...(learn ? cumulativeFields(addCounts(baseCounts, counts), headline(cumulative!)) : {}),
       classes: [...featurizer.classes],
       ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.target.dir : null, checkpoints } : {}),
       rows_per_sec: elapsed > 0 ? Math.round((rows * 1000) / elapsed) : 0,

@@ -4,7 +4,10 @@
  * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
 import { DataError } from '../errors.js';
-import { Evaluator, type Metrics } from '../eval/metrics.js';
+import { perClass, confusionRows } from '../eval/catalogue.js';
+import { Evaluator, headline, type Metrics } from '../eval/metrics.js';
+import type { StreamEvaluation } from '../eval/stream.js';
+import { Tally, type TallyState } from '../eval/tally.js';
 import { Featurizer } from '../features/featurizer.js';
 import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
@@ -18,21 +21,10 @@ import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
-import {
-  addCounts,
-  addEvaluatorStates,
-  carryInto,
-  checkpointThenFail,
-  cumulativeFields,
-  evaluatorFrom,
-  NO_COUNTS,
-  saveSnapshot,
-  TeeEvaluator,
-  type SaveOptions,
-} from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
-import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
+import type { DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
 import { formatCount } from '../report/style.js';
@@ -54,6 +46,8 @@ export interface TrainOptions {
   save?: SaveOptions;
   /** Recorded in checkpoints, e.g. 'inc-learn 0.1.0'. */
   writtenBy?: string;
+  /** A `report` event every this many rows of each epoch (0 or undefined: none). */
+  reportEvery?: number;
 }
 
 /** Everything a run learns: what a checkpoint stores and a resumed run starts from. */
@@ -169,10 +163,15 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let model: (Model & { random: Random }) | undefined;
   let aligner: ColumnAligner | undefined;
   /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
-  let cumulative: Evaluator | undefined;
+  let cumulative: Tally | undefined;
   /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
-  let merged = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
+  let merged: TallyState = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
+  /** Baselines, rolling window and drift detector: across epochs, and continued from a checkpoint. */
+  let evaluation: StreamEvaluation | undefined;
   let lastEpoch: EpochEvent | undefined;
+  /** The last epoch's counts, for the summary's per-class metrics and confusion matrix. */
+  let lastTally: Tally | undefined;
+  const driftsBefore = resume?.state.evaluation?.drifts ?? 0;
   let interrupted = false;
   let checkpoints = 0;
   /** The diverging learner has been warned about (once per run). */
@@ -205,7 +204,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           const schema = inferSchema(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
-        if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
+        if (save || resume) cumulative = tallyFrom(model.schema.task, resume?.state.evaluator);
+        evaluation = streamEvaluationFor(model.schema.task, config, resume?.state.evaluation);
         // Start-up is over (modules loaded, the model built): see young-generation.ts.
         settleYoungGeneration();
         pending = prefix;
@@ -224,12 +224,15 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           resumed_from: resume ? (resume.recovered ? resume.path : resume.name) : null,
           resumed_rows: baseCounts.rows,
           checkpoint: save ? save.target.dir : null,
+          window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
+          fading: evaluation.settings.fading ?? null,
+          drift: evaluation.settings.drift ?? null,
         };
       }
       const { featurizer, learner, sampler } = model;
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
       stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
-      const evaluator = cumulative ? new TeeEvaluator(model.schema.task, cumulative) : new Evaluator(model.schema.task);
+      const evaluator = new Evaluator(model.schema.task, evaluation!, cumulative ?? null);
       const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
       if (epoch === 1 && resume) carryInto(pass, resume);
       sampler.startEpoch(epoch);
@@ -241,7 +244,23 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         bytes: stream.bytesRead,
         total_bytes: source.totalBytes ?? null,
         elapsed_ms: performance.now() - epochStarted,
+        epochs: config.epochs,
+        ...(evaluation!.rolling ? { [model!.schema.task === 'classification' ? 'rolling_accuracy' : 'rolling_rmse']: finite(evaluation!.rolling.headline()) } : {}),
       });
+      const report = (): ReportEvent => {
+        const elapsed = performance.now() - epochStarted;
+        return {
+          event: 'report',
+          epoch,
+          rows: pass.counts.rows,
+          stream_rows: firstIndex + pass.counts.rows,
+          trained: pass.counts.trained,
+          evaluated: pass.counts.evaluated,
+          elapsed_ms: round(elapsed),
+          rows_per_sec: rate(pass.counts.rows, elapsed),
+          ...evaluator.metrics(),
+        };
+      };
       const checkpoint = async (): Promise<void> => {
         await saveSnapshot(
           save!,
@@ -250,6 +269,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
             model: model!,
             random,
             cumulative: cumulative!,
+            evaluation: evaluation!,
             counts: addCounts(baseCounts, total, pass.counts),
             streamRows: firstIndex + pass.counts.rows,
             epoch,
@@ -261,7 +281,25 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         sinceSave.rows = 0;
       };
       if (save) saveBeforeFailing = checkpoint;
-      const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      const epochFeed: EpochFeed = {
+        iterator,
+        stream,
+        pass,
+        pending,
+        exhausted,
+        aligner,
+        signal,
+        every,
+        sinceSave,
+        checkpoint,
+        lastProgress: epochStarted,
+        reportEvery: options.reportEvery ?? 0,
+        sinceReport: 0,
+        reportDue: false,
+        drifts: evaluation!.pending,
+        current: undefined,
+        from: 0,
+      };
       const divergence = (): WarningEvent[] => {
         const found = pass.divergence;
         if (found === undefined || warnedDiverging) return [];
@@ -277,6 +315,14 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           yield progress();
           continue;
         }
+        if (stop === 'report') {
+          yield report();
+          continue;
+        }
+        if (stop === 'drift') {
+          yield* driftEvents(evaluation!, epoch, firstIndex);
+          continue;
+        }
         if (stop === 'aborted') interrupted = true;
         break;
       }
@@ -289,6 +335,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
+      yield* driftEvents(evaluation!, epoch, firstIndex);
       yield* divergence();
       yield progress();
       let validation: Metrics | undefined;
@@ -296,7 +343,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       const elapsed = performance.now() - epochStarted;
       const counts = pass.counts;
       total.add(counts);
-      if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
+      if (!cumulative) merged = Tally.merge(model.schema.task, merged, evaluator.state());
+      lastTally = evaluator.tally;
       const fill = sampler.fill?.();
       if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
         yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
@@ -314,12 +362,14 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         ...(fill ? { buffer_fill: fill.rows, buffer_capacity: fill.capacity } : {}),
         rows_per_sec: rate(counts.rows, elapsed),
         elapsed_ms: round(elapsed),
+        ...evaluator.metrics(),
       };
       yield lastEpoch;
     }
     if (!model) return;
     const elapsed = performance.now() - runStarted;
-    const totals = evaluatorFrom(model.schema.task, cumulative ? cumulative.state() : merged).result();
+    const totalTally = cumulative ?? tallyFrom(model.schema.task, merged);
+    const totals = headline(totalTally);
     const summary: SummaryEvent = {
       event: 'summary',
       epochs: lastEpoch?.epoch ?? 0,
@@ -340,6 +390,12 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       rows_per_sec: rate(total.rows, elapsed),
       elapsed_ms: round(elapsed),
       interrupted,
+      ...catalogueOf(lastEpoch),
+      ...totalTally.metrics('cumulative_'),
+      ...(lastTally && model.schema.task === 'classification'
+        ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
+        : {}),
+      ...(evaluation!.detector ? { drifts: evaluation!.drifts - driftsBefore } : {}),
     };
     yield summary;
   } catch (error) {
@@ -351,6 +407,22 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** The changes the detector found since the last call, as events. */
+function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number): Generator<DriftEvent> {
+  const classification = evaluation.task === 'classification';
+  const level = (error: number): Record<string, number | null> => (classification ? { accuracy: finite(1 - error) } : { mae: finite(error) });
+  for (const d of evaluation.pending.splice(0)) {
+    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after) };
+  }
+}
+
+/** The catalogue fields of an epoch event (everything after its fixed fields), for the summary. */
+function catalogueOf(epoch: EpochEvent | undefined): Record<string, unknown> {
+  if (!epoch) return {};
+  const from = Object.keys(epoch).indexOf('elapsed_ms') + 1;
+  return Object.fromEntries(Object.entries(epoch).slice(from));
 }
 
 /** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */
@@ -381,6 +453,15 @@ interface EpochFeed {
   readonly sinceSave: { rows: number };
   readonly checkpoint: () => Promise<void>;
   lastProgress: number;
+  /** --report-every (0: none), and rows read since the last report. */
+  readonly reportEvery: number;
+  sinceReport: number;
+  reportDue: boolean;
+  /** Changes detected and not yet yielded. */
+  readonly drifts: readonly unknown[];
+  /** The batch being consumed, and how far. */
+  current: RecordBatch | undefined;
+  from: number;
 }
 
 /**
@@ -392,32 +473,48 @@ interface EpochFeed {
  * freed, and each thread's arena then keeps up to twice that much freed memory, so a long stream
  * peaked a few MB above a short one. This loop alone compiles with blocks of about 300 kB.
  */
-async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress'> {
-  const { iterator, stream, pass, pending, aligner, signal, every, sinceSave } = f;
+async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'report' | 'drift'> {
+  const { iterator, stream, pass, pending, aligner, signal, every, sinceSave, reportEvery } = f;
   for (;;) {
-    let batch: RecordBatch;
-    if (pending.length > 0) batch = pending.shift()!;
-    else if (f.exhausted) return 'end';
-    else {
-      const next = await nextUnlessAborted(iterator, signal);
-      if (next === 'aborted') return 'aborted';
-      if (next.done) return 'end';
-      batch = next.value;
+    // Changes found before a report point are yielded before its report.
+    if (f.drifts.length > 0) return 'drift';
+    if (f.reportDue) {
+      f.reportDue = false;
+      return 'report';
     }
-    if (aligner) batch = aligner.align(batch, stream.columns);
-    // With --checkpoint-every, the batch is cut where a checkpoint falls, so that checkpoints
-    // land on exact row counts whatever the reader's batch sizes.
-    let from = 0;
-    while (every > 0 && batch.rows - from >= every - sinceSave.rows) {
-      const to = from + (every - sinceSave.rows);
-      await pass.consume(sliceBatch(batch, from, to));
-      from = to;
-      await f.checkpoint();
+    if (f.current === undefined) {
+      let batch: RecordBatch;
+      if (pending.length > 0) batch = pending.shift()!;
+      else if (f.exhausted) return 'end';
+      else {
+        const next = await nextUnlessAborted(iterator, signal);
+        if (next === 'aborted') return 'aborted';
+        if (next.done) return 'end';
+        batch = next.value;
+      }
+      f.current = aligner ? aligner.align(batch, stream.columns) : batch;
+      f.from = 0;
     }
-    if (from < batch.rows) {
-      await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
-      sinceSave.rows += batch.rows - from;
+    const batch = f.current;
+    // With --checkpoint-every and --report-every, the batch is cut where a checkpoint or a report
+    // falls, so that they land on exact row counts whatever the reader's batch sizes.
+    while (f.from < batch.rows) {
+      const step = Math.min(every > 0 ? every - sinceSave.rows : Infinity, reportEvery > 0 ? reportEvery - f.sinceReport : Infinity);
+      const from = f.from;
+      const to = Math.min(batch.rows, from + step);
+      await pass.consume(from === 0 && to === batch.rows ? batch : sliceBatch(batch, from, to));
+      f.from = to;
+      sinceSave.rows += to - from;
+      f.sinceReport += to - from;
+      if (every > 0 && sinceSave.rows === every) await f.checkpoint();
+      if (reportEvery > 0 && f.sinceReport === reportEvery) {
+        f.sinceReport = 0;
+        f.reportDue = true;
+      }
+      if (f.drifts.length > 0 || f.reportDue) break;
     }
+    if (f.from < batch.rows) continue;
+    f.current = undefined;
     stream.release(batch);
     if (signal?.aborted) return 'aborted';
     const now = performance.now();
