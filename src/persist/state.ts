@@ -9,6 +9,7 @@ import { findLearner, learnerByKind, learners } from '../learners/registry.js';
 import type { LearnerState, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { StreamEvaluationState } from '../eval/stream.js';
+import type { DelayedState } from '../run/delay.js';
 import type { TallyState } from '../eval/tally.js';
 import { Check, type Json } from './check.js';
 
@@ -47,6 +48,8 @@ export interface CarriedState {
     raw?: number[];
   };
   pending: RowsState;
+  /** --delay: rows predicted and waiting for their label, with those predictions (run/delay.ts). */
+  delayed?: DelayedState;
 }
 
 export interface CheckpointState {
@@ -151,6 +154,16 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
+  if (carried['delayed'] !== undefined) {
+    const d = c.obj(carried['delayed'], 'carried.delayed');
+    const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
+    const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
+    const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);
+    c.nums(d['x'], 'carried.delayed.x', rows * dim);
+    c.nums(d['p'], 'carried.delayed.p', rows * outputs);
+    checkTargets(d['y'], 'carried.delayed.y', rows, shape, c);
+    c.nums(d['index'], 'carried.delayed.index', rows, { integer: true, min: 0 });
+  }
   return s as unknown as CheckpointState;
 }
 
@@ -286,6 +299,7 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
   c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
   c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
+  c.opt(o['delay'], (v) => c.int(v, p('delay'), 0, 1e7));
   return o as unknown as RunConfig;
 }
 

@@ -247,6 +247,7 @@ async function completeModel(checkpoint: LoadedCheckpoint, model: Model): Promis
     onError: 'skip',
     holdout: 0,
     seed: 0,
+    delay: checkpoint.state.config.delay ?? 0,
   });
   carryInto(pass, checkpoint);
   await pass.finish();
@@ -351,6 +352,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           holdout: 0,
           seed: config.seed,
           firstIndex,
+          delay: config.delay ?? 0,
           ...(observer ? { observer } : {}),
         })
       : null;

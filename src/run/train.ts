@@ -205,7 +205,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const { resume, save, signal } = options;
   const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
   const firstIndex = resume?.state.streamRows ?? 0;
-  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex };
+  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex, delay: config.delay ?? 0 };
   const total = new RowCounts();
   const baseCounts = resume?.state.counts ?? NO_COUNTS;
   let model: (Model & { random: Random }) | undefined;
