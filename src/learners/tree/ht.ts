@@ -7,7 +7,8 @@
 import type { Learner, LearnerState } from '../types.js';
 import { Random } from '../../util/random.js';
 import type { FeatureKind, LeafPrediction } from './nodes.js';
-import { HoeffdingTree, type SplitCriterion, type TreeState } from './tree.js';
+import { AdaptiveTree, type AdaptiveTreeState } from './hat.js';
+import { HoeffdingTree, type SplitCriterion, type TreeOptions, type TreeState } from './tree.js';
 
 export interface TreeFeature {
   name: string;
@@ -41,10 +42,9 @@ export const HT_DEFAULTS: TreeFlags = {
 
 const MIB = 1024 * 1024;
 
-/** A tree of these flags over these features; `subspace` attributes per leaf (0: all). */
-export function newTree(features: readonly TreeFeature[], classes: number, flags: TreeFlags, random: Random, subspace = 0): HoeffdingTree {
-  return new HoeffdingTree(
-    {
+/** The options of a tree of these flags over these features; `subspace` attributes per leaf (0: all). */
+export function treeOptions(features: readonly TreeFeature[], classes: number, flags: TreeFlags, subspace: number): TreeOptions {
+  return {
       kinds: features.map((f) => f.kind),
       classes,
       gracePeriod: flags.gracePeriod,
@@ -56,31 +56,33 @@ export function newTree(features: readonly TreeFeature[], classes: number, flags
       maxDepth: flags.maxDepth > 0 ? flags.maxDepth : null,
       subspace,
       maxBytes: flags.maxSize > 0 ? flags.maxSize * MIB : 0,
-    },
-    random,
-  );
+  };
 }
 
 export interface HtState extends LearnerState {
-  kind: 'ht';
+  kind: 'ht' | 'hat';
   features: TreeFeature[];
   tree: TreeState;
 }
 
+/** `ht`, and `hat` (the same learner over the adaptive tree). */
 export class HoeffdingTreeLearner implements Learner {
   readonly input = 'raw' as const;
   readonly batchSize = 1;
   readonly dim: number;
 
   constructor(
+    readonly kind: 'ht' | 'hat',
     readonly features: readonly TreeFeature[],
     readonly tree: HoeffdingTree,
   ) {
     this.dim = features.length;
   }
 
-  static create(features: readonly TreeFeature[], classes: number, flags: TreeFlags, seed: number): HoeffdingTreeLearner {
-    return new HoeffdingTreeLearner(features, newTree(features, classes, flags, new Random(seed)));
+  static create(features: readonly TreeFeature[], classes: number, flags: TreeFlags, seed: number, kind: 'ht' | 'hat' = 'ht'): HoeffdingTreeLearner {
+    const random = new Random(seed);
+    const options = treeOptions(features, classes, flags, 0);
+    return new HoeffdingTreeLearner(kind, features, kind === 'hat' ? new AdaptiveTree(options, random) : new HoeffdingTree(options, random));
   }
 
   get outputs(): number {
@@ -89,7 +91,7 @@ export class HoeffdingTreeLearner implements Learner {
 
   get description(): string {
     const p = this.tree.params;
-    return `ht(grace=${p.gracePeriod}, delta=${p.delta}, tau=${p.tau}, ${p.criterion}, ${p.leafPrediction})`;
+    return `${this.kind}(grace=${p.gracePeriod}, delta=${p.delta}, tau=${p.tau}, ${p.criterion}, ${p.leafPrediction})`;
   }
 
   predict(x: Float64Array, rows: number, out: Float64Array): void {
@@ -110,16 +112,17 @@ export class HoeffdingTreeLearner implements Learner {
   }
 
   grow(dim: number, classes: number): void {
-    if (dim !== this.dim) throw new Error(`ht: the raw row has ${this.dim} features, not ${dim}`);
+    if (dim !== this.dim) throw new Error(`${this.kind}: the raw row has ${this.dim} features, not ${dim}`);
     this.tree.growClasses(classes);
   }
 
   state(): HtState {
-    return { kind: 'ht', features: this.features.map((f) => ({ ...f })), tree: this.tree.state() };
+    return { kind: this.kind, features: this.features.map((f) => ({ ...f })), tree: this.tree.state() };
   }
 
   static restore(state: HtState): HoeffdingTreeLearner {
-    return new HoeffdingTreeLearner(state.features, HoeffdingTree.restore(state.tree));
+    const tree = state.kind === 'hat' ? AdaptiveTree.restore(state.tree as AdaptiveTreeState) : HoeffdingTree.restore(state.tree);
+    return new HoeffdingTreeLearner(state.kind, state.features, tree);
   }
 
   dispose(): void {}

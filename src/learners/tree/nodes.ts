@@ -6,6 +6,7 @@
  * place. A Split routes a raw row to a child: numeric `x <= threshold` left, else right; categorical,
  * one child per category code (multiway).
  */
+import type { Adwin, AdwinState } from '../../eval/drift/adwin.js';
 import { hoeffdingBound, meritRange, splitMerit, type SplitCriterion } from './criteria.js';
 import { G_MAX, G_MIN, G_SIZE, G_WEIGHT, gaussianAdd, gaussianLogDensity, gaussianWeightBelow } from './gaussian.js';
 
@@ -44,6 +45,8 @@ export class Leaf {
   nominal: Float64Array[];
   /** Per categorical slot: codes seen so far (highest + 1). */
   nominalCodes: Int32Array;
+  /** The adaptive tree's monitor of this leaf's error (null in other trees). */
+  errors: Adwin | null = null;
 
   constructor(
     readonly depth: number,
@@ -241,20 +244,23 @@ export class Leaf {
         hi = Math.max(hi, this.gauss[at + G_MAX]!);
       }
       if (!(lo < hi)) continue;
-      let best: SplitCandidate | null = null;
+      let bestMerit = -Infinity;
+      let bestThreshold = 0;
       for (let i = 1; i <= splitPoints; i++) {
         const threshold = lo + ((hi - lo) * i) / (splitPoints + 1);
         if (!(threshold > lo && threshold < hi)) continue;
-        for (let c = 0; c < classes; c++) {
-          const at = (c * slots + s) * G_SIZE;
-          const below = gaussianWeightBelow(this.gauss, at, threshold);
-          post[c] = below;
-          post[classes + c] = this.gauss[at + G_WEIGHT]! - below;
-        }
+        this.binarySplit(s, threshold, post);
         const merit = splitMerit(criterion, this.counts, post, 2, classes);
-        if (merit > -Infinity && (best === null || merit > best.merit)) best = { merit, feature: this.numeric[s]!, threshold, branches: 2, post: post.slice() };
+        if (merit > bestMerit) {
+          bestMerit = merit;
+          bestThreshold = threshold;
+        }
       }
-      if (best) out.push(best);
+      if (bestMerit > -Infinity) {
+        const best = new Float64Array(2 * classes);
+        this.binarySplit(s, bestThreshold, best);
+        out.push({ merit: bestMerit, feature: this.numeric[s]!, threshold: bestThreshold, branches: 2, post: best });
+      }
     }
     for (let s = 0; s < this.categorical.length; s++) {
       const codes = this.nominalCodes[s]!;
@@ -264,6 +270,18 @@ export class Leaf {
       if (merit > -Infinity) out.push({ merit, feature: this.categorical[s]!, threshold: 0, branches: codes, post: table });
     }
     return out;
+  }
+
+  /** The class weights estimated at or below (post[0 .. classes)) and above a threshold of numeric slot s. */
+  private binarySplit(s: number, threshold: number, post: Float64Array): void {
+    const classes = this.counts.length;
+    const slots = this.numeric.length;
+    for (let c = 0; c < classes; c++) {
+      const at = (c * slots + s) * G_SIZE;
+      const below = gaussianWeightBelow(this.gauss, at, threshold);
+      post[c] = below;
+      post[classes + c] = this.gauss[at + G_WEIGHT]! - below;
+    }
   }
 
   /** Drops the observers (memory limit or pre-pruning); the class weights stay. */
@@ -370,6 +388,9 @@ export interface SplitCandidate {
 
 export class Split {
   children: (Node | null)[];
+  /** The adaptive tree's monitor of this subtree's error, and the alternate subtree it grows (null in other trees). */
+  errors: Adwin | null = null;
+  alternate: Node | null = null;
   constructor(
     readonly depth: number,
     readonly feature: number,
@@ -428,7 +449,8 @@ export interface SplitState {
   children: (NodeState | null)[];
 }
 
-export type NodeState = { leaf: LeafState } | { split: SplitState };
+/** A node; `errors` and `alternate` are the adaptive tree's. */
+export type NodeState = ({ leaf: LeafState } | { split: SplitState; alternate?: NodeState }) & { errors?: AdwinState };
 
 /** Writes counts / total into out[at ..] (uniform when total is 0). */
 export function writeDistribution(counts: Float64Array, total: number, out: Float64Array, at: number): void {

@@ -10,6 +10,7 @@
  * Options used by the forest: `subspace` (each new leaf watches that many attributes drawn at random,
  * as Gomes et al.'s ARFHoeffdingTree) and weighted rows (online bagging).
  */
+import { Adwin } from '../../eval/drift/adwin.js';
 import { Random } from '../../util/random.js';
 import type { SplitCriterion } from './criteria.js';
 import { Leaf, Split, splitBytes, type FeatureKind, type LeafPrediction, type Node, type NodeState, type TreeParams } from './nodes.js';
@@ -33,17 +34,22 @@ export interface TreeState {
 
 export class HoeffdingTree {
   readonly params: TreeOptions;
-  private classes: number;
+  protected classes: number;
   root: Node;
   /** The numeric and categorical slots of the raw row (every leaf of a plain tree watches these). */
   private readonly allNumeric: Int32Array;
   private readonly allCategorical: Int32Array;
-  private readonly random: Random;
+  protected readonly random: Random;
   /** Scratch for naive Bayes while learning, and for drawing subspaces. */
-  private scratch: Float64Array;
+  protected scratch: Float64Array;
   private readonly draw: Int32Array;
+  /**
+   * The memory limit's running estimate of the tree's bytes, kept up at splits (categories a leaf
+   * learns add a little between two enforcements, which recount it exactly).
+   */
+  private bytes = 0;
   /** False once even inactive leaves fill the memory limit: no more splits (MOA's growthAllowed). */
-  private growthAllowed = true;
+  protected growthAllowed = true;
   splits = 0;
   prunes = 0;
 
@@ -57,13 +63,14 @@ export class HoeffdingTree {
     this.scratch = new Float64Array(this.classes);
     this.draw = Int32Array.from(kinds, (_, i) => i);
     this.root = this.newLeaf(0);
+    this.bytes = this.root.bytes();
   }
 
   get outputs(): number {
     return this.classes;
   }
 
-  private newLeaf(depth: number, counts?: ArrayLike<number>): Leaf {
+  protected newLeaf(depth: number, counts?: ArrayLike<number>): Leaf {
     const k = this.params.subspace;
     const m = this.params.kinds.length;
     if (k <= 0 || k >= m) return new Leaf(depth, this.classes, this.allNumeric, this.allCategorical, counts);
@@ -108,9 +115,14 @@ export class HoeffdingTree {
     this.afterLearn(leaf);
   }
 
-  /** predictOne then learnOne, with the same results, sorting the row once. */
+  /** predictOne then learnOne, with the same results, sorting the row once (weight 0: predictOne only). */
   predictAndLearnOne(x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
     const found = this.sort(x, off);
+    if (w === 0) {
+      if (found instanceof Leaf) found.predict(this.params.leafPrediction, x, off, out, at);
+      else writeSplitDistribution(found, out, at);
+      return;
+    }
     if (found instanceof Split) {
       writeSplitDistribution(found, out, at);
       this.learnOne(x, off, y, w);
@@ -151,7 +163,11 @@ export class HoeffdingTree {
     if (this.growthAllowed && leaf.due(this.params)) this.attempt(leaf, this.reachedParent, this.reachedBranch);
   }
 
-  private attempt(leaf: Leaf, parent: Split | null, branch: number): void {
+  /**
+   * A split attempt at a leaf, which sits at `slot` of `holder` (a child index; -1: the holder's
+   * alternate tree) or at the root (holder null).
+   */
+  protected attempt(leaf: Leaf, holder: Split | null, slot: number): void {
     const decision = leaf.attemptSplit(this.params);
     if (decision === null) return;
     if (decision === 'prune') {
@@ -172,11 +188,22 @@ export class HoeffdingTree {
       }
     }
     const split = new Split(leaf.depth, decision.feature, decision.threshold, categorical, leaf.counts.slice(), decision.branches, missing);
-    for (let b = 0; b < decision.branches; b++) split.children[b] = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
-    if (parent) parent.children[branch] = split;
-    else this.root = split;
+    this.bytes += splitBytes(split) - leaf.bytes();
+    for (let b = 0; b < decision.branches; b++) {
+      const child = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
+      split.children[b] = child;
+      this.bytes += child.bytes();
+    }
+    this.place(holder, slot, split);
     this.splits++;
-    if (this.params.maxBytes > 0) this.enforceMemory();
+    if (this.params.maxBytes > 0 && this.bytes > this.params.maxBytes) this.enforceMemory();
+  }
+
+  /** Puts node at `slot` of `holder` (see attempt). */
+  protected place(holder: Split | null, slot: number, node: Node): void {
+    if (!holder) this.root = node;
+    else if (slot < 0) holder.alternate = node;
+    else holder.children[slot] = node;
   }
 
   /**
@@ -209,6 +236,7 @@ export class HoeffdingTree {
       if (keep && !leaf.active) leaf.activate();
       else if (!keep && leaf.active) leaf.deactivate();
     }
+    this.bytes = used;
   }
 
   /** More classes: every node's class arrays widen. */
@@ -226,6 +254,7 @@ export class HoeffdingTree {
       counts.set(node.counts);
       node.counts = counts;
       for (const child of node.children) if (child) walk(child);
+      if (node.alternate) walk(node.alternate);
     };
     walk(this.root);
   }
@@ -242,7 +271,11 @@ export class HoeffdingTree {
   }
 
   static restore(s: TreeState): HoeffdingTree {
-    const tree = new HoeffdingTree(s.options, Random.fromState(s.random));
+    return HoeffdingTree.restoreInto(new HoeffdingTree(s.options, Random.fromState(s.random)), s);
+  }
+
+  /** Gives a tree made from s.options and s.random the rest of state s. */
+  protected static restoreInto<T extends HoeffdingTree>(tree: T, s: TreeState): T {
     const slots = (list: number[]): Int32Array => {
       if (sameSlots(list, tree.allNumeric)) return tree.allNumeric;
       if (sameSlots(list, tree.allCategorical)) return tree.allCategorical;
@@ -250,6 +283,7 @@ export class HoeffdingTree {
       return Int32Array.from(list);
     };
     tree.root = restoreNode(s.root, slots, tree.classes);
+    tree.bytes = tree.summary().bytes;
     tree.growthAllowed = s.growthAllowed;
     tree.splits = s.splits;
     tree.prunes = s.prunes;
@@ -304,8 +338,11 @@ export function writeSplitDistribution(split: Split, out: Float64Array, at: numb
 }
 
 export function nodeState(node: Node): NodeState {
-  if (node instanceof Leaf) return { leaf: node.state() };
+  const errors = node.errors ? { errors: node.errors.state() } : {};
+  if (node instanceof Leaf) return { leaf: node.state(), ...errors };
   return {
+    ...errors,
+    ...(node.alternate ? { alternate: nodeState(node.alternate) } : {}),
     split: {
       depth: node.depth,
       feature: node.feature,
@@ -321,11 +358,15 @@ export function nodeState(node: Node): NodeState {
 export function restoreNode(s: NodeState, slots: (list: number[]) => Int32Array, classes: number): Node {
   if ('leaf' in s) {
     if (s.leaf.counts.length !== classes) throw new Error(`tree state: a leaf has ${s.leaf.counts.length} classes, the tree ${classes}`);
-    return Leaf.restore(s.leaf, slots);
+    const leaf = Leaf.restore(s.leaf, slots);
+    if (s.errors) leaf.errors = Adwin.restore(s.errors);
+    return leaf;
   }
   const t = s.split;
   const split = new Split(t.depth, t.feature, t.threshold, t.categorical, Float64Array.from(t.counts), t.children.length, t.missingBranch);
   split.children = t.children.map((child) => (child ? restoreNode(child, slots, classes) : null));
+  if (s.errors) split.errors = Adwin.restore(s.errors);
+  if (s.alternate) split.alternate = restoreNode(s.alternate, slots, classes);
   return split;
 }
 
