@@ -115,7 +115,7 @@ export class AdaptiveTree extends HoeffdingTree {
   }
 
   static override restore(s: AdaptiveTreeState): AdaptiveTree {
-    const tree = HoeffdingTree.restoreInto(new AdaptiveTree(s.options, Random.fromState(s.random)), s);
+    const tree = HoeffdingTree.restoreInto(new AdaptiveTree(s.options, new Random(0)), s);
     tree.alternates = s.alternates;
     tree.switches = s.switches;
     tree.dropped = s.dropped;

@@ -330,7 +330,7 @@ export class Leaf {
     let n = LEAF_OVERHEAD + 8 * classes + 4 * (this.numeric.length + this.categorical.length);
     if (!active) return n;
     n += 8 * classes * this.numeric.length * G_SIZE;
-    for (let s = 0; s < this.categorical.length; s++) n += ARRAY_OVERHEAD + 8 * classes * (this.active ? this.nominal[s]!.length / classes : 4);
+    for (let s = 0; s < this.categorical.length; s++) n += ARRAY_OVERHEAD + 8 * classes * (this.active ? this.nominalCodes[s]! + 1 : 1);
     return n;
   }
 

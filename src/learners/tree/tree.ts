@@ -39,7 +39,7 @@ export class HoeffdingTree {
   /** The numeric and categorical slots of the raw row (every leaf of a plain tree watches these). */
   private readonly allNumeric: Int32Array;
   private readonly allCategorical: Int32Array;
-  protected readonly random: Random;
+  protected random: Random;
   /** Scratch for naive Bayes while learning, and for drawing subspaces. */
   protected scratch: Float64Array;
   private readonly draw: Int32Array;
@@ -76,6 +76,7 @@ export class HoeffdingTree {
     if (k <= 0 || k >= m) return new Leaf(depth, this.classes, this.allNumeric, this.allCategorical, counts);
     // A partial Fisher-Yates shuffle of the slots picks k of them without repeats.
     const draw = this.draw;
+    for (let i = 0; i < m; i++) draw[i] = i;
     for (let i = 0; i < k; i++) {
       const j = i + this.random.int(m - i);
       const t = draw[i]!;
@@ -271,11 +272,12 @@ export class HoeffdingTree {
   }
 
   static restore(s: TreeState): HoeffdingTree {
-    return HoeffdingTree.restoreInto(new HoeffdingTree(s.options, Random.fromState(s.random)), s);
+    return HoeffdingTree.restoreInto(new HoeffdingTree(s.options, new Random(0)), s);
   }
 
-  /** Gives a tree made from s.options and s.random the rest of state s. */
+  /** Gives a tree made from s.options the rest of state s (the generator too: making the root drew from another). */
   protected static restoreInto<T extends HoeffdingTree>(tree: T, s: TreeState): T {
+    tree.random = Random.fromState(s.random);
     const slots = (list: number[]): Int32Array => {
       if (sameSlots(list, tree.allNumeric)) return tree.allNumeric;
       if (sameSlots(list, tree.allCategorical)) return tree.allCategorical;
