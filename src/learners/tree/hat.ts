@@ -78,6 +78,7 @@ export class AdaptiveTree extends HoeffdingTree {
       if (this.growthAllowed && node.due(this.params)) this.attempt(node, holder, slot);
       return;
     }
+    node.seen += w;
     node.errors ??= new Adwin();
     const before = node.errors.estimation;
     const rose = node.errors.update(error) && node.errors.estimation > before;

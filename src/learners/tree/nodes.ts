@@ -391,6 +391,8 @@ export class Split {
   /** The adaptive tree's monitor of this subtree's error, and the alternate subtree it grows (null in other trees). */
   errors: Adwin | null = null;
   alternate: Node | null = null;
+  /** Weight of the rows that reached it, those of the leaf it replaced included. */
+  seen = 0;
   constructor(
     readonly depth: number,
     readonly feature: number,
@@ -445,6 +447,7 @@ export interface SplitState {
   threshold: number;
   categorical: boolean;
   counts: number[];
+  seen: number;
   missingBranch: number;
   children: (NodeState | null)[];
 }

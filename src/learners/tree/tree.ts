@@ -111,7 +111,7 @@ export class HoeffdingTree {
 
   /** Learns one row of class y with weight w. */
   learnOne(x: Float64Array, off: number, y: number, w: number): void {
-    const leaf = this.reach(x, off);
+    const leaf = this.reach(x, off, w);
     leaf.learn(this.params.leafPrediction, x, off, y, w, this.scratch);
     this.afterLearn(leaf);
   }
@@ -129,7 +129,7 @@ export class HoeffdingTree {
       this.learnOne(x, off, y, w);
       return;
     }
-    const leaf = this.reach(x, off);
+    const leaf = this.reach(x, off, w);
     leaf.predictAndLearn(this.params.leafPrediction, x, off, y, w, out, at);
     this.afterLearn(leaf);
   }
@@ -138,13 +138,14 @@ export class HoeffdingTree {
   private reachedParent: Split | null = null;
   private reachedBranch = 0;
 
-  /** The leaf a row learns at, made when the row's category has no branch yet. */
-  private reach(x: Float64Array, off: number): Leaf {
+  /** The leaf a row of weight w learns at (made when the row's category has no branch yet), counting it at each split on the way. */
+  private reach(x: Float64Array, off: number, w: number): Leaf {
     let parent: Split | null = null;
     let branch = 0;
     let node: Node = this.root;
     while (node instanceof Split) {
       parent = node;
+      node.seen += w;
       branch = node.branch(x, off);
       let child: Node | null | undefined = node.children[branch];
       if (!child) {
@@ -189,6 +190,7 @@ export class HoeffdingTree {
       }
     }
     const split = new Split(leaf.depth, decision.feature, decision.threshold, categorical, leaf.counts.slice(), decision.branches, missing);
+    split.seen = leaf.total;
     this.bytes += splitBytes(split) - leaf.bytes();
     for (let b = 0; b < decision.branches; b++) {
       const child = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
@@ -351,6 +353,7 @@ export function nodeState(node: Node): NodeState {
       threshold: node.threshold,
       categorical: node.categorical,
       counts: Array.from(node.counts),
+      seen: node.seen,
       missingBranch: node.missingBranch,
       children: node.children.map((child) => (child ? nodeState(child) : null)),
     },
@@ -367,6 +370,7 @@ export function restoreNode(s: NodeState, slots: (list: number[]) => Int32Array,
   const t = s.split;
   const split = new Split(t.depth, t.feature, t.threshold, t.categorical, Float64Array.from(t.counts), t.children.length, t.missingBranch);
   split.children = t.children.map((child) => (child ? restoreNode(child, slots, classes) : null));
+  split.seen = t.seen;
   if (s.errors) split.errors = Adwin.restore(s.errors);
   if (s.alternate) split.alternate = restoreNode(s.alternate, slots, classes);
   return split;
