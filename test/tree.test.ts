@@ -4,6 +4,7 @@ import { entropy, gini, hoeffdingBound, meritRange, normalCdf, splitMerit } from
 import { G_SIZE, gaussianAdd, gaussianLogDensity, gaussianVariance, gaussianWeightBelow } from '../src/learners/tree/gaussian.js';
 import { HT_DEFAULTS, HoeffdingTreeLearner, type TreeFeature, type TreeFlags } from '../src/learners/tree/ht.js';
 import { Leaf, Split } from '../src/learners/tree/nodes.js';
+import { HTR_DEFAULTS, HoeffdingTreeRegressor, Moments, varianceReduction } from '../src/learners/tree/regressor.js';
 import { Random } from '../src/util/random.js';
 
 const close = (actual: number, expected: number, tol = 1e-12): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} is not ${expected} (within ${tol})`);
@@ -245,5 +246,70 @@ describe('ht state', () => {
     replay(free, [...mixedStream(40000, 11)]);
     assert.equal(free.tree.summary().activeLeaves, free.tree.summary().leaves);
     assert.ok(free.tree.summary().bytes > limit * 1024 * 1024);
+  });
+});
+
+describe('ht for regression', () => {
+  const numeric: TreeFeature[] = [
+    { name: 'x0', kind: 'numeric' },
+    { name: 'x1', kind: 'numeric' },
+    { name: 'c', kind: 'categorical' },
+  ];
+
+  it('variance reduction against hand-computed values', () => {
+    const moments = (ys: number[]): Moments => {
+      const m = new Moments();
+      for (const y of ys) m.add(y, 1);
+      return m;
+    };
+    // 1..5 and 11..15: mean 8, squared deviations 270 over 9 (sample variance 30); each half 10 over 4.
+    const pre = moments([1, 2, 3, 4, 5, 11, 12, 13, 14, 15]);
+    close(pre.variance, 30);
+    close(varianceReduction(pre, [moments([1, 2, 3, 4, 5]), moments([11, 12, 13, 14, 15])]), 30 - 0.5 * 2.5 - 0.5 * 2.5);
+    assert.equal(varianceReduction(pre, [moments([1, 2, 3, 4, 5, 11]), moments([12, 13, 14, 15])]), -Infinity, 'a branch of fewer than 5 rows');
+  });
+
+  /** A step at x0 = 0.6 (0 below, 10 above) plus noise; x1 and c are noise. */
+  function* steps(n: number, seed: number): Generator<[number[], number]> {
+    const random = new Random(seed);
+    for (let i = 0; i < n; i++) {
+      const x0 = random.next();
+      yield [[x0, random.next(), random.int(4)], (x0 > 0.6 ? 10 : 0) + random.normal()];
+    }
+  }
+
+  it('splits the step at its threshold and then predicts each side', () => {
+    const tree = new HoeffdingTreeRegressor(numeric, HTR_DEFAULTS);
+    const out = new Float64Array(1);
+    let se = 0;
+    let i = 0;
+    for (const [row, y] of steps(4000, 3)) {
+      tree.predictAndLearn(Float64Array.from(row), Float64Array.of(y), 1, out);
+      if (i++ >= 2000) se += (out[0]! - y) ** 2;
+    }
+    const root = tree.state().root;
+    assert.ok('split' in root);
+    assert.equal(root.split.feature, 0);
+    // Candidate thresholds are the values seen, rounded to 3 decimals.
+    assert.ok(Math.abs(root.split.threshold - 0.6) < 0.01, `threshold ${root.split.threshold}`);
+    assert.ok(Math.sqrt(se / 2000) < 1.2, `rmse ${Math.sqrt(se / 2000)} (noise sd 1)`);
+  });
+
+  it('one run over A then B equals A saved (as JSON) and B resumed', () => {
+    const rows = [...steps(6000, 5)];
+    const play = (tree: HoeffdingTreeRegressor, part: [number[], number][]): number[] => {
+      const out = new Float64Array(1);
+      return part.map(([row, y]) => {
+        tree.predictAndLearn(Float64Array.from(row), Float64Array.of(y), 1, out);
+        return out[0]!;
+      });
+    };
+    const whole = new HoeffdingTreeRegressor(numeric, HTR_DEFAULTS);
+    const expected = play(whole, rows).slice(3500);
+    const first = new HoeffdingTreeRegressor(numeric, HTR_DEFAULTS);
+    play(first, rows.slice(0, 3500));
+    const resumed = HoeffdingTreeRegressor.restore(JSON.parse(JSON.stringify(first.state())));
+    assert.deepEqual(play(resumed, rows.slice(3500)), expected);
+    assert.deepEqual(resumed.state(), whole.state());
   });
 });
