@@ -104,6 +104,49 @@ describe('inc-learn predict', () => {
     assert.equal((await readCheckpoint(learned)).state.counts.rows, 5001);
   });
 
+  it('copies kept cells exactly as written: leading zeros, long digits, trailing zeros, -0, spaces', async () => {
+    const ids = ['08123', '1234567890123456789', '1.50', '-0', '1E+05', ' 7', 'r1', '.5', '00'];
+    // CSV: the unquoted field; quoted or not, a kept column that is also a feature, a column never read.
+    const csv =
+      ['id,attrib1,attrib2,attrib3,note', ...ids.map((id, i) => `${i % 2 === 0 ? id : `"${id}"`},${i % 2 === 0 ? '1.50' : '"2.0"'},${i},3,${id}`)].join('\n') + '\n';
+    // A record csv-parse reads (an escaped quote in it) keeps its numbers' text too.
+    const csvFile = join(dir, 'ids.csv');
+    writeFileSync(csvFile, csv + '3.10,1.50,9,3,"say ""3.10"""\n');
+    // JSON lines: a string's text, a number's literal (08123 is not a JSON number: it comes as a string).
+    const json = ['"08123"', '1234567890123456789', '1.50', '-0', '1E+05', '" 7"', '"r1"', '".5"', '"00"'];
+    const jsonlFile = join(dir, 'ids.jsonl');
+    writeFileSync(jsonlFile, json.map((v, i) => `{"id":${v},"attrib1":1.50,"attrib2":${i},"attrib3":3,"note":${v}}`).join('\n') + '\n');
+    const expectedJson = ['"08123"', '1234567890123456789', '1.50', '-0', '1E+05', '" 7"', '"r1"', '".5"', '"00"'];
+    for (const thread of ['--parse-thread', '--no-parse-thread']) {
+      for (const learn of [[], ['--learn', '--save', join(dir, 'keep-learn')]]) {
+        const args = ['predict', '--model', model, '--keep', 'id,attrib1,note', thread, ...learn];
+        const fromCsv = await ok([...args, csvFile]);
+        const rows = lines(fromCsv.stdout).slice(1);
+        assert.deepEqual(rows.map((l) => l.split(',')[0]), [...ids, '3.10'], `${thread} ${learn.join(' ')}`);
+        assert.deepEqual(rows.map((l) => l.split(',')[1]), [...ids.map((_, i) => (i % 2 === 0 ? '1.50' : '2.0')), '1.50']);
+        assert.deepEqual(rows.map((l) => l.split(',')[2]), [...ids, '"say ""3.10"""']);
+        const asJson = await ok([...args, csvFile, '--output', 'jsonl']);
+        assert.deepEqual(
+          lines(asJson.stdout).map((l) => l.slice(0, l.indexOf(',"attrib1"'))),
+          [...ids, '3.10'].map((id) => `{"id":${/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(id) ? id : JSON.stringify(id)}`),
+        );
+        const fromJsonl = await ok([...args, jsonlFile, '--output', 'jsonl']);
+        const out = lines(fromJsonl.stdout);
+        assert.deepEqual(
+          out.map((l) => l.slice(0, l.indexOf(',"prediction"'))),
+          expectedJson.map((v) => `{"id":${v},"attrib1":1.50,"note":${v}`),
+        );
+        for (const l of out) JSON.parse(l);
+        // The predictions do not depend on what is kept.
+        const plain = await ok(['predict', '--model', model, thread, ...learn, jsonlFile, '--output', 'jsonl']);
+        assert.deepEqual(
+          lines(plain.stdout),
+          out.map((l) => `{${l.slice(l.indexOf('"prediction"'))}`),
+        );
+      }
+    }
+  });
+
   it('refuses input without a feature column the model uses', async () => {
     const r = await runCli(['predict', '--model', model, '-'], { stdin: 'attrib1,attrib3\n1,2\n' });
     assert.equal(r.code, 1);

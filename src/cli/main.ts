@@ -18,19 +18,27 @@ import { inspect, printInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
-import { GENERATORS, writeStream, type GeneratorName } from '../synth/generators.js';
+import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
+import { withExamples } from './examples.js';
 import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { allParams, learners, showDefault } from '../learners/registry.js';
 import { version } from './version.js';
 
-/** Options shared by every command that reads data. */
-function inputOptions(cmd: Command): Command {
-  return cmd
-    .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
-    .option('--no-header', 'CSV: the first line is data, not column names')
-    .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
-    .option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')
-    .option('--no-parse-thread', 'parse and learn on one thread')
+/** Each learner's own options (the registry's params), one flag per key, saying which learners take it. */
+function learnerOptions(cmd: Command): Command {
+  for (const { param, owners } of allParams()) {
+    const defaults = owners.map((e) => `${e.name} ${showDefault(e.params.find((p) => p.key === param.key)!.default)}`).join(', ');
+    cmd.option(param.flag, `${owners.map((e) => e.name).join(', ')}: ${param.help} (default: ${defaults})`);
+  }
+  return cmd;
+}
+
+/**
+ * Options shared by every command that reads data and infers its schema. `inspect` reads only the
+ * first rows: the second parsing thread is accepted there but not offered.
+ */
+function inputOptions(cmd: Command, learns = true): Command {
+  return rawInputOptions(cmd, learns)
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
@@ -39,19 +47,26 @@ function inputOptions(cmd: Command): Command {
     .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
 }
 
-/** How to read the input; the schema comes from the model. */
-function rawInputOptions(cmd: Command): Command {
+/** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
+function rawInputOptions(cmd: Command, learns = true): Command {
   return cmd
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',');
+    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
 }
 
-function outputOptions(cmd: Command): Command {
+function hiddenUnless(shown: boolean, option: Option): Option {
+  return shown ? option : option.hideHelp();
+}
+
+/** `quiet`: what --quiet leaves out, or null where it changes nothing (accepted, not offered). */
+function outputOptions(cmd: Command, quiet: string | null = 'no header and no progress bar'): Command {
   return cmd
     .option('--json', 'JSON lines on stdout instead of the table')
-    .option('-q, --quiet', 'no header and no progress bar')
+    .addOption(hiddenUnless(quiet !== null, new Option('-q, --quiet', quiet ?? '')))
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors');
 }
@@ -70,14 +85,15 @@ export function buildProgram(): Command {
     .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
   inputOptions(trainCmd)
-    .addOption(new Option('--model <model>', 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+    .addOption(new Option('--model <model>', `the learner: ${learners().map((e) => e.name).join(', ')} (see docs/learners.md)`).default('linear'))
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
     .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
     .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
     .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
     .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu');
+  learnerOptions(trainCmd)
     .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
     .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
     .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
@@ -93,6 +109,7 @@ export function buildProgram(): Command {
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
+  withExamples(trainCmd, 'train');
 
   const predictCmd = program
     .command('predict')
@@ -112,6 +129,7 @@ export function buildProgram(): Command {
     .action(async (input: string, raw: RawOptions) => {
       await runPredict(input, raw);
     });
+  withExamples(predictCmd, 'predict');
 
   const evaluateCmd = program
     .command('evaluate')
@@ -122,31 +140,58 @@ export function buildProgram(): Command {
   outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
+  withExamples(evaluateCmd, 'evaluate');
 
   const inspectCmd = program
     .command('inspect')
     .description('print the inferred schema (columns, types, target, task, classes) without training')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
+  withExamples(inspectCmd, 'inspect');
 
-  program
+  const generateCmd = program
     .command('generate')
-    .description(`write a synthetic stream to stdout: ${Object.keys(GENERATORS).join(', ')}`)
+    .description('write a synthetic stream to stdout, with concept drift where and how you ask for it')
     .argument('<generator>', Object.keys(GENERATORS).join(', '))
     .option('--rows <n>', 'rows to write', '10000')
     .option('--seed <n>', 'random seed', '1')
-    .option('--noise <x>', 'label noise fraction (classification) or noise sd (regression)', '0.1')
+    .option('--noise <x>', 'classification: fraction of labels flipped, 0 to 1 (led: of segments); regression: sd of the noise added to y', '0.1')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--full-precision', 'print every digit of each number (up to 17, as Python prints floats), not a few decimals')
-    .action(async (name: string, raw: RawOptions) => {
-      const generator = GENERATORS[oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[])];
+    .option('--concepts <ids>', "the concepts in stream order, e.g. 1,3,1 (a concept may recur; default: the generator's own)")
+    .option('--drift-at <rows>', 'row index of each drift, e.g. 25000,50000 (default: equal blocks)')
+    .option('--drift-width <rows>', 'rows over which each drift happens (sigmoid, as MOA ConceptDriftStream); one value or one per drift; 0 = abrupt', '0')
+    .option('--concept-column', 'add a last column `concept`: the concept each row was drawn from (leave it out of training: --ignore concept)')
+    .option('--classes <n>', 'rbf, random-tree: number of classes (default 2)')
+    .option('--centroids <n>', 'rbf: number of centroids (default 50)')
+    .option('--speed <x>', 'rbf: distance each centroid moves per row (default 0: no incremental drift)')
+    .addHelpText('after', generatorHelp())
+    .action(async (name: string, raw: RawOptions, cmd: Command) => {
+      const generator = oneOf('generator', name, Object.keys(GENERATORS) as GeneratorName[]);
       const rows = number('--rows', raw.rows, { min: 1, integer: true });
-      const options = { rows, seed: number('--seed', raw.seed, { min: 0, integer: true }), noise: number('--noise', raw.noise, { min: 0 }), fullPrecision: raw.fullPrecision === true };
-      await writeStream(generator(options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
+      const given = explicitOptions(cmd);
+      const noise = number('--noise', raw.noise, { min: 0 });
+      checkNoise(generator, noise);
+      const ids = (flag: string, value: unknown, min: number) => list(value)?.map((v) => number(flag, v, { min, integer: true }));
+      const options = {
+        rows,
+        seed: number('--seed', raw.seed, { min: 0, integer: true }),
+        noise,
+        fullPrecision: raw.fullPrecision === true,
+        conceptColumn: raw.conceptColumn === true,
+        ...(raw.concepts === undefined ? {} : { concepts: ids('--concepts', raw.concepts, 1)! }),
+        ...(raw.driftAt === undefined ? {} : { driftAt: ids('--drift-at', raw.driftAt, 1)! }),
+        ...(given.has('driftWidth') ? { driftWidth: list(raw.driftWidth)!.map((v) => number('--drift-width', v, { min: 0 })) } : {}),
+        ...(raw.classes === undefined ? {} : { classes: number('--classes', raw.classes, { min: 2, max: 1000, integer: true }) }),
+        ...(raw.centroids === undefined ? {} : { centroids: number('--centroids', raw.centroids, { min: 1, integer: true }) }),
+        ...(raw.speed === undefined ? {} : { speed: number('--speed', raw.speed, { min: 0 }) }),
+      };
+      await writeStream(generate(generator, options), rows, oneOf('--format', raw.format, ['csv', 'jsonl'] as const), process.stdout);
     });
+  withExamples(generateCmd, 'generate');
   return program;
 }
 

@@ -17,13 +17,33 @@ function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A kept cell: a number when the reader read one, its text otherwise, null when empty or absent. */
+/**
+ * A kept cell: its text as written in the input (the aligner puts a number's literal there), null
+ * when empty or absent; a number only from a reader that kept no literal.
+ */
 function cell(batch: RecordBatch, r: number, c: number): string | number | null {
   if (c >= batch.width) return null;
   const i = r * batch.width + c;
   const text = batch.text[i];
   if (text === null) return batch.values[i]!;
   return text === undefined || text === '' ? null : text;
+}
+
+/** JSON's number grammar. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A kept cell as a JSON value: a number read from the input is written as it was (its literal, when
+ * that is a JSON number: `1.50` stays `1.50`, `1234567890123456789` keeps its digits), any other
+ * text as a string (`08123` is "08123"), an empty cell as null.
+ */
+function jsonCell(batch: RecordBatch, r: number, c: number): string {
+  const v = cell(batch, r, c);
+  if (typeof v === 'string') {
+    const number = batch.values[r * batch.width + c]!;
+    return number === number && JSON_NUMBER.test(v) ? v : JSON.stringify(v);
+  }
+  return JSON.stringify(v);
 }
 
 /** The predicted class: the most probable, ties going to the later class (as the metrics count it). */
@@ -60,7 +80,6 @@ export class PredictionWriter implements PredictionSink {
   row(batch: RecordBatch, r: number, keepAt: readonly number[], p: Float64Array | null, at: number, outputs: number, issue: RowIssue | null): void {
     if (this.format === 'jsonl') {
       const o: Record<string, unknown> = {};
-      this.keep.forEach((name, k) => (o[name] = cell(batch, r, keepAt[k]!)));
       if (p === null) {
         o['prediction'] = null;
         o['error'] = issue ? `${issue.reason}: ${issue.field === undefined ? '' : `field "${issue.field}": `}${issue.message}` : 'skipped';
@@ -71,7 +90,13 @@ export class PredictionWriter implements PredictionSink {
         const n = Math.min(outputs, this.classes.length);
         for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = p[at + k]!;
       }
-      this.buffer += JSON.stringify(o) + '\n';
+      // The kept columns first, written by hand: JSON.stringify cannot write a number's literal.
+      let kept = '';
+      this.keep.forEach((name, k) => {
+        if (!Object.hasOwn(o, name) && this.keep.indexOf(name) === k) kept += `${JSON.stringify(name)}:${jsonCell(batch, r, keepAt[k]!)},`;
+      });
+      const rest = JSON.stringify(o);
+      this.buffer += (kept === '' ? rest : `{${kept}${rest.slice(1)}`) + '\n';
       return;
     }
     let line = '';

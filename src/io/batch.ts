@@ -111,6 +111,18 @@ export class FixedBatcher {
   /** Per column, 1 when its text is wanted; null: every column's (RecordStream.readTextOf). */
   textWanted: Uint8Array | null = null;
 
+  /** Per column, 1 when its numbers are wanted as written (PassOptions.literalsOf); null: none. */
+  literalWanted: Uint8Array | null = null;
+  /** With literalWanted: the current batch's RecordBatch.literal. */
+  literal: (string | null)[] | null = null;
+
+  /** From the next row on, the numbers of the columns marked in `mask` are kept as written too. */
+  keepLiterals(mask: Uint8Array): void {
+    if (!mask.includes(1)) return;
+    this.literalWanted = mask;
+    this.literal = new Array<string | null>(this.capacity * this.width).fill(null);
+  }
+
   /** Per column, the last few distinct short ASCII texts read, so that a repeated one (a label) is one string. */
   private readonly interned: (string | undefined)[];
   private readonly internNext: Int32Array;
@@ -201,14 +213,20 @@ export class FixedBatcher {
     if (!full && !textless) text.length = n;
     const issues = this.issues;
     if (issues !== null && !full) issues.length = rows;
-    this.ready.push({
+    const batch: RecordBatch = {
       rows,
       width: this.width,
       values: full ? this.values : this.values.slice(0, n),
       text,
       line: full ? this.line : this.line.slice(0, rows),
       issues,
-    });
+    };
+    if (this.literal !== null) {
+      if (!full) this.literal.length = n;
+      batch.literal = this.literal;
+      this.literal = more ? new Array<string | null>(this.capacity * this.width).fill(null) : null;
+    }
+    this.ready.push(batch);
     this.rows = 0;
     this.issues = null;
     if (more) {

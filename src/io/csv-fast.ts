@@ -48,6 +48,7 @@ export function parseFastBlock(
   let values = b.values;
   let text = b.text;
   let lines = b.line;
+  const literalWanted = b.literalWanted;
   let i = start;
   while (i < end) {
     const lineNo = line++;
@@ -85,6 +86,7 @@ export function parseFastBlock(
       let c = q < end ? buf[q]! : 0;
       if (v - v === 0 && (q === end || c === delimiter || c === 10 || (c === 13 && q + 1 < end && buf[q + 1] === 10))) {
         values[base + col] = v;
+        if (literalWanted !== null && literalWanted[col] === 1) b.literal![base + col] = buf.toString('latin1', p, q);
         // A '\r' right before the '\n' belongs to the line break.
         if (c === 13) c = buf[++q]!;
       } else {

@@ -212,6 +212,7 @@ export function emitFields(b: FixedBatcher, fields: readonly string[], line: num
     const v = plainNumberValue(s);
     if (v - v === 0) {
       values[base + c] = v;
+      if (b.literalWanted !== null && b.literalWanted[c] === 1) b.literal![base + c] = s;
     } else {
       values[base + c] = NaN;
       text[base + c] = s;
@@ -341,6 +342,7 @@ function emitSimpleFields(b: FixedBatcher, buf: Buffer, n: number, line: number)
     const v = parsePlainNumber(buf, fs, fe);
     if (v - v === 0) {
       values[base + c] = v;
+      if (b.literalWanted !== null && b.literalWanted[c] === 1) b.literal![base + c] = buf.toString('utf8', fs, fe);
     } else {
       values[base + c] = NaN;
       text[base + c] = fs === fe ? '' : b.textOf(buf, fs, fe, c);

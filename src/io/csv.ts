@@ -29,6 +29,8 @@ export interface CsvOptions {
   forceGeneral?: boolean;
   /** A live input: hand out the records of each chunk as it arrives instead of waiting for a full batch. */
   live?: boolean;
+  /** PassOptions.literalsOf. */
+  literalsOf?: readonly string[];
 }
 
 /** A quoted field left open this long is taken for a missing closing quote. */
@@ -135,6 +137,7 @@ export class CsvReader {
     const parser = new RecordParser(this.opts, this.columns, this.paths, framer, dl, line, remainder);
     this.batcher = parser.batcher;
     if (this.wanted !== undefined) parser.batcher.textWanted = wantedMask(this.columns, this.wanted);
+    if (this.opts.literalsOf !== undefined) parser.batcher.keepLiterals(wantedMask(this.columns, this.opts.literalsOf));
     return parser;
   }
 

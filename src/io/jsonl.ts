@@ -22,6 +22,8 @@ export interface JsonlOptions {
   forceParse?: boolean;
   /** A live input: hand out the records of each chunk as it arrives instead of waiting for a full batch. */
   live?: boolean;
+  /** PassOptions.literalsOf. */
+  literalsOf?: readonly string[];
 }
 
 /** Rows the first batch after a new key starts with; it doubles up to the full batch size. */
@@ -39,9 +41,14 @@ class GrowingBatcher {
   text: (string | null)[] = [];
   line = new Float64Array(0);
   issues: (RowIssue | null)[] | null = null;
+  /** RecordBatch.literal, when the batches carry one. */
+  literal: (string | null)[] | null = null;
   readonly ready: RecordBatch[] = [];
 
-  constructor(width: number) {
+  constructor(
+    width: number,
+    private readonly literals: boolean,
+  ) {
     this.alloc(width);
   }
 
@@ -52,6 +59,7 @@ class GrowingBatcher {
     this.values = new Float64Array(this.capacity * width).fill(NaN);
     this.text = new Array<string | null>(this.capacity * width).fill('');
     this.line = new Float64Array(this.capacity);
+    if (this.literals) this.literal = new Array<string | null>(this.capacity * width).fill(null);
     this.issues = null;
     this.rows = 0;
   }
@@ -77,6 +85,11 @@ class GrowingBatcher {
     for (let i = 0; i < n; i++) text[i] = this.text[i]!;
     const line = new Float64Array(capacity);
     line.set(this.line.subarray(0, this.rows));
+    if (this.literal !== null) {
+      const literal = new Array<string | null>(capacity * this.width).fill(null);
+      for (let i = 0; i < n; i++) literal[i] = this.literal[i]!;
+      this.literal = literal;
+    }
     if (this.issues !== null) {
       const issues = new Array<RowIssue | null>(capacity).fill(null);
       for (let r = 0; r < this.rows; r++) issues[r] = this.issues[r]!;
@@ -123,14 +136,19 @@ class GrowingBatcher {
       this.text.length = n;
       if (this.issues !== null) this.issues.length = rows;
     }
-    this.ready.push({
+    const batch: RecordBatch = {
       rows,
       width: this.width,
       values: full ? this.values : this.values.slice(0, n),
       text: this.text,
       line: full ? this.line : this.line.slice(0, rows),
       issues: this.issues,
-    });
+    };
+    if (this.literal !== null) {
+      if (!full) this.literal.length = n;
+      batch.literal = this.literal;
+    }
+    this.ready.push(batch);
     this.rows = 0;
     this.issues = null;
   }
@@ -267,8 +285,9 @@ function kindOf(v: unknown): string {
 }
 
 /**
- * The text of a number JSON.parse read as ±Infinity (it overflows a double), found again in the line:
- * what the scanner keeps too. Falls back to "Infinity" when the key is written with other escapes.
+ * The text of a number JSON.parse read, found again in the line: for one it read as ±Infinity (it
+ * overflows a double), what the scanner keeps too, and for a number wanted as written. Falls back to
+ * String(v) when the key is written with other escapes.
  */
 function numberLiteral(line: string, key: string, v: number): string {
   const quoted = JSON.stringify(key);
@@ -285,7 +304,7 @@ export class JsonlReader {
   /** Rows taken by each path, for tests and curiosity. */
   readonly paths = { fast: 0, parse: 0 };
   private readonly index = new Map<string, number>();
-  private readonly b = new GrowingBatcher(0);
+  private readonly b: GrowingBatcher;
   private line = 1;
   /** The lines being read are known to be UTF-8; when false, each is checked. */
   private utf8 = true;
@@ -295,6 +314,8 @@ export class JsonlReader {
   private cellCol: number[] = [];
   private cellValue: number[] = [];
   private cellText: (string | null)[] = [];
+  /** With literalsOf: each number cell's text as written. */
+  private cellLiteral: string[] = [];
   /** Keys met in this line that are not columns yet. */
   private fresh: string[] = [];
   /** Per key position: the key's bytes last time and its column, to skip decoding known keys. */
@@ -305,8 +326,14 @@ export class JsonlReader {
   /** RecordStream.readTextOf: the wanted names, and per column whether its text is wanted (null: all). */
   private wanted: Set<string> | null = null;
   private textWanted: Uint8Array | null = null;
+  /** PassOptions.literalsOf: the names, and per column whether its numbers are wanted as written. */
+  private readonly literalNames: Set<string> | null;
+  private literalAt = new Uint8Array(16);
 
-  constructor(private readonly opts: JsonlOptions) {}
+  constructor(private readonly opts: JsonlOptions) {
+    this.literalNames = opts.literalsOf !== undefined && opts.literalsOf.length > 0 ? new Set(opts.literalsOf) : null;
+    this.b = new GrowingBatcher(0, this.literalNames !== null);
+  }
 
   async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
     const b = this.b;
@@ -428,8 +455,7 @@ export class JsonlReader {
           }
           if (i >= end) return false;
           cellValue[n] = NaN;
-          const tw = this.textWanted;
-          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
+          cellText[n] = !this.wantsText(col) ? null : vs === i ? '' : buf.toString('utf8', vs, i);
           i++;
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           // Read as a plain number, which finds its end; JSON's grammar is the stricter one.
@@ -440,6 +466,7 @@ export class JsonlReader {
           if (v - v === 0) {
             cellValue[n] = v;
             cellText[n] = null;
+            if (this.literalNames !== null) this.cellLiteral[n] = buf.toString('latin1', vs, i);
           } else {
             // Overflows a double (1e400): kept as its text, for the featurizer to report.
             cellValue[n] = NaN;
@@ -468,8 +495,7 @@ export class JsonlReader {
           i = skipValue(buf, vs, end, 0);
           if (i < 0) return false;
           cellValue[n] = NaN;
-          const tw = this.textWanted;
-          cellText[n] = tw !== null && (col < 0 || tw[col] !== 1) ? null : JSON.stringify(JSON.parse(buf.toString('utf8', vs, i)));
+          cellText[n] = !this.wantsText(col) ? null : JSON.stringify(JSON.parse(buf.toString('utf8', vs, i)));
         } else {
           return false; // not JSON
         }
@@ -515,11 +541,15 @@ export class JsonlReader {
     const cellCol = this.cellCol;
     const cellValue = this.cellValue;
     const cellText = this.cellText;
+    const literal = b.literal;
     for (let k = 0; k < this.n; k++) {
       let col = cellCol[k]!;
       if (col < 0) col = freshCols![-1 - col]!;
-      values[base + col] = cellValue[k]!;
+      const v = cellValue[k]!;
+      values[base + col] = v;
       text[base + col] = cellText[k]!;
+      // Only a number has a value (NaN otherwise).
+      if (literal !== null && v === v && this.literalAt[col] === 1) literal[base + col] = this.cellLiteral[k]!;
     }
   }
 
@@ -532,6 +562,16 @@ export class JsonlReader {
       if (k.length === len && sameBytes(buf, start, end, k)) return col;
     }
     return -1;
+  }
+
+  /**
+   * Whether the text of a cell of column `col` is wanted (scanFast's numbering: a key of this line
+   * that is not a column yet is -1 - its index in `fresh`, and is wanted by its name).
+   */
+  private wantsText(col: number): boolean {
+    const tw = this.textWanted;
+    if (tw === null) return true;
+    return col >= 0 ? tw[col] === 1 : this.wanted!.has(this.fresh[-1 - col]!);
   }
 
   /** See RecordStream.readTextOf. */
@@ -550,6 +590,14 @@ export class JsonlReader {
         this.textWanted = grown;
       }
       this.textWanted![col] = this.wanted.has(key) ? 1 : 0;
+    }
+    if (this.literalNames !== null) {
+      if (col >= this.literalAt.length) {
+        const grown = new Uint8Array(col * 2);
+        grown.set(this.literalAt);
+        this.literalAt = grown;
+      }
+      this.literalAt[col] = this.literalNames.has(key) ? 1 : 0;
     }
     this.keyBytes.push(Buffer.from(key, 'utf8'));
     this.columns.push(key);
@@ -594,6 +642,7 @@ export class JsonlReader {
         if (v - v === 0) {
           b.values[cell] = v;
           b.text[cell] = null;
+          if (b.literal !== null && this.literalAt[this.index.get(key)!] === 1) b.literal[cell] = numberLiteral(str, key, v);
         } else {
           b.text[cell] = numberLiteral(str, key, v);
         }

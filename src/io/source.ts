@@ -19,7 +19,7 @@ import { releaseBatch } from './batch.js';
 import { CsvReader, delimiterByte } from './csv.js';
 import { JsonlReader } from './jsonl.js';
 import { Spool } from './spool.js';
-import type { Format, RecordBatch, RecordStream, Source, SourceOptions } from './types.js';
+import type { Format, PassOptions, RecordBatch, RecordStream, Source, SourceOptions } from './types.js';
 
 /** SourceOptions plus hooks for tests. */
 export interface OpenSourceOptions extends SourceOptions {
@@ -78,7 +78,9 @@ class Pass implements RecordStream {
     name: string,
     delimiter: string,
     private readonly chunks: (counter: ByteCounter) => AsyncIterable<Buffer>,
+    pass: PassOptions,
   ) {
+    const literalsOf = pass.literalsOf === undefined ? {} : { literalsOf: pass.literalsOf };
     this.reader =
       format === 'csv'
         ? new CsvReader({
@@ -88,8 +90,9 @@ class Pass implements RecordStream {
             ...(opts.columns === undefined ? {} : { columns: opts.columns }),
             forceGeneral: opts.csvPath === 'general',
             live: opts.live === true,
+            ...literalsOf,
           })
-        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true });
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf });
   }
 
   get columns(): readonly string[] {
@@ -201,9 +204,9 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     get spoolPath() {
       return spool?.path;
     },
-    open(): RecordStream {
+    open(pass: PassOptions = {}): RecordStream {
       if (closed) throw new Error(`${name}: the source is closed`);
-      return new Pass(fmt, opts, name, delimiter, chunks);
+      return new Pass(fmt, opts, name, delimiter, chunks, pass);
     },
     async close(): Promise<void> {
       closed = true;

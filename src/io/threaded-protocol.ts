@@ -1,7 +1,7 @@
 /** The messages between the main thread and the reader thread (threaded.ts, threaded-worker.ts). */
 import type { DataLocation } from '../errors.js';
 import type { OpenSourceOptions } from './source.js';
-import type { RowIssue } from './types.js';
+import type { PassOptions, RowIssue } from './types.js';
 
 /**
  * Batches on their way to the main thread at once: enough that neither thread waits on the other's
@@ -21,7 +21,7 @@ export const THREAD_CHUNK_SIZE = 1 << 16;
 export type ToWorker =
   /** The first message: what to read. The worker answers 'ready' or 'error'. */
   | { type: 'start'; options: OpenSourceOptions }
-  | { type: 'open'; pass: number }
+  | { type: 'open'; pass: number; options: PassOptions }
   | { type: 'cancel'; pass: number }
   | { type: 'close' }
   /** RecordStream.readTextOf for the pass under way. */
@@ -53,6 +53,8 @@ export type FromWorker =
       /** Each distinct text of the batch once (labels, categories): a string is cloned per value, not per cell. */
       textValues: string[];
       issues: (RowIssue | null)[] | null;
+      /** RecordBatch.literal, when the pass keeps literals. */
+      literal?: (string | null)[];
       /** Sent when the column list has grown since the last batch. */
       columns: string[] | null;
       /** With columns: the ones whose header name was generated. */

@@ -6,7 +6,7 @@ import { DataError, UsageError } from '../errors.js';
 import { recycleArrays, recycleText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
 import { IN_FLIGHT, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
-import type { RecordBatch, RecordStream, Source } from './types.js';
+import type { PassOptions, RecordBatch, RecordStream, Source } from './types.js';
 
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -48,7 +48,21 @@ function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesR
   const index = Int32Array.from(textIndex);
   const codes = Int32Array.from(textCodes);
   return [
-    { type: 'batch', pass, rows: batch.rows, width: batch.width, values, line, textIndex: index, textCodes: codes, textValues, issues: batch.issues, columns, bytesRead },
+    {
+      type: 'batch',
+      pass,
+      rows: batch.rows,
+      width: batch.width,
+      values,
+      line,
+      textIndex: index,
+      textCodes: codes,
+      textValues,
+      issues: batch.issues,
+      ...(batch.literal === undefined ? {} : { literal: batch.literal }),
+      columns,
+      bytesRead,
+    },
     [values.buffer as ArrayBuffer, line.buffer as ArrayBuffer, index.buffer as ArrayBuffer, codes.buffer as ArrayBuffer],
   ];
 }
@@ -82,11 +96,11 @@ async function takeCredit(pass: number): Promise<boolean> {
   }
 }
 
-async function runPass(pass: number): Promise<void> {
+async function runPass(pass: number, options: PassOptions): Promise<void> {
   current = pass;
   // A new pass starts with full credit; a pass it replaces stops at its next credit check.
   Atomics.store(credits, 0, IN_FLIGHT);
-  const stream = source!.open();
+  const stream = source!.open(options);
   currentStream = stream;
   const iterator = stream[Symbol.asyncIterator]();
   let sentColumns = 0;
@@ -116,7 +130,7 @@ port.on('message', (m: ToWorker) => {
       void start(m.options);
       break;
     case 'open':
-      void runPass(m.pass);
+      void runPass(m.pass, m.options);
       break;
     case 'recycle':
       recycleArrays(m.buffers.map((b) => new Float64Array(b)));

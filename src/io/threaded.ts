@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { DataError, UsageError } from '../errors.js';
 import { allNull, recycleText, takeText } from './batch.js';
 import { openSource, type OpenSourceOptions } from './source.js';
-import type { Format, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
+import type { Format, PassOptions, RecordBatch, RecordStream, RowIssue, Source } from './types.js';
 import { THREAD_CHUNK_SIZE, type FromWorker, type SerializedError, type ToWorker } from './threaded-protocol.js';
 import { coreToSpare, stdinIsPipe, stopUnusedReaderThread, takeReaderThread, THREAD_MIN_BYTES } from './reader-thread.js';
 
@@ -64,7 +64,9 @@ function reviveBatch(m: Extract<FromWorker, { type: 'batch' }>): RecordBatch {
     text = takeText(cells);
     for (let i = 0; i < textIndex.length; i++) text[textIndex[i]!] = textValues[textCodes[i]!]!;
   }
-  return { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
+  const batch: RecordBatch = { rows: m.rows, width: m.width, values: m.values, text, line: m.line, issues: m.issues as (RowIssue | null)[] | null };
+  if (m.literal !== undefined) batch.literal = m.literal;
+  return batch;
 }
 
 export async function openThreadedSource(opts: OpenSourceOptions): Promise<Source> {
@@ -102,7 +104,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
     name: ready.name,
     format: ready.format as Format,
     totalBytes: ready.totalBytes ?? undefined,
-    open(): RecordStream {
+    open(options: PassOptions = {}): RecordStream {
       if (closed) throw new Error(`${ready.name}: the source is closed`);
       const pass = ++passes;
       let columns: readonly string[] = [];
@@ -149,7 +151,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
             listeners.delete(listener);
             worker.unref();
           };
-          send({ type: 'open', pass });
+          send({ type: 'open', pass, options: { ...options } });
           return {
             async next(): Promise<IteratorResult<RecordBatch>> {
               if (done) return { done: true, value: undefined };

@@ -57,6 +57,18 @@ export interface RecordBatch {
   line: Float64Array;
   /** null when every row is well-formed; otherwise an entry per row, null for the good ones. */
   issues: (RowIssue | null)[] | null;
+  /**
+   * Only in a pass opened with `literalsOf` (PassOptions): per cell, for the cells of those columns
+   * that were read as a number (text null), the number exactly as written in the input (`08123`,
+   * `1.50`, `-0`, a CSV field's spaces); null for every other cell.
+   */
+  literal?: (string | null)[];
+}
+
+/** How to read one pass. */
+export interface PassOptions {
+  /** Columns whose numbers are also wanted as written (RecordBatch.literal): `predict --keep`'s ids. */
+  literalsOf?: readonly string[];
 }
 
 /** One pass over the input, start to end. */
@@ -94,7 +106,7 @@ export interface Source {
   /** Size in bytes of the file for progress bars; undefined for stdin. */
   readonly totalBytes: number | undefined;
   /** Starts a new pass. Stdin is spooled to a temporary file during the first pass and replayed from it after. */
-  open(): RecordStream;
+  open(options?: PassOptions): RecordStream;
   /** Removes temporary files. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -25,11 +25,9 @@ export function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSi
 }
 
 /** Rows [from, to) of a batch, sharing its arrays where they can be shared. */
-export function sliceBatch<B extends { rows: number; width: number; values: Float64Array; text: (string | null)[]; line: Float64Array; issues: unknown[] | null }>(
-  batch: B,
-  from: number,
-  to: number,
-): B {
+export function sliceBatch<
+  B extends { rows: number; width: number; values: Float64Array; text: (string | null)[]; line: Float64Array; issues: unknown[] | null; literal?: (string | null)[] },
+>(batch: B, from: number, to: number): B {
   const w = batch.width;
   return {
     ...batch,
@@ -38,5 +36,6 @@ export function sliceBatch<B extends { rows: number; width: number; values: Floa
     text: batch.text.slice(from * w, to * w),
     line: batch.line.subarray(from, to),
     issues: batch.issues === null ? null : batch.issues.slice(from, to),
+    ...(batch.literal === undefined ? {} : { literal: batch.literal.slice(from * w, to * w) }),
   };
 }

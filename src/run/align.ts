@@ -53,6 +53,9 @@ export class ColumnAligner {
     const rows = batch.rows;
     const values = new Float64Array(rows * width);
     const text: (string | null)[] = new Array<string | null>(rows * width);
+    // Kept columns come after the schema's: a number there is copied as its text as written.
+    const kept = this.names.length;
+    const literal = batch.literal;
     for (let r = 0; r < rows; r++) {
       const from = r * batch.width;
       const to = r * width;
@@ -63,7 +66,7 @@ export class ColumnAligner {
           text[to + c] = '';
         } else {
           values[to + c] = batch.values[from + src]!;
-          text[to + c] = batch.text[from + src]!;
+          text[to + c] = (c >= kept ? literal?.[from + src] : null) ?? batch.text[from + src]!;
         }
       }
     }

@@ -3,7 +3,8 @@ import type { Format } from '../io/types.js';
 import type { LearnerOptions, Task } from '../learners/types.js';
 import type { SamplerOptions } from '../samplers/types.js';
 
-export type ModelName = 'linear' | 'mlp';
+/** A learner's name in the registry (learners/registry.ts). */
+export type ModelName = string;
 export type OnError = 'fail' | 'skip';
 
 export interface InputConfig {
@@ -27,6 +28,8 @@ export interface SchemaConfig {
 
 export interface ModelConfig {
   model: ModelName;
+  /** The learner's own options (its registry entry's params), defaults included; absent when it has none. */
+  params?: Record<string, number | boolean>;
   optimizer: LearnerOptions['optimizer'];
   /** Undefined: the learner's default for the task, optimizer and batch size (learners/index.ts). */
   lr?: number;

@@ -3,11 +3,13 @@
  * Rows go through in blocks of the learner's batch size: each block is predicted and scored before
  * any row of it is learned (prequential, "test then train"). Buffers are typed arrays reused from
  * block to block; they grow only when the feature dimension or the class count grows.
+ * Rows are in the layout the learner reads (Learner.input): blocks, sampler rows and carried rows
+ * have that layout's width.
  */
 import { DataError, singleLine } from '../errors.js';
 import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
-import type { Learner } from '../learners/types.js';
+import type { Learner, RowLayout } from '../learners/types.js';
 import type { Evaluator } from '../eval/metrics.js';
 import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
@@ -165,6 +167,8 @@ export class TrainingPass {
   private readonly direct: boolean;
   /** The target of the row in hand, as the one-row array predictAndLearn() takes. */
   private readonly target = new Float64Array(1);
+  /** The row layout the learner reads. */
+  private readonly layout: RowLayout;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -174,11 +178,13 @@ export class TrainingPass {
     private readonly settings: PassSettings,
   ) {
     const b = learner.batchSize;
-    this.block = new RowBlock(featurizer.dim, b);
-    this.pending = new RowBlock(featurizer.dim, b * 2);
+    this.layout = learner.input ?? 'dense';
+    const width = featurizer.widthOf(this.layout);
+    this.block = new RowBlock(width, b);
+    this.pending = new RowBlock(width, b * 2);
     this.predictions = new Float64Array(b * learner.outputs);
-    this.offered = new Float64Array(featurizer.dim);
-    this.offerDim = featurizer.dim;
+    this.offered = new Float64Array(width);
+    this.offerDim = width;
     this.sink = (x, y) => this.pending.push(x, this.offerDim, y);
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
@@ -188,7 +194,7 @@ export class TrainingPass {
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
   async consume(batch: RecordBatch): Promise<void> {
-    const { featurizer, block, settings } = this;
+    const { featurizer, block, settings, layout } = this;
     const batchSize = this.learner.batchSize;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
@@ -205,20 +211,21 @@ export class TrainingPass {
         else this.counts.heldOut++;
         continue;
       }
-      const before = featurizer.dim;
+      const before = featurizer.widthOf(layout);
       const classesBefore = featurizer.classes.length;
       const y = featurizer.encode(batch, r, true);
       if (typeof y !== 'number') {
         this.reject(batch, r, y, index);
         continue;
       }
-      if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) {
+      const width = featurizer.widthOf(layout);
+      if (width !== before || featurizer.classes.length !== classesBefore) {
         const grown = this.grow();
         if (grown) await grown;
       }
       if (this.direct) {
         this.target[0] = y;
-        const learned = this.learner.predictAndLearn!(featurizer.row, this.target, 1, this.predictions);
+        const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
         if (learned) await learned;
         this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
         this.counts.evaluated++;
@@ -226,7 +233,7 @@ export class TrainingPass {
         continue;
       }
       this.blockIndex[block.rows] = index;
-      block.push(featurizer.row, featurizer.dim, y);
+      block.push(featurizer.rowOf(layout), width, y);
       if (block.rows === batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;
@@ -279,7 +286,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
-    this.offerDim = this.featurizer.dim;
+    this.offerDim = this.featurizer.widthOf(this.layout);
     this.sampler.endEpoch(this.sink);
     await this.learnPending(true);
   }
@@ -307,15 +314,16 @@ export class TrainingPass {
   }
 
   private growLearner(): MaybeAsync {
-    return then(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length), this.afterGrow, this, undefined);
+    return then(this.learner.grow(this.featurizer.widthOf(this.layout), this.featurizer.classes.length), this.afterGrow, this, undefined);
   }
 
   private afterGrow(): void {
+    const width = this.featurizer.widthOf(this.layout);
     // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
-    this.pending.widen(this.featurizer.dim);
+    this.pending.widen(width);
     // Empty here (flushed before growing); widened now so that it has the new width even when rows
     // go direct and never pass through it.
-    this.block.widen(this.featurizer.dim);
+    this.block.widen(width);
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }
@@ -394,6 +402,7 @@ export class HoldoutPass {
   private readonly block: RowBlock;
   private predictions: Float64Array;
   private recordIndex: number;
+  private readonly layout: RowLayout;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -401,7 +410,8 @@ export class HoldoutPass {
     private readonly evaluator: Evaluator,
     private readonly settings: PassSettings,
   ) {
-    this.block = new RowBlock(featurizer.dim, learner.batchSize);
+    this.layout = learner.input ?? 'dense';
+    this.block = new RowBlock(featurizer.widthOf(this.layout), learner.batchSize);
     this.predictions = new Float64Array(learner.batchSize * learner.outputs);
     this.recordIndex = settings.firstIndex ?? 0;
   }
@@ -414,7 +424,7 @@ export class HoldoutPass {
       const y = featurizer.encode(batch, r, false);
       // Bad held-out rows were counted as skipped (or failed the run) in the training pass.
       if (typeof y !== 'number') continue;
-      block.push(featurizer.row, featurizer.dim, y);
+      block.push(featurizer.rowOf(this.layout), featurizer.widthOf(this.layout), y);
       if (block.rows === this.learner.batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;

@@ -3,13 +3,14 @@
  * yields; reporters print. Epoch 1 starts by inferring the schema from the first rows, which are
  * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
-import { DataError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import { Evaluator, type Metrics } from '../eval/metrics.js';
 import { Featurizer } from '../features/featurizer.js';
 import { inferSchema, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
+import { findLearner } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
@@ -110,8 +111,16 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
-  const featurizer = new Featurizer(schema, config.hashBits === undefined ? {} : { hashBits: config.hashBits });
-  const { learner, backend } = await createLearner(config, schema.task, featurizer.dim, featurizer.classes.length, random.nextUint32());
+  const entry = findLearner(config.model);
+  if (!entry.tasks.includes(schema.task)) {
+    const target = schema.columns[schema.target]!;
+    const why = schema.task === 'regression' ? `the target "${target.name}" is numeric with many values (regression)` : `the target "${target.name}" holds class labels`;
+    throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
+  }
+  const layouts = [entry.input];
+  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }) });
+  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
       kind: config.sampler,
