@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ARF_DEFAULTS, AdaptiveRandomForest, poisson } from '../src/learners/tree/arf.js';
 import { HT_DEFAULTS, HoeffdingTreeLearner, type TreeFeature } from '../src/learners/tree/ht.js';
 import type { Learner } from '../src/learners/types.js';
-import { stagger } from '../src/synth/generators.js';
+import { generate } from '../src/synth/generators.js';
 import { Random } from '../src/util/random.js';
 
 const features: TreeFeature[] = [
@@ -20,7 +20,7 @@ const CODES: Record<string, number>[] = [
 
 /** STAGGER rows as the raw layout has them (category codes; a missing weight imputed with 2). */
 function staggerRows(rows: number, noise: number, seed = 3): { x: Float64Array; y: number }[] {
-  const spec = stagger({ rows, seed, noise });
+  const spec = generate('stagger', { rows, seed, noise });
   const cells: string[] = [];
   return Array.from({ length: rows }, (_, i) => {
     spec.row(i, cells);

@@ -23,6 +23,8 @@ export const EXAMPLES = {
     { what: 'the columns, their types, the target and the classes that train would infer', run: 'inc-learn inspect datasets/stagger.csv' },
     { what: 'another target, one column left out, as JSON', run: 'inc-learn inspect datasets/friedman.csv --target x1 --ignore x10 --json' },
     { what: 'a JSON-lines stream on stdin', run: 'inc-learn generate sea --rows 200 --format jsonl | inc-learn inspect -' },
+    { what: 'first, a Hoeffding tree saved by train', run: 'inc-learn train datasets/stagger.csv --model ht --save stagger-tree' },
+    { what: 'what it learned: depth, leaves and its splits drawn as a tree', run: 'inc-learn inspect --model stagger-tree' },
   ],
   generate: [
     { what: '100,000 rows of SEA concepts (sudden drift at each quarter) to a file', run: 'inc-learn generate sea --rows 100000 > sea.csv' },

@@ -14,7 +14,7 @@ import { train } from '../run/train.js';
 import { readCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
-import { inspect, printInspection } from './inspect.js';
+import { inspect, inspectModel, printInspection, printModelInspection } from './inspect.js';
 import { describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
@@ -144,9 +144,16 @@ export function buildProgram(): Command {
 
   const inspectCmd = program
     .command('inspect')
-    .description('print the inferred schema (columns, types, target, task, classes) without training')
-    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
+    .description('print the inferred schema (columns, types, target, task, classes) without training; with --model DIR, what a saved model learned (a tree: depth, leaves, its splits)')
+    .argument('[input]', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
+    .option('--model <dir>', 'describe the model saved in this checkpoint directory (train --save) instead');
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string | undefined, raw: RawOptions) => {
+    if (raw.model !== undefined) {
+      if (input !== undefined) throw new UsageError('inspect takes a dataset or --model DIR, not both');
+      printModelInspection(await inspectModel(String(raw.model)), raw.json === true, makeChalk(process.stdout, raw.color !== false));
+      return;
+    }
+    if (input === undefined) throw new UsageError('inspect needs a dataset (a file, or - for stdin) or --model DIR');
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });

@@ -129,10 +129,11 @@ function flagName(param: LearnerParam): string {
   return param.flag.split(' ')[0]!;
 }
 
-function paramValue(param: LearnerParam, raw: unknown): number | boolean {
+function paramValue(param: LearnerParam, raw: unknown): number | boolean | string {
   if (typeof param.default === 'boolean') return raw === undefined ? param.default : raw === true || raw === 'true';
   if (raw === undefined) return param.default;
   const flag = flagName(param);
+  if (typeof param.default === 'string') return oneOf(flag, String(raw), param.choices ?? [param.default]);
   const value = number(flag, raw, {
     ...(param.min === undefined ? {} : { min: param.min }),
     ...(param.max === undefined ? {} : { max: param.max }),

@@ -27,8 +27,8 @@ export async function createLearner(config: ModelConfig, shape: LearnerShape, se
 }
 
 /** The learner's options: those in the configuration, the defaults for the others. */
-export function paramsOf(entry: LearnerEntry, config: Pick<ModelConfig, 'params'>): Record<string, number | boolean> {
-  const params: Record<string, number | boolean> = {};
+export function paramsOf(entry: LearnerEntry, config: Pick<ModelConfig, 'params'>): Record<string, number | boolean | string> {
+  const params: Record<string, number | boolean | string> = {};
   for (const p of entry.params) params[p.key] = config.params?.[p.key] ?? p.default;
   return params;
 }

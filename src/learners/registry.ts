@@ -8,10 +8,11 @@ import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
 import { majority } from './majority.js';
 import { noChange } from './no-change.js';
+import { arf, hat, ht } from './tree/entries.js';
 import type { FeatureInfo, Learner, LearnerState, RowLayout, Task } from './types.js';
 
 /** The values of a learner's own options, by key (see LearnerParam). */
-export type LearnerParams = Record<string, number | boolean>;
+export type LearnerParams = Record<string, number | boolean | string>;
 
 /** An option a learner takes: a command-line flag whose value ends up in `params[key]`. */
 export interface LearnerParam {
@@ -21,7 +22,9 @@ export interface LearnerParam {
   flag: string;
   /** One line for --help, without the default. */
   help: string;
-  default: number | boolean;
+  default: number | boolean | string;
+  /** For words (a string default): the values allowed. */
+  choices?: readonly string[];
   /** For numbers: the allowed range. */
   min?: number;
   max?: number;
@@ -106,7 +109,7 @@ const mlp: LearnerEntry = {
 };
 
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, ht, hat, arf];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;
@@ -169,6 +172,6 @@ export function allParams(): { param: LearnerParam; owners: LearnerEntry[] }[] {
 }
 
 /** A parameter's default as the help and docs show it. */
-export function showDefault(value: number | boolean): string {
+export function showDefault(value: number | boolean | string): string {
   return typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
 }

@@ -194,7 +194,7 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['hashBits'], (v) => c.int(v, p('hashBits'), 1, 24));
   c.oneOf(o['model'], p('model'), learners().map((e) => e.name));
   c.opt(o['params'], (v) => {
-    for (const [k, x] of Object.entries(c.obj(v, p('params')))) if (typeof x !== 'boolean') c.num(x, `${p('params')}.${k}`);
+    for (const [k, x] of Object.entries(c.obj(v, p('params')))) if (typeof x !== 'boolean' && typeof x !== 'string') c.num(x, `${p('params')}.${k}`);
   });
   c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS);
   c.opt(o['lr'], (v) => c.num(v, p('lr'), { min: 0, minExclusive: true }));

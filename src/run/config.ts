@@ -29,7 +29,7 @@ export interface SchemaConfig {
 export interface ModelConfig {
   model: ModelName;
   /** The learner's own options (its registry entry's params), defaults included; absent when it has none. */
-  params?: Record<string, number | boolean>;
+  params?: Record<string, number | boolean | string>;
   optimizer: LearnerOptions['optimizer'];
   /** Undefined: the learner's default for the task, optimizer and batch size (learners/index.ts). */
   lr?: number;

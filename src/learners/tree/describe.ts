@@ -8,6 +8,7 @@ import type { ArfState } from './arf.js';
 import type { HtState, TreeFeature } from './ht.js';
 import type { NodeState } from './nodes.js';
 import type { AdaptiveTreeState } from './hat.js';
+import type { HtrState } from './regressor.js';
 
 export interface TreeShape {
   depth: number;
@@ -123,8 +124,59 @@ function formatThreshold(t: number): string {
   return Number(t.toPrecision(6)).toString();
 }
 
+type RegNodeState = HtrState['root'];
+
+/** The regression tree drawn to `maxDepth` levels: each leaf's target mean and rows. */
+function describeRegressionTree(state: HtrState, maxDepth = 4): { json: Record<string, unknown>; lines: string[] } {
+  const shape = { depth: 0, nodes: 0, leaves: 0 };
+  const splits: SplitInfo[] = [];
+  const walk = (node: RegNodeState): void => {
+    shape.nodes++;
+    if ('leaf' in node) {
+      shape.leaves++;
+      shape.depth = Math.max(shape.depth, node.leaf.depth);
+      return;
+    }
+    shape.depth = Math.max(shape.depth, node.split.depth);
+    for (const child of node.split.children) if (child) walk(child);
+  };
+  walk(state.root);
+  const queue: RegNodeState[] = [state.root];
+  while (queue.length > 0 && splits.length < 20) {
+    const node = queue.shift()!;
+    if ('leaf' in node) continue;
+    const s = node.split;
+    splits.push({ depth: s.depth, feature: state.features[s.feature]?.name ?? `#${s.feature}`, ...(s.categorical ? {} : { threshold: s.threshold }), rows: Math.round(s.seen) });
+    for (const child of s.children) if (child) queue.push(child);
+  }
+  const lines = [`ht (regression, ${state.flags.leafModel} leaves): depth ${shape.depth}, ${shape.nodes} nodes, ${shape.leaves} leaves`];
+  const draw = (node: RegNodeState, label: string, prefix: string, childPrefix: string): void => {
+    if ('leaf' in node) {
+      const [w, mean] = node.leaf.targets;
+      lines.push(`${prefix}${label}leaf: ${formatRows(w)} rows, mean ${formatThreshold(mean)}`);
+      return;
+    }
+    const s = node.split;
+    const name = state.features[s.feature]?.name ?? `#${s.feature}`;
+    lines.push(`${prefix}${label}split on ${name}: ${formatRows(s.seen)} rows`);
+    if (s.depth + 1 > maxDepth) {
+      lines.push(`${childPrefix}└─ ...`);
+      return;
+    }
+    const children = s.children.map((child, b) => [child, b] as const).filter(([child]) => child !== null);
+    children.forEach(([child, b], i) => {
+      const last = i === children.length - 1;
+      const test = s.categorical ? `${name} = ${b}` : `${name} ${b === 0 ? '<=' : '>'} ${formatThreshold(s.threshold)}`;
+      draw(child!, `${test}: `, `${childPrefix}${last ? '└─ ' : '├─ '}`, `${childPrefix}${last ? '   ' : '│  '}`);
+    });
+  };
+  draw(state.root, '', '', '');
+  return { json: { learner: 'ht', ...shape, splits }, lines };
+}
+
 /** The JSON `inspect --model` prints for a tree learner (without the drawing), and the lines it prints otherwise. */
-export function describeTreeLearner(state: HtState | ArfState, names: Names): { json: Record<string, unknown>; lines: string[] } {
+export function describeTreeLearner(state: HtState | HtrState | ArfState, names: Names): { json: Record<string, unknown>; lines: string[] } {
+  if (state.kind === 'ht' && state['task'] === 'regression') return describeRegressionTree(state as HtrState);
   if (state.kind === 'arf') {
     const trees = state.members.map((m) => treeShape(m.tree.root));
     const json = {
@@ -148,13 +200,14 @@ export function describeTreeLearner(state: HtState | ArfState, names: Names): { 
     lines.push(`the most accurate tree (${best + 1}):`, ...drawn.lines.map((l) => `  ${l}`));
     return { json, lines };
   }
-  const d = describeTree(state.tree.root, state.features, names);
+  const t = state as HtState;
+  const d = describeTree(t.tree.root, t.features, names);
   const extra: Record<string, number> = {};
   if (state.kind === 'hat') {
-    const t = state.tree as AdaptiveTreeState;
-    extra['alternates_started'] = t.alternates;
-    extra['alternates_switched'] = t.switches;
-    extra['alternates_dropped'] = t.dropped;
+    const a = t.tree as AdaptiveTreeState;
+    extra['alternates_started'] = a.alternates;
+    extra['alternates_switched'] = a.switches;
+    extra['alternates_dropped'] = a.dropped;
   }
   const { lines, ...rest } = d;
   const json = { learner: state.kind, ...rest, ...extra };
