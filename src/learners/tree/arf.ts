@@ -149,47 +149,31 @@ export class AdaptiveRandomForest implements Learner {
     return `arf(trees=${f.trees}, lambda=${f.lambda}, features=${subspaceSize(f, this.dim)}, grace=${f.gracePeriod}, delta=${f.delta})`;
   }
 
-  /** Each tree's probabilities for the row into this.votes, and the weighted vote into out. */
-  private vote(x: Float64Array, off: number, out: Float64Array, at: number): void {
-    const k = this.classes;
-    const votes = this.votes;
-    for (let c = 0; c < k; c++) out[at + c] = 0;
-    let total = 0;
-    for (let t = 0; t < this.members.length; t++) {
-      const member = this.members[t]!;
-      member.tree.predictOne(x, off, votes, t * k);
-      const w = member.weight;
-      for (let c = 0; c < k; c++) out[at + c] = out[at + c]! + w * votes[t * k + c]!;
-      total += w;
-    }
-    for (let c = 0; c < k; c++) out[at + c] = out[at + c]! / total;
-  }
-
   predict(x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.vote(x, r * this.dim, out, r * this.classes);
+    for (let r = 0; r < rows; r++) this.vote(x, r * this.dim, -1, out, r * this.classes);
   }
 
   learn(x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.voteAndTrain(x, r * this.dim, y[r]!, this.scratch, 0);
+    for (let r = 0; r < rows; r++) this.vote(x, r * this.dim, y[r]!, this.scratch, 0);
   }
 
   predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.voteAndTrain(x, r * this.dim, y[r]!, out, r * this.classes);
+    for (let r = 0; r < rows; r++) this.vote(x, r * this.dim, y[r]!, out, r * this.classes);
   }
 
   /**
-   * The forest's vote for the row into out (as vote() gives it), and every tree trained on it: each
-   * tree predicts and learns in one pass (its prediction comes before its update), then its
-   * detectors get its error.
+   * The forest's vote for the row into out: each tree's probabilities times its weight, normalized.
+   * With a class y (not -1) every tree is also trained on the row: it predicts and learns in one
+   * pass (its prediction comes before its update), then its detectors get its error.
    */
-  private voteAndTrain(x: Float64Array, off: number, y: number, out: Float64Array, at: number): void {
+  private vote(x: Float64Array, off: number, y: number, out: Float64Array, at: number): void {
     const k = this.classes;
     const votes = this.votes;
     for (let c = 0; c < k; c++) out[at + c] = 0;
     let total = 0;
     for (let t = 0; t < this.members.length; t++) {
       const member = this.members[t]!;
-      const w = poisson(this.random, this.flags.lambda);
+      const w = y < 0 ? 0 : poisson(this.random, this.flags.lambda);
       member.tree.predictAndLearnOne(x, off, y, w, votes, t * k);
       if (w > 0) member.background?.learnOne(x, off, y, w);
       const weight = member.weight;
@@ -200,6 +184,7 @@ export class AdaptiveRandomForest implements Learner {
         if (v > votes[t * k + best]!) best = c;
       }
       total += weight;
+      if (y < 0) continue;
       const error = best === y ? 0 : 1;
       member.seen++;
       member.correct += 1 - error;
