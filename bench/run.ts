@@ -6,7 +6,7 @@
  *   npm run bench                      # elec.csv + a generated 2,000,000-row SEA stream, median of 3
  *   npm run bench -- --quick           # elec.csv + a 200,000-row stream, 1 run each
  *   npm run bench -- --memory          # adds the flat-memory check (10M-row stdin stream; slow)
- *   npm run bench -- --only memory     # just that section (startup, parse, linear, mlp, memory)
+ *   npm run bench -- --only memory     # just that section (startup, parse, linear, mlp, trees, memory)
  *   npm run bench -- --json            # the results document on stdout, the table on stderr
  *   npm run bench -- --baseline        # also write bench/baseline.json
  *
@@ -39,8 +39,8 @@ const NODE = process.execPath;
 const SLOW_SECONDS = 20;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-type Section = 'startup' | 'parse' | 'linear' | 'mlp' | 'memory';
-const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'mlp', 'memory'];
+type Section = 'startup' | 'parse' | 'linear' | 'mlp' | 'trees' | 'memory';
+const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'mlp', 'trees', 'memory'];
 
 interface Options {
   quick: boolean;
@@ -61,7 +61,7 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,mlp,memory] [--runs N]\n' +
+        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,mlp,trees,memory] [--runs N]\n' +
           '                        [--rows N] [--memory-rows N] [--json] [--baseline]\n',
       );
       process.exit(0);
@@ -71,7 +71,7 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown option ${a} (try --help)`);
   }
   const quick = flags.has('--quick');
-  let sections = new Set<Section>(['startup', 'parse', 'linear', 'mlp']);
+  let sections = new Set<Section>(['startup', 'parse', 'linear', 'mlp', 'trees']);
   if (flags.has('--memory')) sections.add('memory');
   const only = values.get('--only');
   if (only !== undefined) {
@@ -361,7 +361,7 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   const streamJsonl = join(tmp, `${streamId}.jsonl`);
   const fullCsv = join(tmp, `${streamId}-full.csv`);
   const fullJsonl = join(tmp, `${streamId}-full.jsonl`);
-  const needStream = opts.sections.has('parse') || opts.sections.has('linear');
+  const needStream = opts.sections.has('parse') || opts.sections.has('linear') || opts.sections.has('trees');
   if (needStream) {
     // The streams, generated once by the project's own generator; timed as bonus rows.
     for (const [format, fullPrecision, out] of [
@@ -429,6 +429,34 @@ function fastItems(opts: Options, p: Prepared): Item[] {
         items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
+    }
+  }
+  return items;
+}
+
+/**
+ * The tree learners against the published figures of MOA and River (docs/learners.md cites them):
+ * default flags, prequential, on elec.csv, sea_stream.csv and the generated stream.
+ */
+const SEA_STREAM = join(SHARED, 'datasets/sea_stream.csv');
+const TREE_LEARNERS = ['ht', 'hat', 'arf'] as const;
+/** Published prequential accuracy on Elec2 and throughput on a 100,000-row stream (issue 14's sources). */
+const PUBLISHED: Record<(typeof TREE_LEARNERS)[number], { moaElec: number; riverElec: number; moaRowsPerSec: number | null; riverRowsPerSec: number | null }> = {
+  ht: { moaElec: 0.817, riverElec: 0.796, moaRowsPerSec: 88_000, riverRowsPerSec: 10_300 },
+  hat: { moaElec: 0.847, riverElec: 0.821, moaRowsPerSec: null, riverRowsPerSec: null },
+  arf: { moaElec: 0.893, riverElec: 0.877, moaRowsPerSec: 7_700, riverRowsPerSec: 660 },
+};
+
+function treeItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  const inputs = [
+    { id: 'elec', name: 'elec.csv', csv: ELEC, rows: ELEC_ROWS },
+    ...(existsSync(SEA_STREAM) ? [{ id: 'sea_stream', name: 'sea_stream.csv', csv: SEA_STREAM, rows: 40000 }] : []),
+    { id: p.streamId, name: p.streamId, csv: p.streamCsv, rows: opts.streamRows },
+  ];
+  for (const model of TREE_LEARNERS) {
+    for (const d of inputs) {
+      items.push(item({ id: `tree-${model}-${d.id}`, section: 'trees', label: `train --model ${model}`, dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: trainArgs(d.csv, ['--model', model]) }, runs: opts.runs, parse: trainParse }));
     }
   }
   return items;
@@ -530,6 +558,9 @@ async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
   const configs: { learner: string; sampler: string; args: string[] }[] = [
     ...samplers.map((s) => ({ learner: 'logistic (default)', sampler: s.name, args: s.args })),
     ...samplers.map((s) => ({ learner: 'mlp 32, batch 256, wasm', sampler: s.name, args: [...mlp, ...s.args] })),
+    // The trees: ht under a memory limit, and the forest (its trees are replaced at drift, each under MOA's 2 MiB).
+    { learner: 'ht --max-size 16', sampler: 'all', args: ['--model', 'ht', '--max-size', '16'] },
+    { learner: 'arf (10 trees)', sampler: 'all', args: ['--model', 'arf'] },
   ];
   const results: MemoryResult[] = [];
   for (const c of configs) {
@@ -596,6 +627,20 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
       pass: value === null ? null : value <= limit,
     });
   };
+  if (opts.sections.has('trees')) {
+    const atLeast = (target: string, value: number | null | undefined, limit: number, text: (v: number) => string): void => {
+      const v = value ?? null;
+      out.push({ target, measured: v === null ? "not measured" : text(v), limit: `≥ ${text(limit)}`, value: v, pass: v === null ? null : v >= limit });
+    };
+    const rate = (v: number): string => `${fmtInt(v)} rows/s`;
+    for (const [model, limit] of [['ht', 176_000], ['arf', 15_400]] as const) {
+      for (const d of [streamId, 'elec']) atLeast(`${model}: 2× MOA's published rows/s, ${d}, whole process`, get(`tree-${model}-${d}`)?.rows_per_sec, limit, rate);
+    }
+    const acc = (v: number): string => v.toFixed(4);
+    for (const [model, d, limit] of [['ht', 'elec', 0.8], ['hat', 'elec', 0.83], ['arf', 'elec', 0.88], ['ht', 'sea_stream', 0.86], ['arf', 'sea_stream', 0.87]] as const) {
+      atLeast(`${model}: accuracy on ${d}.csv`, get(`tree-${model}-${d}`)?.accuracy, limit, acc);
+    }
+  }
   if (opts.sections.has('linear')) {
     ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr');
     ratio(`JSONL ≤ 3× CSV (train, ${streamId})`, get(`linear-jsonl-file-${streamId}`), get(`linear-csv-file-${streamId}`), 3, 'CSV');
@@ -687,7 +732,7 @@ function markdown(r: Report): string {
   out.push(`Machine: ${machineLine(r.machine)}. Code: ${r.revision.commit ?? 'unknown commit'}${r.revision.dirty ? ' with uncommitted changes in src/' : ''}.`);
   out.push(`Mode: ${r.mode.quick ? 'quick' : 'full'}; ${runsText}; whole process (wall time from spawn to exit, peak RSS by GNU time).`);
   out.push('');
-  const main = r.items.filter((i) => i.section !== 'mlp');
+  const main = r.items.filter((i) => i.section !== 'mlp' && i.section !== 'trees');
   if (main.length) {
     out.push(`### Throughput, whole process`);
     out.push('');
@@ -725,6 +770,28 @@ function markdown(r: Report): string {
                 fmt(i.x_ref, 1),
                 fmt(i.accuracy, 4),
               ],
+        ),
+      ),
+    );
+    out.push('');
+  }
+  const trees = r.items.filter((i) => i.section === 'trees');
+  if (trees.length) {
+    out.push('### Trees and forests (default flags, prequential), beside the published MOA and River figures');
+    out.push('');
+    const published = (i: ItemResult): string[] => {
+      const model = i.id.split('-')[1] as (typeof TREE_LEARNERS)[number];
+      const pub = PUBLISHED[model];
+      const rate = (x: number | null): string => (x === null ? '–' : fmtInt(x));
+      return i.dataset === 'elec' ? [pub.moaElec.toFixed(3), pub.riverElec.toFixed(3), rate(pub.moaRowsPerSec), rate(pub.riverRowsPerSec)] : ['', '', rate(pub.moaRowsPerSec), rate(pub.riverRowsPerSec)];
+    };
+    out.push(
+      table(
+        ['learner', 'input', 'rows', 'runs', 'wall s', 'rows/s', 'peak RSS MiB', 'accuracy', 'MOA accuracy', 'River accuracy', 'MOA rows/s', 'River rows/s'],
+        trees.map((i) =>
+          i.error
+            ? [i.label, i.input, fmtInt(i.rows), String(i.runs.length), `failed: ${i.error}`, '–', '–', '–', ...published(i)]
+            : [i.label, i.input, fmtInt(i.rows), String(i.runs.length), fmt(i.wall_s), i.rows_per_sec ? fmtInt(i.rows_per_sec) : '–', fmt(i.rss_mib, 0), fmt(i.accuracy, 4), ...published(i)],
         ),
       ),
     );
@@ -802,10 +869,12 @@ async function main(): Promise<void> {
   await runRoundRobin(fast, tmp);
   const mlp = opts.sections.has('mlp') ? mlpItems(opts, prepared) : [];
   await runRoundRobin(mlp, tmp);
+  const trees = opts.sections.has('trees') ? treeItems(opts, prepared) : [];
+  await runRoundRobin(trees, tmp);
   if (opts.sections.has('mlp')) notes.push('The MLP rows run on elec.csv only (45,312 rows): on the 2M stream the slow backends would take many minutes.');
   const mem = opts.sections.has('memory') ? await memory(opts, tmp) : null;
 
-  const items = summarize([...genItems, ...fast, ...mlp]);
+  const items = summarize([...genItems, ...fast, ...mlp, ...trees]);
   const report: Report = {
     machine,
     revision: rev,
