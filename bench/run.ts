@@ -630,7 +630,7 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
   if (opts.sections.has('trees')) {
     const atLeast = (target: string, value: number | null | undefined, limit: number, text: (v: number) => string): void => {
       const v = value ?? null;
-      out.push({ target, measured: v === null ? "not measured" : text(v), limit: `≥ ${text(limit)}`, value: v, pass: v === null ? null : v >= limit });
+      out.push({ target, measured: v === null ? 'not measured' : text(v), limit: `≥ ${text(limit)}`, value: v, pass: v === null ? null : v >= limit });
     };
     const rate = (v: number): string => `${fmtInt(v)} rows/s`;
     for (const [model, limit] of [['ht', 176_000], ['arf', 15_400]] as const) {
