@@ -61,17 +61,16 @@ export function treeShape(root: NodeState): TreeShape {
 
 const sum = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0);
 
-/** "1,234 rows: up 62%, down 38%" for class weights. */
-function distribution(counts: readonly number[], names: Names): string {
+/** "up 62%, down 38%" for class weights (the three largest). */
+function shares(counts: readonly number[], names: Names): string {
   const total = sum(counts);
-  const rows = `${formatRows(total)} rows`;
-  if (total <= 0) return rows;
+  if (total <= 0) return 'no class yet';
   const order = counts.map((w, c) => [w, c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  const shares = order
+  const top = order
     .filter(([w]) => w > 0)
     .slice(0, 3)
     .map(([w, c]) => `${names.classes?.[c] ?? c} ${((100 * w) / total).toFixed(0)}%`);
-  return `${rows}: ${shares.join(', ')}`;
+  return top.join(', ');
 }
 
 /** Rows in whole numbers (a split shares a leaf's rows between its children by estimate, so weights have fractions). */
@@ -98,7 +97,7 @@ export function describeTree(root: NodeState, features: readonly TreeFeature[], 
   const draw = (node: NodeState, label: string, prefix: string, childPrefix: string): void => {
     if ('leaf' in node) {
       const l = node.leaf;
-      lines.push(`${prefix}${label}leaf: ${distribution(l.counts, names)}${l.active ? '' : ' (inactive)'}`);
+      lines.push(`${prefix}${label}leaf: ${formatRows(l.seen)} rows, ${shares(l.counts, names)}${l.active ? '' : ' (inactive)'}`);
       return;
     }
     const s = node.split;

@@ -32,6 +32,11 @@ export class Leaf {
   /** Class weights seen here (those of the split that made the leaf included). */
   counts: Float64Array;
   total: number;
+  /**
+   * Rows that reached it, for inspection: its share of its parent's when it was made (as the split
+   * estimated it) plus those since. `total` counts only the rows its parent's observers saw.
+   */
+  seen: number;
   /** total at the last split attempt. */
   lastAttempt: number;
   /** Active leaves keep observers and may split; inactive ones (memory limit, pre-pruning) only count. */
@@ -61,6 +66,7 @@ export class Leaf {
     let total = 0;
     for (let c = 0; c < classes; c++) total += this.counts[c]!;
     this.total = total;
+    this.seen = total;
     this.lastAttempt = total;
     this.gauss = new Float64Array(classes * numeric.length * G_SIZE);
     this.nominal = Array.from(categorical, () => new Float64Array(classes * 4));
@@ -75,6 +81,7 @@ export class Leaf {
   observe(x: Float64Array, off: number, y: number, w: number): void {
     this.counts[y]! += w;
     this.total += w;
+    this.seen += w;
     if (!this.active) return;
     const numeric = this.numeric;
     const slots = numeric.length;
@@ -339,6 +346,7 @@ export class Leaf {
       depth: this.depth,
       counts: Array.from(this.counts),
       total: this.total,
+      seen: this.seen,
       lastAttempt: this.lastAttempt,
       active: this.active,
       mcCorrect: this.mcCorrect,
@@ -354,6 +362,7 @@ export class Leaf {
   static restore(s: LeafState, slots: (list: number[]) => Int32Array): Leaf {
     const leaf = new Leaf(s.depth, s.counts.length, slots(s.numeric), slots(s.categorical), s.counts);
     leaf.total = s.total;
+    leaf.seen = s.seen;
     leaf.lastAttempt = s.lastAttempt;
     leaf.mcCorrect = s.mcCorrect;
     leaf.nbCorrect = s.nbCorrect;
@@ -431,6 +440,7 @@ export interface LeafState {
   depth: number;
   counts: number[];
   total: number;
+  seen: number;
   lastAttempt: number;
   active: boolean;
   mcCorrect: number;

@@ -65,7 +65,7 @@ function checkClassNode(v: Json, path: string, shape: Shape): void {
     const l = c.obj(node['leaf'], `${path}.leaf`);
     c.num(l['depth'], `${path}.leaf.depth`, { min: 0, integer: true });
     c.nums(l['counts'], `${path}.leaf.counts`, shape.classes, { min: 0 });
-    for (const k of ['total', 'lastAttempt', 'mcCorrect', 'nbCorrect']) c.num(l[k], `${path}.leaf.${k}`, { min: 0 });
+    for (const k of ['total', 'seen', 'lastAttempt', 'mcCorrect', 'nbCorrect']) c.num(l[k], `${path}.leaf.${k}`, { min: 0 });
     const active = c.bool(l['active'], `${path}.leaf.active`);
     const numeric = c.nums(l['numeric'], `${path}.leaf.numeric`, undefined, { min: 0, max: shape.features - 1, integer: true });
     const categorical = c.nums(l['categorical'], `${path}.leaf.categorical`, undefined, { min: 0, max: shape.features - 1, integer: true });

@@ -190,10 +190,13 @@ export class HoeffdingTree {
       }
     }
     const split = new Split(leaf.depth, decision.feature, decision.threshold, categorical, leaf.counts.slice(), decision.branches, missing);
-    split.seen = leaf.total;
+    split.seen = leaf.seen;
     this.bytes += splitBytes(split) - leaf.bytes();
+    let post = 0;
+    for (let i = 0; i < decision.post.length; i++) post += decision.post[i]!;
     for (let b = 0; b < decision.branches; b++) {
       const child = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
+      if (post > 0) child.seen = (leaf.seen * child.total) / post;
       split.children[b] = child;
       this.bytes += child.bytes();
     }
