@@ -40,7 +40,7 @@ describe('inspect --model', () => {
     const text = (await cliOk(['inspect', '--model', model, '--no-color'])).stdout;
     assert.match(text, /^.*stagger-ht: ht, classification of label, [\d,]+ rows learned\nht: depth \d+, \d+ nodes, \d+ leaves/);
     assert.match(text, /split on (size|color|shape): [\d,]+ rows\n├─ (size|color|shape) = (small|medium|large|red|green|blue|square|circle|triangle): /);
-    assert.match(text, /leaf: [\d,]+ rows: (yes|no) \d+%/);
+    assert.match(text, /leaf: [\d,]+ rows, (yes|no) \d+%/);
     const json = jsonLines((await cliOk(['inspect', '--model', model, '--json'])).stdout)[0]!;
     assert.equal(json.event, 'model');
     assert.equal(json.learner, 'ht');
