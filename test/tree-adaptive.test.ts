@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ARF_DEFAULTS, AdaptiveRandomForest, poisson } from '../src/learners/tree/arf.js';
+import { ARF_DEFAULTS, AdaptiveRandomForest } from '../src/learners/tree/arf.js';
 import { HT_DEFAULTS, HoeffdingTreeLearner, type TreeFeature } from '../src/learners/tree/ht.js';
 import type { Learner } from '../src/learners/types.js';
 import { generate } from '../src/synth/generators.js';
@@ -76,7 +76,7 @@ describe('hat and arf', () => {
     let squares = 0;
     const n = 100000;
     for (let i = 0; i < n; i++) {
-      const k = poisson(random, 6);
+      const k = random.poisson(6);
       sum += k;
       squares += k * k;
     }

@@ -49,18 +49,6 @@ export function subspaceSize(flags: Pick<ArfFlags, 'features'>, m: number): numb
   return Math.min(k, m);
 }
 
-/** A Poisson(lambda) draw by multiplying uniforms (Knuth), lambda small. */
-export function poisson(random: Random, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random.next();
-  while (p > limit) {
-    k++;
-    p *= random.next();
-  }
-  return k;
-}
-
 /** One member of the forest: its tree, its detectors, its accuracy since it was made, its background tree. */
 class Member {
   correct = 0;
@@ -173,7 +161,7 @@ export class AdaptiveRandomForest implements Learner {
     let total = 0;
     for (let t = 0; t < this.members.length; t++) {
       const member = this.members[t]!;
-      const w = y < 0 ? 0 : poisson(this.random, this.flags.lambda);
+      const w = y < 0 ? 0 : this.random.poisson(this.flags.lambda);
       member.tree.predictAndLearnOne(x, off, y, w, votes, t * k);
       if (w > 0) member.background?.learnOne(x, off, y, w);
       const weight = member.weight;

@@ -10,7 +10,6 @@
  */
 import { Adwin } from '../../eval/drift/adwin.js';
 import { Random } from '../../util/random.js';
-import { poisson } from './arf.js';
 import { Leaf, Split, type Node } from './nodes.js';
 import { HoeffdingTree, writeSplitDistribution, type TreeOptions, type TreeState } from './tree.js';
 
@@ -72,7 +71,7 @@ export class AdaptiveTree extends HoeffdingTree {
     if (node instanceof Leaf) {
       node.errors ??= new Adwin();
       node.errors.update(error);
-      const k = poisson(this.random, 1);
+      const k = this.random.poisson(1);
       if (k === 0) return;
       node.learn(this.params.leafPrediction, x, off, y, w * k, this.scratch);
       if (this.growthAllowed && node.due(this.params)) this.attempt(node, holder, slot);
