@@ -111,44 +111,46 @@ export class HoeffdingTree {
 
   /** Learns one row of class y with weight w. */
   learnOne(x: Float64Array, off: number, y: number, w: number): void {
-    const leaf = this.reach(x, off, w);
+    const leaf = this.reach(x, off, w, null, 0);
     leaf.learn(this.params.leafPrediction, x, off, y, w, this.scratch);
     this.afterLearn(leaf);
   }
 
-  /** predictOne then learnOne, with the same results, sorting the row once (weight 0: predictOne only). */
+  /** predictOne then learnOne, with the same results, walking the tree once (weight 0: predictOne only). */
   predictAndLearnOne(x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
-    const found = this.sort(x, off);
     if (w === 0) {
-      if (found instanceof Leaf) found.predict(this.params.leafPrediction, x, off, out, at);
-      else writeSplitDistribution(found, out, at);
+      this.predictOne(x, off, out, at);
       return;
     }
-    if (found instanceof Split) {
-      writeSplitDistribution(found, out, at);
-      this.learnOne(x, off, y, w);
-      return;
-    }
-    const leaf = this.reach(x, off, w);
-    leaf.predictAndLearn(this.params.leafPrediction, x, off, y, w, out, at);
+    const leaf = this.reach(x, off, w, out, at);
+    if (this.reachedNew) leaf.learn(this.params.leafPrediction, x, off, y, w, this.scratch);
+    else leaf.predictAndLearn(this.params.leafPrediction, x, off, y, w, out, at);
     this.afterLearn(leaf);
   }
 
-  /** The parent split and branch of the leaf reach() last returned (null: the root). */
+  /** The parent split and branch of the leaf reach() last returned (null: the root), and whether it made the leaf. */
   private reachedParent: Split | null = null;
   private reachedBranch = 0;
+  private reachedNew = false;
 
-  /** The leaf a row of weight w learns at (made when the row's category has no branch yet), counting it at each split on the way. */
-  private reach(x: Float64Array, off: number, w: number): Leaf {
+  /**
+   * The leaf a row of weight w learns at, counting the row at each split on the way. A row whose
+   * category has no branch yet gets a new leaf there; when `out` is given, the row's prediction (the
+   * split's class weights, as predictOne gives it) goes into out[at ..] first.
+   */
+  private reach(x: Float64Array, off: number, w: number, out: Float64Array | null, at: number): Leaf {
     let parent: Split | null = null;
     let branch = 0;
     let node: Node = this.root;
+    this.reachedNew = false;
     while (node instanceof Split) {
       parent = node;
       node.seen += w;
       branch = node.branch(x, off);
       let child: Node | null | undefined = node.children[branch];
       if (!child) {
+        if (out) writeSplitDistribution(node, out, at);
+        this.reachedNew = true;
         // A category first seen below this split (or its missing branch): a new leaf for it.
         child = this.newLeaf(node.depth + 1);
         for (let b = node.children.length; b < branch; b++) node.children.push(null);
