@@ -56,10 +56,19 @@ export const MIN_BRANCH_FRACTION = 0.01;
  * of the weight (information gain only, as MOA).
  */
 export function splitMerit(criterion: SplitCriterion, pre: ArrayLike<number>, post: ArrayLike<number>, branches: number, classes: number): number {
-  const impurity = criterion === 'gini' ? gini : entropy;
   let total = 0;
   for (let c = 0; c < classes; c++) total += pre[c]!;
   if (total <= 0) return 0;
+  return meritAfter(criterion, impurity(criterion, pre, classes), post, branches, classes);
+}
+
+/** Entropy or Gini impurity of the first `classes` weights. */
+export function impurity(criterion: SplitCriterion, dist: ArrayLike<number>, classes: number): number {
+  return criterion === 'gini' ? gini(dist, 0, classes) : entropy(dist, 0, classes);
+}
+
+/** splitMerit given the impurity before the split (computed once for all the candidates of a split attempt). */
+export function meritAfter(criterion: SplitCriterion, before: number, post: ArrayLike<number>, branches: number, classes: number): number {
   let postTotal = 0;
   for (let i = 0; i < branches * classes; i++) postTotal += post[i]!;
   let weighted = 0;
@@ -68,10 +77,10 @@ export function splitMerit(criterion: SplitCriterion, pre: ArrayLike<number>, po
     let w = 0;
     for (let c = 0; c < classes; c++) w += post[b * classes + c]!;
     if (w > MIN_BRANCH_FRACTION * postTotal) big++;
-    if (w > 0) weighted += (w / postTotal) * impurity(post, b * classes, classes);
+    if (w > 0) weighted += (w / postTotal) * (criterion === 'gini' ? gini(post, b * classes, classes) : entropy(post, b * classes, classes));
   }
   if (criterion === 'info_gain' && big < 2) return -Infinity;
-  return impurity(pre, 0, classes) - weighted;
+  return before - weighted;
 }
 
 /**

@@ -7,7 +7,7 @@
  * one child per category code (multiway).
  */
 import type { Adwin, AdwinState } from '../../eval/drift/adwin.js';
-import { hoeffdingBound, meritRange, splitMerit, type SplitCriterion } from './criteria.js';
+import { hoeffdingBound, impurity, meritAfter, meritRange, type SplitCriterion } from './criteria.js';
 import { G_MAX, G_MIN, G_SIZE, G_WEIGHT, gaussianAdd, gaussianLogDensity, gaussianWeightBelow } from './gaussian.js';
 
 export type FeatureKind = 'numeric' | 'categorical';
@@ -239,6 +239,8 @@ export class Leaf {
   candidates(criterion: SplitCriterion, splitPoints: number): SplitCandidate[] {
     const classes = this.counts.length;
     const out: SplitCandidate[] = [];
+    if (!(this.total > 0)) return out;
+    const before = impurity(criterion, this.counts, classes);
     const slots = this.numeric.length;
     const post = new Float64Array(2 * classes);
     for (let s = 0; s < slots; s++) {
@@ -257,7 +259,7 @@ export class Leaf {
         const threshold = lo + ((hi - lo) * i) / (splitPoints + 1);
         if (!(threshold > lo && threshold < hi)) continue;
         this.binarySplit(s, threshold, post);
-        const merit = splitMerit(criterion, this.counts, post, 2, classes);
+        const merit = meritAfter(criterion, before, post, 2, classes);
         if (merit > bestMerit) {
           bestMerit = merit;
           bestThreshold = threshold;
@@ -273,7 +275,7 @@ export class Leaf {
       const codes = this.nominalCodes[s]!;
       if (codes < 2) continue;
       const table = this.nominal[s]!.slice(classes, (codes + 1) * classes);
-      const merit = splitMerit(criterion, this.counts, table, codes, classes);
+      const merit = meritAfter(criterion, before, table, codes, classes);
       if (merit > -Infinity) out.push({ merit, feature: this.categorical[s]!, threshold: 0, branches: codes, post: table });
     }
     return out;
