@@ -152,7 +152,7 @@ describe('errors', () => {
   it('bad flags exit 2 naming the flag and what it allows', async () => {
     for (const [args, pattern] of [
       [['--epochs', '0'], /--epochs must be an integer >= 1/],
-      [['--model', 'forest'], /--model "forest" is not a learner; the learners are: linear, mlp/],
+      [['--model', 'xgboost'], /--model "xgboost" is not a learner; the learners are: linear, mlp/],
       [['--model', 'lienar'], /--model "lienar" is not a learner \(did you mean linear\?\)/],
       [['--model', 'MPL'], /did you mean mlp\?/],
       [['--sampler', 'bernoulli', '--sample-rate', '1.5'], /--sample-rate must be a number > 0 and <= 1/],

@@ -44,9 +44,9 @@ describe('running the bare name', () => {
 describe('help text', () => {
   it('inspect --help offers nothing that only applies to learning', async () => {
     const { stdout } = await runCli(['inspect', '--help']);
-    assert.doesNotMatch(stdout, /while learning|progress bar|parse-thread|--quiet/);
+    assert.doesNotMatch(stdout, /while learning|progress bar|parse-thread|--quiet|--hash-bits/);
     // Still accepted, for scripts that pass the same flags to every command.
-    const run = await runCli(['inspect', 'datasets/sea_drift.csv', '--no-parse-thread', '--quiet']);
+    const run = await runCli(['inspect', 'datasets/sea_drift.csv', '--no-parse-thread', '--quiet', '--hash-bits', '8']);
     assert.equal(run.code, 0, run.stderr);
   });
 

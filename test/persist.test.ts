@@ -59,7 +59,7 @@ async function oneRunAndResumed(path: string, split: number, flags: string[], ta
 /** The model parts of two checkpoints must be the same data, to the last bit. */
 async function assertSameModel(a: string, b: string): Promise<void> {
   const [x, y] = await Promise.all([readCheckpoint(a), readCheckpoint(b)]);
-  for (const key of ['learner', 'featurizer', 'sampler', 'evaluator', 'counts', 'streamRows', 'carried', 'random'] as const) {
+  for (const key of ['learner', 'featurizer', 'sampler', 'evaluator', 'evaluation', 'counts', 'streamRows', 'carried', 'random'] as const) {
     assert.deepEqual(y.state[key], x.state[key], key);
   }
 }

@@ -256,6 +256,35 @@ describe('inc-learn predict --learn', () => {
     assert.equal(saved.state.carried.block.rows + saved.state.carried.pending.rows, (5000 % 64) + 4, 'learned when the mini-batch fills');
   });
 
+  it('starts a new model when the --model directory does not exist: the model and predictions train makes', async () => {
+    const viaTrain = join(dir, 'new-via-train');
+    const viaPredict = join(dir, 'new-via-predict');
+    const flags = ['--target', 'class', '--optimizer', 'adam', '--sampler', 'window', '--buffer-size', '200', '--seed', '3', '--infer-rows', '300'];
+    const t = await ok(['train', first, '--json', '--save', viaTrain, ...flags]);
+    const p = await ok(['predict', '--learn', '--model', viaPredict, '-', '--learner', 'linear', ...flags], readFileSync(first, 'utf8'));
+    assert.match(p.stderr, /^inc-learn predict --learn: a new model in .*new-via-predict \(no model there yet\)\n {2}learner {2}logistic\(adam, lr=0\.01, l2=0\)\n {2}schema {3}from the first 300 rows; target class, classification, classes 0 1\n/);
+    const [a, b] = await Promise.all([readCheckpoint(viaTrain), readCheckpoint(viaPredict)]);
+    for (const key of ['schema', 'learner', 'featurizer', 'sampler', 'evaluator', 'counts', 'streamRows'] as const) assert.deepEqual(b.state[key], a.state[key], key);
+    const epoch = jsonLines(t.stdout).find((e) => e.event === 'epoch') as Record<string, number>;
+    assert.equal(accuracyOf(p.stdout, first, 3), epoch.accuracy);
+    // It goes on from there like any model.
+    const again = await ok(['predict', '--learn', '--model', viaPredict, second, '-q']);
+    assert.equal(lines(again.stdout).length, 5001);
+    assert.equal((await readCheckpoint(viaPredict)).state.counts.rows, 10000);
+  });
+
+  it('takes the new-model flags only for a new model, and a learner name only as --learner', async () => {
+    const existing = await runCli(['predict', '--learn', '--model', model, second, '--lr', '0.5']);
+    assert.equal(existing.code, 2);
+    assert.match(existing.stderr, /--lr applies to a new model \(predict --learn with a --model directory that does not exist yet\); .* holds one/);
+    const named = await runCli(['predict', '--learn', '--model', 'mlp', second]);
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /--learner mlp/);
+    const without = await runCli(['predict', '--model', join(dir, 'nothing-here'), second]);
+    assert.notEqual(without.code, 0, without.stderr);
+    assert.match(without.stderr, /no checkpoint here/);
+  });
+
   it('refuses --save and --checkpoint-every without --learn', async () => {
     for (const flags of [['--save', join(dir, 'x')], ['--checkpoint-every', '10']]) {
       const r = await runCli(['predict', '--model', model, second, ...flags]);

@@ -1,6 +1,6 @@
 /** `inc-learn evaluate --model DIR <input>`: a saved model's metrics on a dataset, learning nothing. */
 import type { ChalkInstance } from 'chalk';
-import { formatCount, formatDuration, formatNumber } from '../report/style.js';
+import { formatCount, formatDuration, formatNumber, styleAccuracy } from '../report/style.js';
 import type { PredictStartEvent, PredictSummaryEvent } from '../run/predict.js';
 
 export function printEvaluation(start: PredictStartEvent, e: PredictSummaryEvent, style: ChalkInstance, out: NodeJS.WritableStream): void {
@@ -11,7 +11,7 @@ export function printEvaluation(start: PredictStartEvent, e: PredictSummaryEvent
   ];
   if (e.unknown_labels) rows.push(['unknown', `${formatCount(e.unknown_labels)} rows with a label the model never saw (scored as wrong)`]);
   rows.push(['loss', formatNumber(e.loss)]);
-  if (start.task === 'classification') rows.push(['accuracy', style.green(formatNumber(e.accuracy))]);
+  if (start.task === 'classification') rows.push(['accuracy', styleAccuracy(style, formatNumber(e.accuracy), e)]);
   else rows.push(['mae', formatNumber(e.mae)], ['rmse', formatNumber(e.rmse)]);
   rows.push(['time', `${formatDuration(e.elapsed_ms)}${e.interrupted ? style.yellow(' (interrupted)') : ''}`]);
   if (e.skipped > 0) {

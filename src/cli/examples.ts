@@ -35,8 +35,9 @@ export const EXAMPLES = {
   predict: [
     { what: 'first, a model: train saves a checkpoint directory', run: 'inc-learn train datasets/sea_drift.csv --save sea-model --quiet' },
     { what: 'one prediction and the class probabilities per row, as CSV', run: 'inc-learn predict --model sea-model datasets/sea_drift.csv > predictions.csv' },
-    { what: 'JSON lines, the input column attrib1 copied to each line', run: 'inc-learn predict --model sea-model datasets/sea_drift.csv --output jsonl --keep attrib1 | head -3' },
+    { what: 'JSON lines with 4-digit probabilities, the input column attrib1 copied to each line', run: 'inc-learn predict --model sea-model datasets/sea_drift.csv --output jsonl --keep attrib1 --precision 4 | head -3' },
     { what: 'a live labelled stream: predict each row, then learn from it, checkpoint every 1000 rows', run: 'inc-learn generate sea --rows 5000 --seed 9 | inc-learn predict --model sea-model --learn - --checkpoint-every 1000 > live.csv' },
+    { what: 'no model yet: --learn starts one in new-model (the schema from the first 200 rows), as train would make it', run: 'inc-learn generate sea --rows 3000 --seed 4 | inc-learn predict --learn --model new-model - --infer-rows 200 --learner linear --optimizer adam > live-new.csv' },
   ],
   evaluate: [
     { what: 'first, a model: train saves a checkpoint directory', run: 'inc-learn train datasets/friedman.csv --save friedman-model --quiet' },

@@ -1,5 +1,6 @@
 /** `inc-learn inspect`: the schema a run would infer, without training; with --model DIR, what a saved model learned. */
 import type { ChalkInstance } from 'chalk';
+import { singleLine } from '../errors.js';
 import { inferSchema } from '../features/schema.js';
 import { DataError } from '../errors.js';
 import type { ScaledTargetState } from '../learners/scaled-target.js';
@@ -11,7 +12,7 @@ import { checkTreeState } from '../learners/tree/state-check.js';
 import { readCheckpoint } from '../persist/store.js';
 import type { InputConfig, SchemaConfig } from '../run/config.js';
 import type { SchemaSummary } from '../run/events.js';
-import { openInput, readPrefix, summarizeSchema } from '../run/train.js';
+import { columnOrigins, openInput, readPrefix, summarizeSchema } from '../run/train.js';
 
 export interface Inspection extends SchemaSummary {
   input: string;
@@ -25,7 +26,7 @@ export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, s
     const iterator = stream[Symbol.asyncIterator]();
     const { prefix } = await readPrefix(iterator, schemaOptions.inferRows, source.name);
     await iterator.return?.();
-    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+    const schema = inferSchema(source.name, stream.columns, prefix, schemaOptions, columnOrigins(input, source, stream));
     return { input: source.name, format: source.format, ...summarizeSchema(schema) };
   } finally {
     await source.close();
@@ -37,14 +38,17 @@ export function printInspection(result: Inspection, json: boolean, style: ChalkI
     process.stdout.write(JSON.stringify({ event: 'schema', ...result }) + '\n');
     return;
   }
-  const width = Math.max(6, ...result.columns.map((c) => c.name.length));
+  // A line break in a quoted name would break the table: control characters are shown escaped.
+  const names = result.columns.map((c) => singleLine(c.name));
+  const width = Math.max(6, ...names.map((n) => n.length));
   const lines = [
     `${style.bold(result.input)} (${result.format}), ${result.rows_inspected} rows inspected`,
     `${style.bold('column'.padEnd(width))}  ${style.bold('type'.padEnd(11))}  ${style.bold('role')}`,
-    ...result.columns.map((c) => `${c.name.padEnd(width)}  ${c.type.padEnd(11)}  ${c.role === 'target' ? style.cyan(c.role) : c.role}${c.note ? style.dim(`  (${c.note})`) : ''}`),
-    `target ${style.cyan(result.target)}, task ${result.task}`,
+    ...result.columns.map((c, i) => `${names[i]!.padEnd(width)}  ${c.type.padEnd(11)}  ${c.role === 'target' ? style.cyan(c.role) : c.role}${c.note ? style.dim(`  (${c.note})`) : ''}`),
+    `target ${style.cyan(singleLine(result.target))}, task ${result.task}`,
   ];
   if (result.task === 'classification') lines.push(`classes seen (${result.classes.length}): ${result.classes.join(', ')}`);
+  for (const note of result.notes ?? []) lines.push(style.yellow(`note: ${note}`));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -2,49 +2,47 @@
  * The command line: commander parses, options.ts validates, the run yields events and reporters
  * print them. Errors the user caused become one line and an exit code; --verbose adds the stack.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DataError, UsageError } from '../errors.js';
 import { JsonReporter } from '../report/json.js';
 import { ProgressReporter } from '../report/progress.js';
 import { makeChalk } from '../report/style.js';
-import { TableReporter } from '../report/table.js';
+import { TableReporter, tableMetrics } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
-import type { RunEvent } from '../run/events.js';
+import type { RunEvent, SummaryEvent } from '../run/events.js';
+import { AssertionFailed, AssertionReporter, checkSkips, parseAssertions } from './assertions.js';
 import { train } from '../run/train.js';
-import { readCheckpoint } from '../persist/store.js';
+import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
 import { inspect, inspectModel, printInspection, printModelInspection } from './inspect.js';
-import { describePredictSummary, PredictionWriter } from './predict.js';
+import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
-import { inputConfig, list, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
 import { allParams, learners, showDefault } from '../learners/registry.js';
 import { version } from './version.js';
-
-/** Each learner's own options (the registry's params), one flag per key, saying which learners take it. */
-function learnerOptions(cmd: Command): Command {
-  for (const { param, owners } of allParams()) {
-    const defaults = owners.map((e) => `${e.name} ${showDefault(e.params.find((p) => p.key === param.key)!.default)}`).join(', ');
-    cmd.option(param.flag, `${owners.map((e) => e.name).join(', ')}: ${param.help} (default: ${defaults})`);
-  }
-  return cmd;
-}
 
 /**
  * Options shared by every command that reads data and infers its schema. `inspect` reads only the
  * first rows: the second parsing thread is accepted there but not offered.
  */
 function inputOptions(cmd: Command, learns = true): Command {
-  return rawInputOptions(cmd, learns)
+  return schemaOptions(rawInputOptions(cmd, learns), learns);
+}
+
+/** What infers the schema of a new model (`learns` false: --hash-bits, which changes no schema, is accepted but not offered). */
+function schemaOptions(cmd: Command, learns = true): Command {
+  return cmd
     .option('--target <column>', 'target column (default: label, class, target or y, else the last column)')
     .option('--task <task>', 'classification or regression (default: inferred from the target)')
     .option('--features <columns>', 'comma-separated feature columns (default: all but the target)')
     .option('--ignore <columns>', 'comma-separated columns to leave out')
     .option('--infer-rows <n>', 'rows read to infer the schema', '1000')
-    .option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot');
+    .addOption(hiddenUnless(learns, new Option('--hash-bits <bits>', 'hash categorical values into 2^bits slots instead of one-hot')));
 }
 
 /** How to read the input (the schema comes from the model, or inputOptions adds what infers it). */
@@ -53,9 +51,37 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--format <format>', 'input format: csv or jsonl (default: from the extension, else sniffed)')
     .option('--no-header', 'CSV: the first line is data, not column names')
     .option('--columns <names>', 'CSV: comma-separated column names')
-    .option('--delimiter <char>', 'CSV: field delimiter (\\t for tab)', ',')
+    .option('--delimiter <char>', "CSV: field delimiter, \\t for tab (default: ',', or ';', tab or '|' when the first line has no comma and splits on one of them)")
+    .option('--decimal <mark>', "the decimal mark of the numbers: '.' (default) or ',' (\"1,5\"; then the delimiter is another, e.g. ';')")
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
     .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
+}
+
+/**
+ * The learner and sampler flags that make a new model: train's, and predict --learn's when its
+ * --model directory does not exist yet (where --model names the directory and --learner the learner).
+ */
+function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
+  cmd
+    .addOption(new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md)`).default('linear'))
+    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
+    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
+    .option('--l2 <lambda>', 'L2 regularisation', '0')
+    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
+    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu');
+  // Each learner's own options (the registry's params), one flag per key, saying which learners take it.
+  for (const { param, owners } of allParams()) {
+    const defaults = owners.map((e) => `${e.name} ${showDefault(e.params.find((p) => p.key === param.key)!.default)}`).join(', ');
+    cmd.option(param.flag, `${owners.map((e) => e.name).join(', ')}: ${param.help} (default: ${defaults})`);
+  }
+  return cmd
+    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
+    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
+    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
+    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
+    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)');
 }
 
 function hiddenUnless(shown: boolean, option: Option): Option {
@@ -84,28 +110,21 @@ export function buildProgram(): Command {
     .command('train')
     .description('stream a dataset through a learner, test-then-train, and report per-epoch metrics')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  inputOptions(trainCmd)
-    .addOption(new Option('--model <model>', `the learner: ${learners().map((e) => e.name).join(', ')} (see docs/learners.md)`).default('linear'))
-    .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
-    .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
-    .option('--l2 <lambda>', 'L2 regularisation', '0')
-    .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
-    .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
-    .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu');
-  learnerOptions(trainCmd)
-    .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
-    .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
-    .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
-    .option('--replay-ratio <r>', 'window, replay: rows replayed per new row (default 1)')
-    .option('--class-weights <pairs>', 'balanced: target class weights, e.g. a=1,b=3 (default uniform)')
+  learnerOptions(inputOptions(trainCmd), '--model <model>')
     .option('--epochs <n>', 'passes over the data', '1')
     .option('--holdout <fraction>', 'fraction of rows held out and evaluated at the end of each epoch', '0')
     .option('--seed <n>', 'random seed: the same seed and input give identical metrics', '1')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail')
     .option('--save <dir>', 'write a checkpoint to this directory at the end (and on Ctrl-C)')
     .option('--resume <dir>', 'continue learning from the checkpoint in this directory (saved back to it unless --save)')
-    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows');
+    .option('--checkpoint-every <n>', 'also write the checkpoint every n rows')
+    .option('--window <n>', 'rows of the rolling metrics (rolling_* fields; 0 for none)', '1000')
+    .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
+    .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
+    .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event) every n rows')
+    .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
+    .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--max-skip-rate <fraction>', 'fail (exit 1) when more than this fraction of the rows is skipped (--on-error skip)');
   outputOptions(trainCmd).action(async (input: string, raw: RawOptions, cmd: Command) => {
     await runTrain(input, raw, explicitOptions(cmd));
   });
@@ -115,19 +134,23 @@ export function buildProgram(): Command {
     .command('predict')
     .description('one prediction per input row on stdout, in order; with --learn, test then train on a labelled stream')
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
-    .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .requiredOption('--model <dir>', 'the checkpoint directory (train --save); with --learn, a directory that does not exist yet starts a new model there')
     .option('--output <format>', 'csv (a header, then prediction,p_<class>...) or jsonl', 'csv')
     .option('--keep <columns>', 'input columns copied to each output line, e.g. an id')
+    .option('--precision <digits>', 'significant digits of the probabilities and values written, 1 to 17 (default: the shortest text that reads back as the same double)')
     .option('--learn', 'learn from each row that has a label, after predicting it; checkpoints go back to --model')
     .option('--save <dir>', 'with --learn: write the checkpoints here instead')
     .option('--checkpoint-every <n>', 'with --learn: also write the checkpoint every n rows')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (an empty prediction, counted)', 'fail');
   rawInputOptions(predictCmd)
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no progress bar and no summary on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('--verbose', 'stack traces on errors')
-    .action(async (input: string, raw: RawOptions) => {
-      await runPredict(input, raw);
+    .optionsGroup('A new model (--learn, with a --model directory that does not exist yet), as train makes it:');
+  learnerOptions(schemaOptions(predictCmd), '--learner <name>')
+    .option('--seed <n>', 'random seed: the same seed and input give identical predictions', '1')
+    .action(async (input: string, raw: RawOptions, cmd: Command) => {
+      await runPredict(input, raw, explicitOptions(cmd));
     });
   withExamples(predictCmd, 'predict');
 
@@ -137,7 +160,7 @@ export function buildProgram(): Command {
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
-  outputOptions(rawInputOptions(evaluateCmd)).action(async (input: string, raw: RawOptions) => {
+  outputOptions(rawInputOptions(evaluateCmd), 'no progress bar').action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
   });
   withExamples(evaluateCmd, 'evaluate');
@@ -235,14 +258,20 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   const config = checkpoint ? resumeConfig(checkpoint, input, raw, explicit) : runConfig(input, raw);
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
-  const reporters: Reporter[] = [];
+  const reportEvery = raw.reportEvery === undefined ? undefined : number('--report-every', raw.reportEvery, { min: 1, integer: true });
+  const maxSkipRate = raw.maxSkipRate === undefined ? undefined : number('--max-skip-rate', raw.maxSkipRate, { min: 0, max: 1 });
+  const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
+  let summary: SummaryEvent | undefined;
+  const reporters: Reporter[] = [assertions];
   const quiet = raw.quiet === true;
   if (raw.json === true) {
     reporters.push(new JsonReporter());
     // The header still goes to stderr for people watching a --json run, unless --quiet.
     if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
   } else {
-    reporters.push(new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet));
+    reporters.push(
+      new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet, tableMetrics(raw.metrics)),
+    );
   }
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
@@ -252,16 +281,29 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
         signal,
         writtenBy: `inc-learn ${version()}`,
         ...(checkpoint ? { resume: checkpoint } : {}),
+        ...(reportEvery === undefined ? {} : { reportEvery }),
         ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
       };
-      for await (const event of train(config, options)) emit(reporters, event);
+      for await (const event of train(config, options)) {
+        emit(reporters, event);
+        if (event.event === 'summary') summary = event;
+      }
     });
   } finally {
     for (const r of reporters) r.close();
   }
+  if (interruptedExit !== undefined) return;
+  checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
+  assertions.verdict();
 }
 
-async function runPredict(input: string, raw: RawOptions): Promise<void> {
+/** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
+const NEW_MODEL_KEYS = [
+  'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits', 'learner', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'seed', ...allParams().map(({ param }) => param.key),
+];
+
+async function runPredict(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const output = oneOf('--output', raw.output ?? 'csv', ['csv', 'jsonl'] as const);
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const learn = raw.learn === true;
@@ -271,13 +313,25 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(dir);
-  const writer = new PredictionWriter(process.stdout, output);
+  const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
+  const checkpoint = learn && !existsSync(dir) ? undefined : await readModelDirectory(dir, 'predict');
+  const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (checkpoint && newModelFlag !== undefined) {
+    throw new UsageError(
+      `${flagName(newModelFlag)} applies to a new model (predict --learn with a --model directory that does not exist yet); ${dir} holds one, which keeps its own settings`,
+    );
+  }
+  if (!checkpoint && isLearnerName(dir)) {
+    throw new UsageError(`--model ${dir}: --model is the directory of the model; to start a new ${dir} model there, give the learner as --learner ${dir} and a directory, e.g. --model ${dir}-model`);
+  }
+  const newModel = checkpoint ? undefined : runConfig(input, { ...raw, model: raw.learner });
+  const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
+  const writer = new PredictionWriter(process.stdout, output, precision);
   const style = makeChalk(process.stderr, raw.color !== false);
   await interruptible(input === '-', async (signal) => {
     const events = predict(
       {
-        checkpoint,
+        ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
         input: inputConfig_,
         onError,
         learn,
@@ -288,28 +342,77 @@ async function runPredict(input: string, raw: RawOptions): Promise<void> {
       },
       writer,
     );
-    for await (const event of events) {
-      if (event.event === 'summary') {
-        await writer.flush();
-        const e = event as PredictSummaryEvent;
-        if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+    const bar = progressBar(raw, 'predict');
+    try {
+      for await (const event of events) {
+        if (event.event === 'progress') bar?.on(event);
+        else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
+        else if (event.event === 'summary') {
+          bar?.close();
+          await writer.flush();
+          const e = event as PredictSummaryEvent;
+          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+        }
       }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/** A progress bar on stderr when it is a terminal, unless --quiet; train has its own among its reporters. */
+function progressBar(raw: RawOptions, label: string): ProgressReporter | undefined {
+  return raw.quiet !== true && process.stderr.isTTY ? new ProgressReporter(process.stderr, label) : undefined;
 }
 
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readCheckpoint(String(raw.model));
+  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
   await interruptible(input === '-', async (signal) => {
     let start: PredictStartEvent | undefined;
-    for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
-      if (event.event === 'start') start = event;
-      else if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-      else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    const bar = progressBar(raw, 'evaluate');
+    try {
+      for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+        if (event.event === 'start') start = event;
+        else if (event.event === 'progress') bar?.on(event);
+        else {
+          bar?.close();
+          if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+          else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+        }
+      }
+    } finally {
+      bar?.close();
     }
   });
+}
+
+/**
+ * predict's and evaluate's --model: a checkpoint directory, where train's --model is a learner. A
+ * learner's name that is no directory gets told what to give instead.
+ */
+async function readModelDirectory(dir: string, command: 'predict' | 'evaluate'): Promise<LoadedCheckpoint> {
+  try {
+    return await readCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof DataError && error.reason === 'no-checkpoint' && error.detail.startsWith('no checkpoint here') && isLearnerName(dir)) {
+      throw new UsageError(
+        `--model ${dir}: no such directory; ${command} takes the checkpoint directory that train --save writes, not a learner: e.g. inc-learn train data.csv --model ${dir} --save ${dir}-model, then inc-learn ${command} --model ${dir}-model`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Whether train --model would take this name. */
+function isLearnerName(name: string): boolean {
+  try {
+    modelConfig({ model: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function emit(reporters: Reporter[], event: RunEvent): void {
@@ -329,7 +432,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version end here too, with code 0; commander already printed the message.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof UsageError || error instanceof DataError) {
+    if (error instanceof UsageError || error instanceof DataError || error instanceof AssertionFailed) {
       process.stderr.write(`inc-learn: ${error.message}\n`);
       if (verbose && error.stack) process.stderr.write(error.stack + '\n');
       return error.exitCode;

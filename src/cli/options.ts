@@ -4,6 +4,7 @@ import type { Format } from '../io/types.js';
 import { allParams, findLearner, type LearnerEntry, type LearnerParam, type LearnerParams } from '../learners/registry.js';
 import type { Task } from '../learners/types.js';
 import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
+import { DETECTORS } from '../eval/drift/index.js';
 
 /** The optimizer of the gradient learners when --optimizer is not given. */
 const DEFAULT_OPTIMIZER: Record<string, 'sgd' | 'adam'> = { linear: 'sgd', mlp: 'adam' };
@@ -45,6 +46,9 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     input,
     header: o.header !== false,
     delimiter,
+    // Given: used as it is; otherwise ',' unless the first line says otherwise (io/delimiter.ts).
+    ...(o.delimiter === undefined ? {} : { delimiterExplicit: true }),
+    ...(oneOf('--decimal', o.decimal ?? '.', ['.', ','] as const) === ',' ? { decimal: ',' as const } : {}),
     ...(typeof o.parseThread === 'boolean' ? { parseThread: o.parseThread } : {}),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),
@@ -182,5 +186,18 @@ export function runConfig(input: string, o: RawOptions): RunConfig {
     holdout: number('--holdout', o.holdout ?? 0, { min: 0, max: 0.9 }),
     seed: number('--seed', o.seed ?? 1, { min: 0, max: 4294967295, integer: true }),
     onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
+    ...evaluationConfig(o),
   };
+}
+
+/** --window, --fading, --drift: what the evaluation keeps over the stream. */
+export function evaluationConfig(o: RawOptions): Pick<RunConfig, 'window' | 'fading' | 'drift'> {
+  const out: Pick<RunConfig, 'window' | 'fading' | 'drift'> = { window: number('--window', o.window ?? 1000, { min: 0, max: 1e8, integer: true }) };
+  if (o.fading !== undefined) {
+    const fading = number('--fading', o.fading, { min: 0, minExclusive: true, max: 1 });
+    if (fading === 1) throw new UsageError('--fading must be below 1 (a factor of 1 forgets nothing: the cumulative metrics)');
+    out.fading = fading;
+  }
+  if (o.drift !== undefined) out.drift = oneOf('--drift', o.drift, DETECTORS);
+  return out;
 }

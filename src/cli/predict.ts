@@ -8,7 +8,7 @@ import type { ChalkInstance } from 'chalk';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import { formatCount, formatDuration, formatNumber } from '../report/style.js';
-import type { PredictionSink, PredictSummaryEvent } from '../run/predict.js';
+import type { PredictionSink, PredictStartEvent, PredictSummaryEvent } from '../run/predict.js';
 
 export type OutputFormat = 'csv' | 'jsonl';
 
@@ -61,10 +61,17 @@ export class PredictionWriter implements PredictionSink {
   /** CSV: the classes that have a probability column (those known when the output started). */
   private columns = 0;
 
+  /** A number as written: rounded to --precision significant digits, else every digit the double has. */
+  private readonly round: (x: number) => number;
+
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly format: OutputFormat,
-  ) {}
+    /** Significant digits of the numbers written; undefined: the shortest text that gives back the double. */
+    precision?: number,
+  ) {
+    this.round = precision === undefined ? (x) => x : (x) => Number(x.toPrecision(precision));
+  }
 
   begin(info: { task: Task; classes: readonly string[]; keep: readonly string[] }): void {
     this.task = info.task;
@@ -84,11 +91,11 @@ export class PredictionWriter implements PredictionSink {
         o['prediction'] = null;
         o['error'] = issue ? `${issue.reason}: ${issue.field === undefined ? '' : `field "${issue.field}": `}${issue.message}` : 'skipped';
       } else if (this.task === 'regression') {
-        o['prediction'] = p[at]!;
+        o['prediction'] = this.round(p[at]!);
       } else {
         o['prediction'] = this.classes[best(p, at, outputs)] ?? null;
         const n = Math.min(outputs, this.classes.length);
-        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = p[at + k]!;
+        for (let k = 0; k < n; k++) o[`p_${this.classes[k]!}`] = this.round(p[at + k]!);
       }
       // The kept columns first, written by hand: JSON.stringify cannot write a number's literal.
       let kept = '';
@@ -105,12 +112,12 @@ export class PredictionWriter implements PredictionSink {
       line += (v === null ? '' : csvField(String(v))) + ',';
     }
     if (this.task === 'regression') {
-      line += p === null ? '' : String(p[at]!);
+      line += p === null ? '' : String(this.round(p[at]!));
     } else if (p === null) {
       line += ','.repeat(this.columns);
     } else {
       line += csvField(this.classes[best(p, at, outputs)] ?? '');
-      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(p[at + k]!) : '0');
+      for (let k = 0; k < this.columns; k++) line += ',' + (k < outputs ? String(this.round(p[at + k]!)) : '0');
     }
     this.buffer += line + '\n';
   }
@@ -121,6 +128,16 @@ export class PredictionWriter implements PredictionSink {
     this.buffer = '';
     if (!this.out.write(text)) await once(this.out, 'drain');
   }
+}
+
+/** The header of predict --learn when it starts a new model: where, which learner, and from what. */
+export function describeNewModel(e: PredictStartEvent, style: ChalkInstance): string {
+  const classes = e.task === 'classification' && e.classes.length > 0 ? `, classes ${e.classes.join(' ')}` : '';
+  return (
+    `${style.bold('inc-learn predict --learn')}: a new model in ${e.model} (no model there yet)\n` +
+    `  learner  ${e.learner}\n` +
+    `  schema   from the first ${formatCount(e.rows_inspected ?? 0)} rows; target ${style.cyan(e.target)}, ${e.task}${classes}\n`
+  );
 }
 
 /** The closing line on stderr: what was predicted, skipped and learned. */

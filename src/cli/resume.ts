@@ -2,8 +2,9 @@
  * `train --resume DIR`: the run's configuration is the checkpoint's, with the flags given on the
  * command line on top. Flags that shape the model (its kind, layers, optimizer, target, features,
  * sampler kind and buffer) are fixed by the checkpoint: giving one with another value is a usage
- * error naming it. Learning rate, L2, sampler rate and ratio, class weights, holdout, seed, on-error
- * and backend may change and are otherwise inherited; epochs and the input flags describe this run.
+ * error naming it. Learning rate, L2, sampler rate and ratio, class weights, holdout, seed, on-error,
+ * backend, --window, --fading and --drift may change and are otherwise inherited (a changed window or
+ * detector starts afresh); epochs and the input flags describe this run.
  */
 import { UsageError } from '../errors.js';
 import { findLearner } from '../learners/registry.js';
@@ -40,6 +41,9 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   if (findLearner(saved.model).gradient === true) raw.optimizer = saved.optimizer;
   for (const [key, value] of Object.entries(saved.params ?? {})) if (value !== false) raw[key] = value === true ? true : String(value);
   if (saved.lr !== undefined) raw.lr = String(saved.lr);
+  if (saved.window !== undefined) raw.window = String(saved.window);
+  if (saved.fading !== undefined) raw.fading = String(saved.fading);
+  if (saved.drift !== undefined) raw.drift = saved.drift;
   if (saved.model === 'mlp') raw.batchSize = String(saved.batchSize);
   if (saved.backend !== undefined) raw.backend = saved.backend;
   if (saved.sampler === 'bernoulli') raw.sampleRate = String(saved.sampleRate);
@@ -48,6 +52,8 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   if (saved.hashBits !== undefined) raw.hashBits = String(saved.hashBits);
   if (saved.features !== undefined) raw.features = saved.features.join(',');
   if (saved.ignore !== undefined) raw.ignore = saved.ignore.join(',');
+  // Decimal commas only widen what reads as a number: data like the checkpoint's keeps reading.
+  if (saved.decimal !== undefined) raw.decimal = saved.decimal;
   return raw;
 }
 

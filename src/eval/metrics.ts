@@ -1,8 +1,13 @@
 /**
- * Running metrics over predictions: log loss and accuracy for classification; squared error, absolute
- * error for regression. Plain counters, so an evaluator costs nothing per row but a few additions.
+ * The evaluation stage: fed (prediction, truth) pairs, it knows nothing of parsing or learners.
+ * An Evaluator scores the rows of one span (an epoch, a held-out set) into a Tally, optionally also
+ * into a running total over the whole stream (the cumulative metrics of checkpointed runs), and tells
+ * the stream-level state (baselines, rolling window, drift detector) of each row.
  */
 import type { Task } from '../learners/types.js';
+import type { MetricValues } from './catalogue.js';
+import type { StreamEvaluation } from './stream.js';
+import { Tally, type TallyState } from './tally.js';
 
 /** Probabilities are clipped here so that one confident mistake gives a large, finite loss. */
 const PROBABILITY_FLOOR = 1e-15;
@@ -23,62 +28,91 @@ export interface RegressionMetrics {
 
 export type Metrics = ClassificationMetrics | RegressionMetrics;
 
-export class Evaluator {
-  private rows = 0;
-  private lossSum = 0;
-  private correct = 0;
-  private absSum = 0;
+/** The headline metrics of a tally (the fields every version of the events had). */
+export function headline(t: Tally): Metrics {
+  const n = t.rows;
+  if (t.task === 'regression') {
+    const mse = n > 0 ? t.lossSum / n : NaN;
+    return { rows: n, loss: mse, mae: n > 0 ? t.absSum / n : NaN, rmse: Math.sqrt(mse) };
+  }
+  return { rows: n, loss: n > 0 ? t.lossSum / n : NaN, accuracy: n > 0 ? t.correct / n : NaN };
+}
 
-  constructor(readonly task: Task) {}
+export class Evaluator {
+  readonly tally: Tally;
+
+  constructor(
+    readonly task: Task,
+    /** The stream's baselines, window and detector; null for held-out rows and plain scoring. */
+    readonly stream: StreamEvaluation | null = null,
+    /** A running total the rows are also added to (every row of the stream, across a resume). */
+    readonly total: Tally | null = null,
+  ) {
+    this.tally = new Tally(task, stream !== null);
+  }
 
   /**
    * Scores one prediction: `p` holds `outputs` class probabilities starting at `at` (or the value),
    * `y` the true class index (-1 for a class the model has never seen) or value.
    */
   add(p: Float64Array, at: number, outputs: number, y: number): void {
-    this.rows++;
-    if (this.task === 'regression') {
-      const err = p[at]! - y;
-      this.lossSum += err * err;
-      this.absSum += Math.abs(err);
-      return;
+    if (this.task === 'regression') this.addValue(p[at]!, y);
+    else this.addClass(p, at, outputs, y);
+  }
+
+  private addValue(prediction: number, y: number): void {
+    const stream = this.stream;
+    const err = prediction - y;
+    this.tally.addValue(y, err);
+    this.total?.addValue(y, err);
+    if (stream !== null) {
+      stream.row[0] = y;
+      stream.row[1] = err;
+      stream.observeValue();
     }
+  }
+
+  private addClass(p: Float64Array, at: number, outputs: number, y: number): void {
+    const stream = this.stream;
     // Ties go to the later class: a binary p(1) = 0.5 predicts 1, as p >= 0.5 does by convention.
     let best = 0;
     for (let k = 1; k < outputs; k++) if (p[at + k]! >= p[at + best]!) best = k;
-    if (best === y) this.correct++;
     const py = y >= 0 && y < outputs ? p[at + y]! : 0;
-    this.lossSum -= Math.log(Math.max(py, PROBABILITY_FLOOR));
+    const loss = -Math.log(Math.max(py, PROBABILITY_FLOOR));
+    const flags = stream ? stream.baselines(y) : 0;
+    this.tally.addClass(y, best, loss, flags);
+    this.total?.addClass(y, best, loss, flags);
+    if (stream !== null) {
+      stream.row[0] = loss;
+      stream.row[1] = outputs > 1 ? p[at + 1]! : 0;
+      stream.observeClass(y, best, flags);
+    }
   }
 
   get count(): number {
-    return this.rows;
+    return this.tally.rows;
   }
 
   result(): Metrics {
-    const n = this.rows;
-    if (this.task === 'regression') {
-      const mse = n > 0 ? this.lossSum / n : NaN;
-      return { rows: n, loss: mse, mae: n > 0 ? this.absSum / n : NaN, rmse: Math.sqrt(mse) };
-    }
-    return { rows: n, loss: n > 0 ? this.lossSum / n : NaN, accuracy: n > 0 ? this.correct / n : NaN };
+    return headline(this.tally);
+  }
+
+  /** The whole catalogue of this span, and the stream's rolling metrics. */
+  metrics(): MetricValues {
+    const out = this.tally.metrics();
+    this.stream?.metrics(out);
+    return out;
   }
 
   reset(): void {
-    this.rows = 0;
-    this.lossSum = 0;
-    this.correct = 0;
-    this.absSum = 0;
+    this.tally.reset();
   }
 
-  state(): { rows: number; lossSum: number; correct: number; absSum: number } {
-    return { rows: this.rows, lossSum: this.lossSum, correct: this.correct, absSum: this.absSum };
+  state(): TallyState {
+    return this.tally.state();
   }
 
-  restore(s: { rows: number; lossSum: number; correct: number; absSum: number }): void {
-    this.rows = s.rows;
-    this.lossSum = s.lossSum;
-    this.correct = s.correct;
-    this.absSum = s.absSum;
+  restore(s: TallyState): void {
+    this.tally.restore(s);
   }
 }

@@ -35,6 +35,8 @@ export interface FeaturizerOptions {
   hashBits?: number;
   /** The layouts to compute for each row (default: only 'dense'). */
   layouts?: readonly RowLayout[];
+  /** --decimal ,: numbers written with a decimal comma ("1,5") are read as numbers. */
+  decimalComma?: boolean;
 }
 
 export interface FeaturizerState {
@@ -65,6 +67,7 @@ export class Featurizer {
   private readonly numeric: number[];
   private readonly categorical: number[];
   private readonly hashBits: number | null;
+  private readonly decimalComma: boolean;
   private readonly count: Float64Array;
   private readonly mean: Float64Array;
   private readonly m2: Float64Array;
@@ -88,13 +91,25 @@ export class Featurizer {
   private _dim: number;
   /** Missing feature values imputed so far. */
   missingImputed = 0;
+  /** Regression: the smallest and largest target learned in this run (low > high before any). */
+  readonly targetRange = { low: Infinity, high: -Infinity };
   /** Categorical columns whose one-hot slots reached MAX_CATEGORIES. */
   private columnsAtCap = 0;
   /** The encoded row in the dense layout; grows with dim. */
   row: Float64Array;
-  /** The raw layout of the row (numeric values, then category codes); empty unless asked for. */
+  /**
+   * The raw layout of the row: the numeric values (a missing one as the running mean), then one
+   * category code per categorical feature. The numeric part is written when the raw layout was asked
+   * for or `keepRaw` is set, the codes only for the raw layout.
+   */
   readonly raw: Float64Array;
   private readonly dense: boolean;
+  private readonly rawLayout: boolean;
+  /**
+   * With `keepRaw`, encode() also writes the row's numeric features in their own units (the first
+   * slots of `raw`): what a sampler keeps, to standardize when it replays the row.
+   */
+  keepRaw = false;
 
   constructor(schema: Schema, opts: FeaturizerOptions = {}) {
     this.schema = schema;
@@ -103,6 +118,7 @@ export class Featurizer {
     this.numeric = features.filter((c) => c.kind === 'numeric').map((c) => c.index);
     this.categorical = features.filter((c) => c.kind === 'categorical').map((c) => c.index);
     this.hashBits = opts.hashBits ?? null;
+    this.decimalComma = opts.decimalComma === true;
     const n = this.numeric.length;
     this.count = new Float64Array(n);
     this.mean = new Float64Array(n);
@@ -114,7 +130,8 @@ export class Featurizer {
     const layouts = opts.layouts ?? ['dense'];
     this.dense = layouts.includes('dense');
     this.row = new Float64Array(Math.max(this.dense ? this._dim : n, 8));
-    this.raw = new Float64Array(layouts.includes('raw') ? n + this.categorical.length : 0);
+    this.rawLayout = layouts.includes('raw');
+    this.raw = new Float64Array(n + this.categorical.length);
     for (const label of schema.classes) this.classOf(label, true);
   }
 
@@ -161,7 +178,7 @@ export class Featurizer {
         const text = batch.text[base + c];
         if (text === null) v = batch.values[base + c]!;
         else if (text !== undefined && !isMissing(text)) {
-          const n = numberFromText(text);
+          const n = numberFromText(text, this.decimalComma);
           if (n === undefined) return notANumber(schema.columns[c]!.name, text);
           v = n;
         }
@@ -176,7 +193,7 @@ export class Featurizer {
       if (full !== null) return full;
     }
     const raw = this.raw;
-    if (raw.length > 0) {
+    if (this.keepRaw || this.rawLayout) {
       // Missing: the running mean before this row, as the dense layout's 0 stands for.
       for (let j = 0; j < numeric.length; j++) raw[j] = row[j] === row[j] ? row[j]! : this.mean[j]!;
     }
@@ -190,7 +207,7 @@ export class Featurizer {
       }
       const count = this.count[j]!;
       const mean = this.mean[j]!;
-      const sd = count >= 2 ? Math.sqrt(this.m2[j]! / (count - 1)) : 1;
+      const sd = standardDeviation(count, this.m2[j]!);
       row[j] = sd > 0 ? (v - mean) / sd : 0;
       if (learn) {
         const n = count + 1;
@@ -211,7 +228,7 @@ export class Featurizer {
     const raw = this.raw;
     if (dense) this.row.fill(0, offset, this._dim);
     for (let j = 0; j < this.categorical.length; j++) {
-      if (raw.length > 0) raw[offset + j] = -1;
+      if (this.rawLayout) raw[offset + j] = -1;
       const c = this.categorical[j]!;
       const value = c < width ? cellText(batch, base + c) : '';
       if (value === '' || isMissing(value)) continue;
@@ -225,7 +242,7 @@ export class Featurizer {
         if (!learn) continue;
         code = this.addCategory(j, value, this._dim++);
       }
-      if (raw.length > 0) raw[offset + j] = code;
+      if (this.rawLayout) raw[offset + j] = code;
       if (dense) this.row[this.slotOf[j]![code]!] = 1;
     }
   }
@@ -248,6 +265,27 @@ export class Featurizer {
   /** Categories of categorical feature j (in the raw layout's order, after the numeric ones) learned so far. */
   categoryCount(j: number): number {
     return this.categoryOrder[j]!.length;
+  }
+
+  /**
+   * Puts the numeric features of a row kept in their own units (raw's, in the first slots)
+   * into the standard units of the statistics as they are now, as a row arriving now is encoded.
+   */
+  standardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) {
+      const sd = standardDeviation(this.count[j]!, this.m2[j]!);
+      x[j] = sd > 0 ? (x[j]! - this.mean[j]!) / sd : 0;
+    }
+  }
+
+  /** The inverse of standardize() with the statistics as they are now. */
+  unstandardize(x: Float64Array): void {
+    for (let j = 0; j < this.numeric.length; j++) x[j] = this.mean[j]! + standardDeviation(this.count[j]!, this.m2[j]!) * x[j]!;
+  }
+
+  /** Numeric features: the first slots of the row. */
+  get numericCount(): number {
+    return this.numeric.length;
   }
 
   /**
@@ -287,8 +325,13 @@ export class Featurizer {
       let v: number | undefined;
       if (text === null) v = batch.values[base + column]!;
       else if (text === undefined || isMissing(text)) return missingTarget(name, text);
-      else v = numberFromText(text);
+      else v = numberFromText(text, this.decimalComma);
       if (v === undefined || !(v <= MAX_MAGNITUDE && v >= -MAX_MAGNITUDE)) return notANumber(name, text ?? String(v));
+      if (learn) {
+        const range = this.targetRange;
+        if (v < range.low) range.low = v;
+        if (v > range.high) range.high = v;
+      }
       return v;
     }
     if (text === null) {
@@ -355,9 +398,14 @@ export class Featurizer {
     };
   }
 
-  static restore(schema: Schema, state: FeaturizerState, layouts?: readonly RowLayout[]): Featurizer {
+  /**
+   * `decimalComma`: how this run's input writes numbers (an input's property, not the model's);
+   * `layouts`: the layouts the learner reads.
+   */
+  static restore(schema: Schema, state: FeaturizerState, decimalComma = false, layouts?: readonly RowLayout[]): Featurizer {
     const f = new Featurizer({ ...schema, classes: state.classes }, {
       ...(state.hashBits === null ? {} : { hashBits: state.hashBits }),
+      decimalComma,
       ...(layouts === undefined ? {} : { layouts }),
     });
     if (state.count.length !== f.count.length || state.categories.length !== f.categorical.length) {
@@ -386,6 +434,11 @@ export class Featurizer {
     }
     return f;
   }
+}
+
+/** The running standard deviation the rows are standardized with: 1 until two values are known. */
+function standardDeviation(count: number, m2: number): number {
+  return count >= 2 ? Math.sqrt(m2 / (count - 1)) : 1;
 }
 
 function cellText(batch: RecordBatch, i: number): string {

@@ -3,6 +3,7 @@
  * and the target's values decide the task unless the user set it.
  */
 import { DataError, UsageError } from '../errors.js';
+import { showDelimiter } from '../io/delimiter.js';
 import type { RecordBatch } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import { isMissing } from './missing.js';
@@ -29,6 +30,8 @@ export interface Schema {
   classes: string[];
   /** How many rows the inference looked at. */
   rowsInspected: number;
+  /** Notes about the input as a whole (not one column), for the run header and inspect. */
+  notes?: string[];
 }
 
 export interface SchemaOptions {
@@ -46,6 +49,12 @@ export interface ColumnOrigins {
   unnamed?: readonly number[];
   /** The input is JSON lines: a text starting with '{' or '[' is a nested object or array (its JSON text). */
   jsonl?: boolean;
+  /** The names come from the input's own header line (CSV without --no-header or --columns). */
+  header?: boolean;
+  /** CSV: the delimiter sniffed from the first lines, when --delimiter was not given and it is not ','. */
+  delimiter?: string;
+  /** --decimal ,: "1,5" is the number 1.5. */
+  decimalComma?: boolean;
 }
 
 const TARGET_NAMES = ['label', 'class', 'target', 'y'];
@@ -79,14 +88,14 @@ export function inferSchema(
   let target: number;
   if (opts.target !== undefined) {
     target = columns.indexOf(opts.target);
-    if (target < 0) throw new DataError({ source }, `--target "${opts.target}" is not a column; the columns are: ${columns.join(', ')}`, 'unknown-column');
+    if (target < 0) throw new DataError({ source }, `--target "${opts.target}" is not a column${sameButCase(opts.target, columns)}; the columns are: ${columns.join(', ')}`, 'unknown-column');
   } else {
     const named = TARGET_NAMES.map((n) => lower.indexOf(n)).find((i) => i >= 0);
     target = named ?? columns.length - 1;
   }
   for (const [flag, list] of [['--features', opts.features], ['--ignore', opts.ignore]] as const) {
     for (const name of list ?? []) {
-      if (!columns.includes(name)) throw new DataError({ source }, `${flag}: column "${name}" does not exist; the columns are: ${columns.join(', ')}`, 'unknown-column');
+      if (!columns.includes(name)) throw new DataError({ source }, `${flag}: column "${name}" does not exist${sameButCase(name, columns)}; the columns are: ${columns.join(', ')}`, 'unknown-column');
     }
   }
   const targetName = columns[target]!;
@@ -109,6 +118,8 @@ export function inferSchema(
   const indexStart = new Array<number | undefined>(columns.length).fill(undefined);
   const indexLike = new Array<boolean>(columns.length).fill(true);
   const nested = new Array<boolean>(columns.length).fill(false);
+  /** Per column, the first cell that looks like a number but is not read as one ("1,5"), with why. */
+  const unreadable = new Array<{ text: string; hint: string } | undefined>(columns.length).fill(undefined);
   let ordinal = -1;
   const limit = opts.inferRows ?? Infinity;
   for (const batch of batches) {
@@ -117,7 +128,8 @@ export function inferSchema(
       if (batch.issues?.[r]) continue;
       rowsInspected++;
       for (let c = 0; c < columns.length; c++) {
-        const cell = cellAt(batch, r, c);
+        const cell = cellAt(batch, r, c, origins.decimalComma === true);
+        if (cell === undefined && unreadable[c] === undefined) unreadable[c] = unreadableNumber(batch, r, c);
         if (indexLike[c]) {
           if (typeof cell !== 'number') indexLike[c] = false;
           else if (indexStart[c] === undefined) {
@@ -145,6 +157,14 @@ export function inferSchema(
         }
       }
     }
+  }
+  // A column of such cells only (decimal commas, thousands separators) would fail on every row in
+  // training: say so now, the same way, so that inspect and train agree.
+  const unreadableColumn = columns.findIndex((_, c) => unreadable[c] !== undefined && numbers[c] === 0 && texts[c] === 0);
+  if (unreadableColumn >= 0) {
+    const { text, hint } = unreadable[unreadableColumn]!;
+    const decimal = /^[+-]?\d*,\d+$/.test(text.trim()) && origins.decimalComma !== true ? '; give --decimal , when the comma is the decimal mark' : '';
+    throw new DataError({ source, field: columns[unreadableColumn]! }, `expected numbers, found ${JSON.stringify(text)} (${hint})${decimal}`, 'not-a-number');
   }
   // Numeric when every value is a number; also when a few stray texts ("oops", "unknown") sit among
   // many distinct numbers, a measurement: those rows are then reported (or skipped) when encoded,
@@ -201,6 +221,9 @@ export function inferSchema(
   if (!infos.some((c) => c.role === 'feature')) {
     const left = infos.find((c) => c.role === 'ignored' && c.note !== undefined && !opts.ignore?.includes(c.name));
     if (left !== undefined) throw new DataError({ source }, `no feature columns left: "${left.name}" is left out (${left.note})`, 'no-features');
+    if (columns.length === 1) {
+      throw new DataError({ source }, `found a single column, ${quoteName(columns[0]!)}, which is the target: no feature columns (another --delimiter?)`, 'no-features');
+    }
     throw new UsageError('no feature columns left: check --features and --ignore');
   }
   if (task === 'classification' && classes.length > MAX_CLASSES) {
@@ -210,7 +233,25 @@ export function inferSchema(
       'too-many-classes',
     );
   }
-  return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected };
+  const notes: string[] = [];
+  if (origins.delimiter !== undefined) {
+    notes.push(`delimiter "${showDelimiter(origins.delimiter)}" sniffed from the first lines, which do not split on commas (--delimiter to choose one)`);
+  }
+  if (origins.header === true && columns.every((c) => numberFromText(c) !== undefined)) {
+    notes.push(`every header name is a number (${columns.slice(0, 3).join(', ')}${columns.length > 3 ? ', ...' : ''}): if the first line is data, give --no-header`);
+  }
+  return { columns: infos, target, task, classes: task === 'classification' ? sortLabels(classes) : [], rowsInspected, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+/** A column name in a message, cut short when long (a whole unsplit header line). */
+function quoteName(name: string): string {
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 57)}...` : name);
+}
+
+/** `; did you mean "class"?` when a column differs from `name` only in case, else nothing. */
+function sameButCase(name: string, columns: readonly string[]): string {
+  const match = columns.find((c) => c.toLowerCase() === name.toLowerCase());
+  return match === undefined ? '' : `; did you mean "${match}"? (names are case-sensitive)`;
 }
 
 /** Labels in natural order (numeric labels by value), so that class indices do not depend on which came first. */
@@ -221,7 +262,7 @@ function sortLabels(labels: string[]): string[] {
 }
 
 /** The cell as a finite number, a non-missing string, or undefined when missing. */
-function cellAt(batch: RecordBatch, r: number, c: number): number | string | undefined {
+function cellAt(batch: RecordBatch, r: number, c: number, decimalComma: boolean): number | string | undefined {
   if (c >= batch.width) return undefined;
   const i = r * batch.width + c;
   const text = batch.text[i];
@@ -230,12 +271,20 @@ function cellAt(batch: RecordBatch, r: number, c: number): number | string | und
     return Number.isFinite(value) ? value : undefined;
   }
   if (isMissing(text)) return undefined;
-  const n = numberFromText(text);
+  const n = numberFromText(text, decimalComma);
   if (n !== undefined) return n;
   // Meant as a number but unusable ("1,5", "1e400", "Infinity"): no evidence either way, so a numeric
   // column stays numeric and the row is reported when it is encoded, rather than the column silently
   // turning categorical.
   return numberHint(text) === undefined && !PLAIN.test(text.trim()) ? text : undefined;
+}
+
+/** The text of a cell and why it is not read as a number, when it looks like one. */
+function unreadableNumber(batch: RecordBatch, r: number, c: number): { text: string; hint: string } | undefined {
+  const text = c < batch.width ? batch.text[r * batch.width + c] : undefined;
+  if (text === null || text === undefined || isMissing(text)) return undefined;
+  const hint = numberHint(text);
+  return hint === undefined ? undefined : { text, hint };
 }
 
 /**
@@ -256,12 +305,22 @@ export function numberHint(text: string): string | undefined {
 }
 
 const PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A number with a decimal comma (--decimal ,): one comma, no thousands separators. */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+([eE][+-]?\d+)?$/;
 
-/** Text the reader did not take as a plain number that still reads as one (" 3", "1e400" stays out). */
-export function numberFromText(text: string): number | undefined {
+/**
+ * Text the reader did not take as a plain number that still reads as one (" 3", "1e400" stays out).
+ * With `decimalComma`, "1,5" is 1.5 too.
+ */
+export function numberFromText(text: string, decimalComma = false): number | undefined {
   const trimmed = text.trim();
-  if (trimmed === '' || !PLAIN.test(trimmed)) return undefined;
-  const n = Number(trimmed);
+  if (trimmed === '') return undefined;
+  let plain = trimmed;
+  if (!PLAIN.test(trimmed)) {
+    if (!decimalComma || !DECIMAL_COMMA.test(trimmed)) return undefined;
+    plain = trimmed.replace(',', '.');
+  }
+  const n = Number(plain);
   return Number.isFinite(n) ? n : undefined;
 }
 

@@ -180,8 +180,8 @@ export class CsvReader {
       names = Array.from({ length: width }, (_, i) => `c${i + 1}`);
     }
     if (header && given === undefined) {
-      const cr = names.findIndex((n) => n.includes('\r'));
-      if (cr !== -1) {
+      // A line break inside a quoted name is valid (RFC 4180), as in data cells; a bare \r is not.
+      if (hasLoneCarriageReturn(record, this.dl)) {
         throw new DataError(
           { source: name, line },
           `expected lines ending in \\n or \\r\\n, found \\r alone in the header (old Mac line endings? convert with tr '\\r' '\\n')`,
@@ -367,6 +367,27 @@ function countFieldsLoosely(record: Buffer, dl: number): number {
     else if (c === dl && !inQuote) n++;
   }
   return n;
+}
+
+/** Whether the record holds a \r that is neither inside quotes nor the start of its line's \r\n. */
+function hasLoneCarriageReturn(record: Buffer, dl: number): boolean {
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = 0; i < record.length; i++) {
+    const b = record[i]!;
+    if (quoted) {
+      if (b === QUOTE) {
+        if (record[i + 1] === QUOTE) i++;
+        else quoted = false;
+      }
+    } else if (b === QUOTE && fieldStart) {
+      quoted = true;
+    } else if (b === 13 && i + 1 < record.length && record[i + 1] !== NL) {
+      return true;
+    }
+    fieldStart = !quoted && b === dl;
+  }
+  return false;
 }
 
 /**

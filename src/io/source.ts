@@ -17,6 +17,7 @@ import {
 } from './bytes.js';
 import { releaseBatch } from './batch.js';
 import { CsvReader, delimiterByte } from './csv.js';
+import { sniffDelimiter } from './delimiter.js';
 import { JsonlReader } from './jsonl.js';
 import { Spool } from './spool.js';
 import type { Format, PassOptions, RecordBatch, RecordStream, Source, SourceOptions } from './types.js';
@@ -64,6 +65,19 @@ async function sniff(chunks: AsyncIterable<Buffer>): Promise<Format> {
     if (c !== -1) return c === 0x7b || c === 0x5b ? 'jsonl' : 'csv';
   }
   return 'csv';
+}
+
+/**
+ * The start of the decoded input as text: chunks up to the first line break (or the end), never more
+ * than arrived with it, so that a live input is not waited on.
+ */
+async function firstLines(chunks: AsyncIterable<Buffer>): Promise<string> {
+  const head: Buffer[] = [];
+  for await (const chunk of stripBom(chunks)) {
+    head.push(chunk);
+    if (chunk.includes(0x0a)) break;
+  }
+  return Buffer.concat(head).toString('utf8');
 }
 
 /** One pass over the input. */
@@ -184,7 +198,22 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
       throw toDataError(name, err);
     }
   }
+  // A first line that does not split on commas but on ';', a tab or '|' (when --delimiter is not given).
+  let sniffedDelimiter: string | undefined;
+  if (format === 'csv' && !explicit && !fromName?.tab) {
+    try {
+      sniffedDelimiter = sniffDelimiter(await firstLines(once ? once.peek() : chunks({ bytes: 0 })));
+    } catch (err) {
+      await spool?.close();
+      await once?.close();
+      throw toDataError(name, err);
+    }
+    if (sniffedDelimiter !== undefined) delimiter = sniffedDelimiter;
+  }
   try {
+    if (format === 'csv' && opts.decimal === ',' && delimiter === ',') {
+      throw new UsageError(`--decimal , needs a delimiter other than the comma${explicit ? '' : ` (${name}'s first line splits on commas)`}: give --delimiter, e.g. ';'`);
+    }
     if (format === 'csv') delimiterByte(delimiter);
     else if (!opts.header || (opts.columns !== undefined && opts.columns.length > 0)) {
       // JSON lines name their fields in every record: CSV's header options have nothing to act on.
@@ -201,6 +230,7 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     name,
     format: fmt,
     totalBytes,
+    ...(sniffedDelimiter === undefined ? {} : { sniffedDelimiter }),
     get spoolPath() {
       return spool?.path;
     },

@@ -39,7 +39,7 @@ export interface SerializedError {
 }
 
 export type FromWorker =
-  | { type: 'ready'; pass: 0; name: string; format: string; totalBytes: number | null }
+  | { type: 'ready'; pass: 0; name: string; format: string; totalBytes: number | null; sniffedDelimiter?: string }
   | {
       type: 'batch';
       pass: number;

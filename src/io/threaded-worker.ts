@@ -152,7 +152,14 @@ async function start(opts: OpenSourceOptions): Promise<void> {
   try {
     // A worker's process.stdin is not the process's: see reopenStdin.
     source = await openSource(opts.path === '-' ? { ...opts, stdin: reopenStdin() } : opts);
-    post({ type: 'ready', pass: 0, name: source.name, format: source.format, totalBytes: source.totalBytes ?? null });
+    post({
+      type: 'ready',
+      pass: 0,
+      name: source.name,
+      format: source.format,
+      totalBytes: source.totalBytes ?? null,
+      ...(source.sniffedDelimiter === undefined ? {} : { sniffedDelimiter: source.sniffedDelimiter }),
+    });
   } catch (error) {
     post({ type: 'error', pass: 0, error: serialize(error) });
   }

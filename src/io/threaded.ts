@@ -104,6 +104,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
     name: ready.name,
     format: ready.format as Format,
     totalBytes: ready.totalBytes ?? undefined,
+    ...(ready.sniffedDelimiter === undefined ? {} : { sniffedDelimiter: ready.sniffedDelimiter }),
     open(options: PassOptions = {}): RecordStream {
       if (closed) throw new Error(`${ready.name}: the source is closed`);
       const pass = ++passes;

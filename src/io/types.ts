@@ -22,6 +22,8 @@ export interface SourceOptions {
    * Absent: any delimiter other than ',' counts as chosen.
    */
   delimiterExplicit?: boolean;
+  /** CSV: numbers are written with a decimal comma (--decimal ,), which the delimiter cannot be. */
+  decimal?: ',';
 }
 
 /** A row the reader could not make sense of; the run decides whether to fail or skip it. */
@@ -105,6 +107,8 @@ export interface Source {
   readonly format: Format;
   /** Size in bytes of the file for progress bars; undefined for stdin. */
   readonly totalBytes: number | undefined;
+  /** CSV: the delimiter found by sniffing the first lines (io/delimiter.ts), when it was not given and is not ','. */
+  readonly sniffedDelimiter?: string;
   /** Starts a new pass. Stdin is spooled to a temporary file during the first pass and replayed from it after. */
   open(options?: PassOptions): RecordStream;
   /** Removes temporary files. Safe to call twice. */

@@ -31,7 +31,7 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
   const where = checkpoint.name;
   const state = checkpoint.state;
   const layouts = [findLearner(config.model).input];
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, layouts));
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', layouts));
   const learner = await restoreLearner(where, state.learner, config);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {
@@ -42,6 +42,8 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
       task: state.schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(layouts[0] === 'dense' ? { scaler: featurizer } : {}),
     }),
   );
   return {

@@ -8,15 +8,12 @@ import type { ColumnInfo, Schema } from '../features/schema.js';
 import { findLearner, learnerByKind, learners } from '../learners/registry.js';
 import type { LearnerState, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
+import type { StreamEvaluationState } from '../eval/stream.js';
+import type { TallyState } from '../eval/tally.js';
 import { Check, type Json } from './check.js';
 
-/** The prequential evaluator's running sums (Evaluator.state()). */
-export interface EvaluatorState {
-  rows: number;
-  lossSum: number;
-  correct: number;
-  absSum: number;
-}
+/** The prequential evaluator's running sums (Tally.state()). */
+export type EvaluatorState = TallyState;
 
 /** Totals over every run that led to this checkpoint. */
 export interface CountsState {
@@ -46,6 +43,8 @@ export interface CarriedState {
   block: RowsState & {
     /** Each block row's position in the stream (for predictions already written). */
     index: number[];
+    /** With a sampler that keeps rows: their numeric features in their own units (rows * numeric features). */
+    raw?: number[];
   };
   pending: RowsState;
 }
@@ -63,6 +62,8 @@ export interface CheckpointState {
   random: number[];
   /** Cumulative prequential metrics of every row scored so far. */
   evaluator: EvaluatorState;
+  /** The stream's evaluation state: baselines, rolling window, drift detector (absent before 0.2). */
+  evaluation?: StreamEvaluationState;
   counts: CountsState;
   /** Records of the stream read so far (rows of the last epoch, plus those before a resume): the next row's index. */
   streamRows: number;
@@ -113,13 +114,21 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.num(e['lossSum'], 'evaluator.lossSum', { min: 0 });
   c.int(e['correct'], 'evaluator.correct', 0, evaluated);
   c.num(e['absSum'], 'evaluator.absSum', { min: 0 });
+  allFinite(e, 'evaluator', c);
+  if (e['cm'] !== undefined) {
+    const k = c.int(e['k'], 'evaluator.k', 0, 1e4);
+    c.nums(e['cm'], 'evaluator.cm', k * k, { min: 0 });
+  }
+  if (s['evaluation'] !== undefined) validateEvaluation(c.obj(s['evaluation'], 'evaluation'), c);
   const counts = c.obj(s['counts'], 'counts');
   for (const key of ['rows', 'trained', 'evaluated', 'held_out', 'skipped', 'unlabeled']) c.int(counts[key], `counts.${key}`);
   c.int(s['streamRows'], 'streamRows');
   c.int(s['epoch'], 'epoch', 1);
   const carried = c.obj(s['carried'], 'carried');
   const block = validateRows(carried['block'], 'carried.block', shape, c);
-  c.nums(c.obj(carried['block'], 'carried.block')['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  const carriedBlock = c.obj(carried['block'], 'carried.block');
+  c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
+  if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   return s as unknown as CheckpointState;
 }
@@ -141,6 +150,38 @@ function validateByRestoring(o: Json, path: string, config: RunConfig, shape: Sh
   learner.dispose();
   if (learner.dim !== shape.dim) c.fail(`${path}.dim`, `expected ${shape.dim} (the featurizer's inputs), found ${learner.dim}`);
   if (learner.outputs !== shape.outputs) c.fail(`${path}.classes`, `expected ${shape.outputs} outputs, found ${learner.outputs}`);
+}
+
+/** The stream evaluation's state: numbers all finite, and the arrays the restore indexes of the right sizes. */
+function validateEvaluation(e: Json, c: Check): void {
+  allFinite(e, 'evaluation', c);
+  c.nums(e['classCounts'], 'evaluation.classCounts', undefined, { min: 0 });
+  c.int(e['majority'], 'evaluation.majority', -1);
+  c.int(e['last'], 'evaluation.last', -1);
+  c.int(e['drifts'], 'evaluation.drifts');
+  if (e['rolling'] !== null) {
+    const r = c.obj(e['rolling'], 'evaluation.rolling');
+    const kind = c.oneOf(r['kind'], 'evaluation.rolling.kind', ['window', 'fading'] as const);
+    const param = c.num(r['param'], 'evaluation.rolling.param', { min: 0, minExclusive: true });
+    const k = c.int(r['k'], 'evaluation.rolling.k', 0, 1e4);
+    c.nums(r['cm'], 'evaluation.rolling.cm', k * k);
+    const sums = c.obj(r['sums'], 'evaluation.rolling.sums');
+    const ring = c.obj(r['ring'], 'evaluation.rolling.ring');
+    if (kind === 'window') {
+      const filled = c.int(sums['filled'], 'evaluation.rolling.sums.filled', 0, param);
+      c.int(sums['pos'], 'evaluation.rolling.sums.pos', 0, param - 1);
+      for (const [key, v] of Object.entries(ring)) c.nums(v, `evaluation.rolling.ring.${key}`, filled);
+    }
+  }
+  if (e['detector'] !== null) {
+    const d = c.obj(e['detector'], 'evaluation.detector');
+    const name = c.oneOf(d['name'], 'evaluation.detector.name', ['adwin', 'ddm', 'ph'] as const);
+    const inner = c.obj(d[name], `evaluation.detector.${name}`);
+    if (name === 'adwin') {
+      const buckets = c.arr(inner['buckets'], 'evaluation.detector.adwin.buckets');
+      buckets.forEach((b, i) => c.nums(b, `evaluation.detector.adwin.buckets[${i}]`, 3));
+    }
+  }
 }
 
 function validateRows(raw: unknown, path: string, shape: Shape, c: Check): number {
@@ -217,6 +258,9 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.num(o['holdout'], p('holdout'), { min: 0, max: 0.9 });
   c.int(o['seed'], p('seed'), 0, 4294967295);
   c.oneOf(o['onError'], p('onError'), ['fail', 'skip'] as const);
+  c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
+  c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
+  c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
   return o as unknown as RunConfig;
 }
 

@@ -336,6 +336,10 @@ async function locate(dir: string): Promise<string> {
 
 async function readFrom(name: string, path: string): Promise<LoadedCheckpoint> {
   const c = new Check(name);
+  // Neither of a checkpoint's files: some other directory, not a damaged checkpoint.
+  if (!(await exists(join(path, MANIFEST))) && !(await exists(join(path, ARRAYS)))) {
+    throw new DataError({ source: name }, `not a checkpoint: no ${MANIFEST} in this directory (a checkpoint is the directory train --save writes)`, 'no-checkpoint');
+  }
   const text = await readIfThere(join(path, MANIFEST), c, MANIFEST);
   let decoded: string;
   let raw: unknown;

@@ -30,3 +30,18 @@ export function formatCount(n: number): string {
   for (let end = digits.length; end > 0; end -= 3) out = (end > 3 ? ',' : '') + digits.slice(Math.max(0, end - 3), end) + out;
   return whole < 0 ? `-${out}` : out;
 }
+
+/**
+ * An accuracy is worth a colour only when it says something: green when it beats both baselines
+ * that need no learning (always the majority class so far, and the previous row's label), plain
+ * otherwise, also when the baselines are not known. `fields` holds `<prefix>accuracy`,
+ * `<prefix>majority_accuracy` and `<prefix>no_change_accuracy`.
+ */
+export function styleAccuracy(style: ChalkInstance, text: string, fields: object, prefix = ''): string {
+  const f = fields as Record<string, unknown>;
+  const accuracy = f[`${prefix}accuracy`];
+  const majority = f[`${prefix}majority_accuracy`];
+  const noChange = f[`${prefix}no_change_accuracy`];
+  const beats = typeof accuracy === 'number' && typeof majority === 'number' && typeof noChange === 'number' && accuracy > majority && accuracy > noChange;
+  return beats ? style.green(text) : text;
+}

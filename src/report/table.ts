@@ -3,14 +3,51 @@
  * closing summary (skipped rows with their reasons, imputed values).
  */
 import type { ChalkInstance } from 'chalk';
-import type { EpochEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
-import { formatCount, formatDuration, formatNumber } from './style.js';
+import { UsageError } from '../errors.js';
+import type { DriftEvent, EpochEvent, ReportEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
+import { formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
+
+/** A table line: the end of an epoch, or a learning-curve point (--report-every). */
+type Line = EpochEvent | ReportEvent;
 
 interface Column {
   title: string;
   width: number;
-  cell: (e: EpochEvent) => string;
+  cell: (e: Line) => string;
+  /** Colour for the cell, from the whole event. */
+  style?: (text: string, e: Line) => string;
+}
+
+/** The catalogue by task (docs/metrics.md); each also as rolling_<name>. AUC exists over the window only. */
+const CATALOGUE = {
+  classification: ['loss', 'accuracy', 'balanced_accuracy', 'f1_macro', 'kappa', 'kappa_m', 'kappa_t', 'mcc', 'majority_accuracy', 'no_change_accuracy'],
+  regression: ['loss', 'mae', 'rmse', 'r2', 'mape'],
+} as const;
+const ALIASES: Record<string, string> = { f1: 'f1_macro', mse: 'loss', log_loss: 'loss', auc: 'rolling_auc', roc_auc: 'rolling_auc' };
+
+function known(task: 'classification' | 'regression', name: string): boolean {
+  if (task === 'classification' && name === 'rolling_auc') return true;
+  const base = name.startsWith('rolling_') ? name.slice('rolling_'.length) : name;
+  return (CATALOGUE[task] as readonly string[]).includes(base);
+}
+
+/** --metrics: the event fields the table shows, aliases resolved; names of neither task's catalogue are refused. */
+export function tableMetrics(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = String(raw)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')
+    .map((s) => ALIASES[s] ?? (s.startsWith('rolling_') && ALIASES[s.slice(8)] ? `rolling_${ALIASES[s.slice(8)]!.replace(/^rolling_/, '')}` : s));
+  if (names.length === 0) throw new UsageError('--metrics needs at least one metric name');
+  for (const name of names) {
+    if (!known('classification', name) && !known('regression', name)) {
+      const all = [...new Set([...CATALOGUE.classification, ...CATALOGUE.regression, 'auc'])].join(', ');
+      throw new UsageError(`--metrics: unknown metric "${name}"; known: ${all} (each also as rolling_<name>)`);
+    }
+  }
+  return names;
 }
 
 export class TableReporter implements Reporter {
@@ -22,12 +59,25 @@ export class TableReporter implements Reporter {
     private readonly err: NodeJS.WritableStream,
     private readonly errStyle: ChalkInstance,
     private readonly quiet: boolean,
+    /** --metrics: the metric columns (default: loss and accuracy, or loss, mae and rmse). */
+    private readonly metrics?: string[],
   ) {}
 
+  /** A learning-curve point, held until the next event: not printed when the epoch ends on it. */
+  private heldReport: ReportEvent | undefined;
+
   on(event: RunEvent): void {
+    const held = this.heldReport;
+    if (held && event.event !== 'progress') {
+      this.heldReport = undefined;
+      if (!(event.event === 'epoch' && event.rows === held.rows)) this.line(held);
+    }
     if (event.event === 'start') this.start(event);
-    else if (event.event === 'epoch') this.epoch(event);
+    else if (event.event === 'report') this.heldReport = event;
+    else if (event.event === 'epoch') this.line(event);
+    else if (event.event === 'drift') this.drift(event);
     else if (event.event === 'summary') this.summary(event);
+    else if (event.event === 'warning') this.err.write(this.errStyle.yellow(`${event.kind === 'buffer-delay' ? 'note' : 'warning'}: ${event.message}`) + '\n');
   }
 
   close(): void {}
@@ -43,6 +93,7 @@ export class TableReporter implements Reporter {
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
         `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
         ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
+        ...(schema.notes ?? []).map((note) => s.yellow(`  note     ${note}`)),
         `  learner  ${e.learner}`,
         `  backend  ${e.backend}`,
         `  sampler  ${e.sampler}`,
@@ -51,16 +102,33 @@ export class TableReporter implements Reporter {
       if (e.resumed_from !== null) lines.push(`  resumed  from ${e.resumed_from} (${formatCount(e.resumed_rows)} rows before)`);
       this.err.write(lines.join('\n') + '\n');
     }
-    const classification = e.schema.task === 'classification';
-    const metric = (title: string, pick: (ev: EpochEvent) => number | null | undefined): Column => ({ title, width: 9, cell: (ev) => formatNumber(pick(ev)) });
+    const task = e.schema.task;
+    const classification = task === 'classification';
+    for (const name of this.metrics ?? []) {
+      if (!known(task, name)) throw new UsageError(`--metrics: "${name}" is not a ${task} metric; ${task}: ${CATALOGUE[task].join(', ')}${classification ? ', auc' : ''}`);
+    }
+    const metric = (title: string, pick: (ev: Line) => unknown): Column => ({
+      title,
+      width: Math.max(9, title.length),
+      cell: (ev) => formatNumber(pick(ev) as number | null | undefined),
+    });
+    const style = this.out?.style;
+    // Accuracy is green when it beats both baselines (majority class and no change).
+    const accuracy = (title: string, prefix: string): Column => ({
+      ...metric(title, (ev) => ev[`${prefix}accuracy`]),
+      ...(style ? { style: (text: string, ev: Line) => styleAccuracy(style, text, ev, prefix) } : {}),
+    });
+    const chosen = this.metrics ?? (classification ? ['loss', 'accuracy'] : ['loss', 'mae', 'rmse']);
     this.columns = [
       { title: 'epoch', width: 5, cell: (ev) => String(ev.epoch) },
       { title: 'rows', width: 11, cell: (ev) => formatCount(ev.rows) },
-      { title: 'trained', width: 11, cell: (ev) => formatCount(ev.trained) },
-      metric('loss', (ev) => ev.loss),
-      ...(classification ? [metric('accuracy', (ev) => ev.accuracy)] : [metric('mae', (ev) => ev.mae), metric('rmse', (ev) => ev.rmse)]),
+      { title: 'trained', width: 11, cell: (ev) => formatCount(ev.trained as number) },
+      ...chosen.map((name) => (name === 'accuracy' || name === 'rolling_accuracy' ? accuracy(name, name === 'accuracy' ? '' : 'rolling_') : metric(name, (ev) => ev[name]))),
       ...(e.holdout > 0
-        ? [metric('val_loss', (ev) => ev.val_loss), ...(classification ? [metric('val_acc', (ev) => ev.val_accuracy)] : [metric('val_rmse', (ev) => ev.val_rmse)])]
+        ? [
+            metric('val_loss', (ev) => ev.val_loss),
+            ...(classification ? [accuracy('val_acc', 'val_')] : [metric('val_mae', (ev) => ev.val_mae), metric('val_rmse', (ev) => ev.val_rmse)]),
+          ]
         : []),
       { title: 'rows/s', width: 10, cell: (ev) => formatCount(ev.rows_per_sec) },
       { title: 'time', width: 8, cell: (ev) => formatDuration(ev.elapsed_ms) },
@@ -68,11 +136,22 @@ export class TableReporter implements Reporter {
     this.out?.stream.write(this.out.style.bold(this.columns.map((c) => c.title.padStart(c.width)).join('  ')) + '\n');
   }
 
-  private epoch(e: EpochEvent): void {
+  /** One table line: an epoch's end, or a learning-curve point (dimmed). */
+  private line(e: Line): void {
     if (!this.out) return;
-    const s = this.out.style;
-    const cells = this.columns.map((c) => c.cell(e).padStart(c.width));
-    this.out.stream.write(cells.map((cell, i) => (this.columns[i]!.title === 'accuracy' || this.columns[i]!.title === 'val_acc' ? s.green(cell) : cell)).join('  ') + '\n');
+    const cells = this.columns.map((c) => {
+      const cell = c.cell(e).padStart(c.width);
+      return c.style ? c.style(cell, e) : cell;
+    });
+    const text = cells.join('  ');
+    this.out.stream.write((e.event === 'report' ? this.out.style.dim(text) : text) + '\n');
+  }
+
+  private drift(e: DriftEvent): void {
+    if (!this.out) return;
+    const [name, before] = Object.entries(e.before)[0] ?? ['', null];
+    const after = e.after[name];
+    this.out.stream.write(this.out.style.yellow(`drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}`) + '\n');
   }
 
   private summary(e: SummaryEvent): void {
@@ -86,6 +165,12 @@ export class TableReporter implements Reporter {
       const metric = e.cumulative_accuracy !== undefined ? `accuracy ${formatNumber(e.cumulative_accuracy)}` : `rmse ${formatNumber(e.cumulative_rmse)}`;
       lines.push(`  cumulative, with the runs before the checkpoint: ${formatCount(e.cumulative_rows)} rows, loss ${formatNumber(e.cumulative_loss)}, ${metric}`);
     }
+    if (typeof e.majority_accuracy === 'number' || typeof e.no_change_accuracy === 'number') {
+      lines.push(
+        `  baselines: majority class ${formatNumber(e.majority_accuracy as number | null)}, no change ${formatNumber(e.no_change_accuracy as number | null)} (accuracy ${formatNumber(e.accuracy)}; kappa_m ${formatNumber(e.kappa_m as number | null)}, kappa_t ${formatNumber(e.kappa_t as number | null)})`,
+      );
+    }
+    if (e.drifts !== undefined) lines.push(`  drifts detected: ${formatCount(e.drifts as number)}`);
     if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);
     if (e.skipped > 0) {
       const reasons = Object.entries(e.skipped_by_reason).map(([reason, n]) => `${reason} ${formatCount(n)}`);

@@ -5,12 +5,14 @@
  * both inputs would have (see README, "Checkpoints").
  */
 import { DataError, UsageError } from '../errors.js';
-import { Evaluator, type Metrics } from '../eval/metrics.js';
+import type { Metrics } from '../eval/metrics.js';
+import { StreamEvaluation, type StreamEvaluationState } from '../eval/stream.js';
+import { Tally } from '../eval/tally.js';
 import type { Task } from '../learners/types.js';
 import type { CheckpointState, CountsState, EvaluatorState } from '../persist/state.js';
 import { writeCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import type { Random } from '../util/random.js';
-import type { RunConfig } from './config.js';
+import { evaluationSettings, type RunConfig } from './config.js';
 import type { SummaryEvent } from './events.js';
 import type { RowCounts, TrainingPass } from './loop.js';
 import type { Model } from './train.js';
@@ -22,29 +24,16 @@ export interface SaveOptions {
   every?: number;
 }
 
-/** An evaluator for one epoch that also adds every row to a running total (the cumulative metrics). */
-export class TeeEvaluator extends Evaluator {
-  constructor(
-    task: Task,
-    readonly total: Evaluator,
-  ) {
-    super(task);
-  }
-
-  override add(p: Float64Array, at: number, outputs: number, y: number): void {
-    super.add(p, at, outputs, y);
-    this.total.add(p, at, outputs, y);
-  }
+/** The running total of every row scored, continued from a checkpoint's. */
+export function tallyFrom(task: Task, state: EvaluatorState | undefined): Tally {
+  const t = new Tally(task, true);
+  if (state) t.restore(state);
+  return t;
 }
 
-export function evaluatorFrom(task: Task, state: EvaluatorState | undefined): Evaluator {
-  const e = new Evaluator(task);
-  if (state) e.restore(state);
-  return e;
-}
-
-export function addEvaluatorStates(a: EvaluatorState, b: EvaluatorState): EvaluatorState {
-  return { rows: a.rows + b.rows, lossSum: a.lossSum + b.lossSum, correct: a.correct + b.correct, absSum: a.absSum + b.absSum };
+/** The stream's evaluation state for a run, continued from a checkpoint's when it has one. */
+export function streamEvaluationFor(task: Task, config: RunConfig, state: StreamEvaluationState | undefined): StreamEvaluation {
+  return new StreamEvaluation(task, evaluationSettings(config), state);
 }
 
 export const NO_COUNTS: CountsState = { rows: 0, trained: 0, evaluated: 0, held_out: 0, skipped: 0, unlabeled: 0 };
@@ -83,7 +72,8 @@ export interface SnapshotParts {
   config: RunConfig;
   model: Model;
   random: Random;
-  cumulative: Evaluator;
+  cumulative: Tally;
+  evaluation: StreamEvaluation;
   counts: CountsState;
   streamRows: number;
   epoch: number;
@@ -100,6 +90,7 @@ export async function snapshot(p: SnapshotParts): Promise<CheckpointState> {
     sampler: p.model.sampler.state(),
     random: p.random.state(),
     evaluator: p.cumulative.state(),
+    evaluation: p.evaluation.state(),
     counts: p.counts,
     streamRows: p.streamRows,
     epoch: p.epoch,

@@ -2,6 +2,8 @@
 import type { Format } from '../io/types.js';
 import type { LearnerOptions, Task } from '../learners/types.js';
 import type { SamplerOptions } from '../samplers/types.js';
+import type { DetectorName } from '../eval/drift/index.js';
+import type { EvaluationSettings } from '../eval/stream.js';
 
 /** A learner's name in the registry (learners/registry.ts). */
 export type ModelName = string;
@@ -13,6 +15,10 @@ export interface InputConfig {
   header: boolean;
   columns?: string[];
   delimiter: string;
+  /** --decimal ,: numbers are written with a decimal comma ("1,5"); absent: a decimal point. */
+  decimal?: ',';
+  /** --delimiter was given: no sniffing (absent: a first line that does not split on ',' is sniffed). */
+  delimiterExplicit?: boolean;
   /** Parse in a worker thread: true always, false never, undefined when it pays (io/threaded.ts). */
   parseThread?: boolean;
 }
@@ -54,4 +60,19 @@ export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, Sampl
   holdout: number;
   seed: number;
   onError: OnError;
+  /** Rows in the rolling-metrics window (--window, default 1000; 0 for none). */
+  window?: number;
+  /** Fading factor for the rolling metrics instead of the window (--fading). */
+  fading?: number;
+  /** The drift detector watching the errors (--drift). */
+  drift?: DetectorName;
+}
+
+/** The evaluation part of a configuration (checkpoints before 0.2 have none of it: the defaults). */
+export function evaluationSettings(config: RunConfig): EvaluationSettings {
+  return {
+    window: config.window ?? 1000,
+    ...(config.fading === undefined ? {} : { fading: config.fading }),
+    ...(config.drift === undefined ? {} : { drift: config.drift }),
+  };
 }

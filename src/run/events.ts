@@ -11,6 +11,8 @@ export interface SchemaSummary {
   task: Task;
   classes: string[];
   rows_inspected: number;
+  /** Notes about the input as a whole (e.g. a header of numbers), when there are any. */
+  notes?: string[];
 }
 
 export interface StartEvent {
@@ -31,6 +33,10 @@ export interface StartEvent {
   resumed_rows: number;
   /** Where this run writes checkpoints (--save), or null. */
   checkpoint: string | null;
+  /** The rolling metrics' window (--window; null with --fading or --window 0), fading factor (--fading) and drift detector (--drift), or null. */
+  window?: number | null;
+  fading?: number | null;
+  drift?: string | null;
 }
 
 export interface ProgressEvent {
@@ -40,6 +46,47 @@ export interface ProgressEvent {
   bytes: number;
   total_bytes: number | null;
   elapsed_ms: number;
+  /** Epochs of the run (the bar shows `epoch k/N`). */
+  epochs?: number;
+  /** The live rolling metric the bar shows. */
+  rolling_accuracy?: number | null;
+  rolling_rmse?: number | null;
+}
+
+/**
+ * The metric catalogue (docs/metrics.md): classification balanced_accuracy, f1_macro, kappa,
+ * kappa_m, kappa_t, mcc, majority_accuracy, no_change_accuracy; regression r2, mape; and every
+ * metric again as `rolling_<name>` over the last --window rows (rolling_auc for binary tasks), and
+ * in the summary as `cumulative_<name>`.
+ */
+export type CatalogueFields = Record<string, unknown>;
+
+/** A point of the learning curve: every --report-every rows of an epoch. */
+export interface ReportEvent extends CatalogueFields {
+  event: 'report';
+  epoch: number;
+  /** Records read in this epoch so far. */
+  rows: number;
+  /** Records of the stream read so far, the rows before a resumed checkpoint included. */
+  stream_rows: number;
+  /** Rows learned and scored in this epoch so far. */
+  trained: number;
+  evaluated: number;
+  elapsed_ms: number;
+  rows_per_sec: number;
+}
+
+/** A change of the error level found by the --drift detector. */
+export interface DriftEvent {
+  event: 'drift';
+  epoch: number;
+  /** The row at which it was detected: its number in this epoch, and in the stream. */
+  rows: number;
+  stream_rows: number;
+  detector: string;
+  /** The detector's estimate of the model's accuracy (mae for regression) before and after the change. */
+  before: Record<string, number | null>;
+  after: Record<string, number | null>;
 }
 
 /** Metrics of one epoch, or of the whole run in the summary. */
@@ -60,7 +107,7 @@ export interface SkippedRow {
   message: string;
 }
 
-export interface EpochEvent extends MetricFields {
+export interface EpochEvent extends MetricFields, CatalogueFields {
   event: 'epoch';
   epoch: number;
   /** Records read in this epoch, good or bad. */
@@ -77,7 +124,7 @@ export interface EpochEvent extends MetricFields {
   elapsed_ms: number;
 }
 
-export interface SummaryEvent extends MetricFields {
+export interface SummaryEvent extends MetricFields, CatalogueFields {
   event: 'summary';
   epochs: number;
   rows: number;
@@ -108,4 +155,19 @@ export interface SummaryEvent extends MetricFields {
   interrupted: boolean;
 }
 
-export type RunEvent = StartEvent | ProgressEvent | EpochEvent | SummaryEvent;
+/** Something the user should know while the run goes on; told once per kind. */
+export interface WarningEvent {
+  event: 'warning';
+  /**
+   * 'diverging': a prediction is not a number, or lies far outside the range of the targets (regression).
+   * 'buffer-delay': the shuffle buffer is a large part of the input, so many rows were scored before
+   * anything was learned (told at the end of the first epoch).
+   */
+  kind: 'diverging' | 'buffer-delay';
+  epoch: number;
+  /** Records read in this epoch when it was noticed. */
+  rows: number;
+  message: string;
+}
+
+export type RunEvent = StartEvent | ProgressEvent | ReportEvent | DriftEvent | EpochEvent | SummaryEvent | WarningEvent;

@@ -11,10 +11,12 @@ import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner, RowLayout } from '../learners/types.js';
 import type { Evaluator } from '../eval/metrics.js';
+import type { StreamEvaluation } from '../eval/stream.js';
 import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
+import { diverged } from './divergence.js';
 
 /** How many skipped rows are kept as examples for the human summary. */
 const SKIPPED_EXAMPLES = 5;
@@ -64,8 +66,11 @@ export interface RowObserver {
 
 /** Rows a pass holds between calls, as plain data (checkpoints). */
 export interface CarriedRows {
-  /** Read and encoded, not yet predicted and scored (the MLP scores a mini-batch at a time). */
-  block: { rows: number; dim: number; x: number[]; y: number[]; index: number[] };
+  /**
+   * Read and encoded, not yet predicted and scored (the MLP scores a mini-batch at a time); `raw`,
+   * for a sampler that keeps rows, their numeric features in their own units (rows * numeric).
+   */
+  block: { rows: number; dim: number; x: number[]; y: number[]; index: number[]; raw?: number[] };
   /** Passed on by the sampler, not yet learned (less than a mini-batch). */
   pending: { rows: number; dim: number; x: number[]; y: number[] };
 }
@@ -169,6 +174,14 @@ export class TrainingPass {
   private readonly target = new Float64Array(1);
   /** The row layout the learner reads. */
   private readonly layout: RowLayout;
+  /** The stream's evaluation (baselines, window, detector), told the index of each row scored. */
+  private readonly scoring: StreamEvaluation | null;
+  /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
+  divergence: { prediction: number; rows: number } | undefined;
+  /** For a sampler that keeps rows of the dense layout: the block rows' numeric features in their own units. */
+  private readonly raw: RowBlock | undefined;
+  /** The row offered to such a sampler to keep: the encoded row with those raw numeric features. */
+  private kept: Float64Array;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -190,6 +203,12 @@ export class TrainingPass {
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
     this.direct = this.fused && b === 1 && settings.observer === undefined;
+    this.scoring = evaluator.stream;
+    // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
+    const keepsRaw = sampler.keepsRows === true && this.layout === 'dense';
+    featurizer.keepRaw = keepsRaw;
+    this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
+    this.kept = new Float64Array(keepsRaw ? width : 0);
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -227,6 +246,7 @@ export class TrainingPass {
         this.target[0] = y;
         const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
         if (learned) await learned;
+        if (this.scoring !== null) this.scoring.index = index;
         this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
         this.counts.evaluated++;
         this.counts.trained++;
@@ -234,10 +254,20 @@ export class TrainingPass {
       }
       this.blockIndex[block.rows] = index;
       block.push(featurizer.rowOf(layout), width, y);
+      this.raw?.push(featurizer.raw, featurizer.numericCount, y);
       if (block.rows === batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;
       }
+    }
+    if (this.divergence === undefined && this.counts.evaluated > 0) this.checkDivergence();
+  }
+
+  /** Looks at the latest predictions (the first of the last block scored): one row per batch of records. */
+  private checkDivergence(): void {
+    const { featurizer, predictions } = this;
+    if (diverged(featurizer.schema.task, predictions, 0, this.learner.outputs, featurizer.targetRange)) {
+      this.divergence = { prediction: predictions[0]!, rows: this.counts.rows };
     }
   }
 
@@ -269,16 +299,24 @@ export class TrainingPass {
   /** The rows held between calls, for a checkpoint; `carry` puts them back in a new pass. */
   carried(): CarriedRows {
     const block = this.block.save();
-    return { block: { ...block, index: Array.from(this.blockIndex.subarray(0, block.rows)) }, pending: this.pending.save() };
+    const index = Array.from(this.blockIndex.subarray(0, block.rows));
+    return { block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) }, pending: this.pending.save() };
   }
 
   carry(rows: CarriedRows): void {
     if (this.block.rows > 0 || this.pending.rows > 0) throw new Error('carry(): the pass has already started');
     const { block, pending } = rows;
     if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
+    const numeric = this.featurizer.numericCount;
     for (let r = 0; r < block.rows; r++) {
       this.blockIndex[r] = block.index[r]!;
-      this.block.push(Float64Array.from(block.x.slice(r * block.dim, (r + 1) * block.dim)), block.dim, block.y[r]!);
+      const x = Float64Array.from(block.x.slice(r * block.dim, (r + 1) * block.dim));
+      this.block.push(x, block.dim, block.y[r]!);
+      if (!this.raw) continue;
+      // A checkpoint without them (saved before rows were kept raw): as nearly as the statistics now allow.
+      if (block.raw) x.set(block.raw.slice(r * numeric, (r + 1) * numeric));
+      else this.featurizer.unstandardize(x);
+      this.raw.push(x, numeric, block.y[r]!);
     }
     for (let r = 0; r < pending.rows; r++) this.pending.push(Float64Array.from(pending.x.slice(r * pending.dim, (r + 1) * pending.dim)), pending.dim, pending.y[r]!);
   }
@@ -342,10 +380,19 @@ export class TrainingPass {
     return then(this.learner.predict(this.block.x, rows, this.predictions), this.scoreAndOffer, this, rows);
   }
 
+  /** Scores the block's predicted rows, telling the stream's evaluation which row each is. */
+  private score(rows: number): void {
+    const outputs = this.learner.outputs;
+    const scoring = this.scoring;
+    for (let r = 0; r < rows; r++) {
+      if (scoring !== null) scoring.index = this.blockIndex[r]!;
+      this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    }
+  }
+
   /** Scores a block that predictAndLearn() has already learned. */
   private scoreLearned(rows: number): void {
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, this.block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
     this.counts.trained += rows;
     this.block.rows = 0;
@@ -358,10 +405,11 @@ export class TrainingPass {
     // before the learner grows.
     const dim = block.width;
     this.offerDim = dim;
-    const outputs = this.learner.outputs;
-    for (let r = 0; r < rows; r++) this.evaluator.add(this.predictions, r * outputs, outputs, block.y[r]!);
+    this.score(rows);
     this.counts.evaluated += rows;
-    if (rows === 1) {
+    if (this.raw) {
+      this.offerKept(rows, dim);
+    } else if (rows === 1) {
       // The block's first row starts at 0: offer it as it is (samplers read only `dim` values).
       this.sampler.offer(block.x, dim, block.y[0]!, this.sink);
     } else {
@@ -375,6 +423,23 @@ export class TrainingPass {
     }
     block.rows = 0;
     return this.learnPending(false);
+  }
+
+  /** Offers the block's rows to a sampler that keeps rows, each with its raw numeric features to keep. */
+  private offerKept(rows: number, dim: number): void {
+    const block = this.block;
+    const raw = this.raw!;
+    const numeric = raw.width;
+    if (this.offered.length < dim) this.offered = new Float64Array(dim);
+    if (this.kept.length < dim) this.kept = new Float64Array(dim);
+    const { offered, kept } = this;
+    for (let r = 0; r < rows; r++) {
+      const at = r * dim;
+      for (let j = 0; j < dim; j++) offered[j] = kept[j] = block.x[at + j]!;
+      for (let j = 0; j < numeric; j++) kept[j] = raw.x[r * numeric + j]!;
+      this.sampler.offer(offered, dim, block.y[r]!, this.sink, kept);
+    }
+    raw.rows = 0;
   }
 
   /** Learns the pending rows in full batches (and the remainder too at the end of the input). */

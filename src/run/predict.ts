@@ -5,20 +5,21 @@
  * command line provides, and the totals come out as events.
  */
 import { DataError } from '../errors.js';
-import { Evaluator } from '../eval/metrics.js';
+import { Evaluator, headline } from '../eval/metrics.js';
 import { isMissing } from '../features/missing.js';
 import type { RecordBatch, RowIssue, Source } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import { restoreModel } from '../persist/restore.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
-import type { Random } from '../util/random.js';
 import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
-import { addCounts, carryInto, cumulativeFields, evaluatorFrom, saveSnapshot, TeeEvaluator, type CumulativeFields, type SaveOptions } from './checkpoint.js';
+import { inferSchema } from '../features/schema.js';
+import { Random } from '../util/random.js';
+import { addCounts, carryInto, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
-import type { MetricFields } from './events.js';
+import type { MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
-import { metricFields, openInput, type Model } from './train.js';
+import { buildModel, metricFields, openInput, PROGRESS_INTERVAL_MS, readPrefix, type Model } from './train.js';
 
 /** Where predictions go, in input order. */
 export interface PredictionSink {
@@ -34,7 +35,13 @@ export interface PredictionSink {
 }
 
 export interface PredictOptions {
-  checkpoint: LoadedCheckpoint;
+  /** The model to continue from; absent for a new model (`newModel`). */
+  checkpoint?: LoadedCheckpoint;
+  /**
+   * predict --learn into a directory with no model yet: the configuration of the model to start,
+   * its schema inferred from the first rows of the input, as train does. Needs `learn` and `save`.
+   */
+  newModel?: RunConfig;
   /** The input, read once. */
   input: InputConfig;
   onError: OnError;
@@ -62,6 +69,9 @@ export interface PredictStartEvent {
   /** Rows the model had been trained on (read by the runs that made the checkpoint). */
   model_rows: number;
   learn: boolean;
+  /** True when predict --learn started a new model (no checkpoint yet), its schema from the first `rows_inspected` rows. */
+  new_model: boolean;
+  rows_inspected?: number;
 }
 
 export interface PredictSummaryEvent extends Partial<CumulativeFields> {
@@ -96,7 +106,8 @@ export interface PredictSummaryEvent extends Partial<CumulativeFields> {
   interrupted: boolean;
 }
 
-export type PredictEvent = PredictStartEvent | PredictSummaryEvent;
+/** `progress` events come as train's do (epoch 1), for a progress bar. */
+export type PredictEvent = PredictStartEvent | ProgressEvent | PredictSummaryEvent;
 
 /** In input order whatever order rows are settled in (a skipped row may be known before the rows of an unfilled mini-batch ahead of it). */
 class Ordered {
@@ -243,18 +254,40 @@ async function completeModel(checkpoint: LoadedCheckpoint, model: Model): Promis
 export async function* predict(options: PredictOptions, sink: PredictionSink | null, command: 'predict' | 'evaluate' = 'predict'): AsyncGenerator<PredictEvent, void, undefined> {
   const { checkpoint, signal } = options;
   const learn = options.learn === true;
-  const state = checkpoint.state;
+  const state = checkpoint?.state;
+  if (!state && !(learn && options.newModel && options.save)) throw new Error('predict: a checkpoint, or a new model to learn and save');
   // The checkpoint's configuration with this input; holdout and epochs stay as trained (predict uses neither).
-  const config: RunConfig = { ...state.config, ...options.input, onError: options.onError };
+  const config: RunConfig = { ...(state ? state.config : options.newModel!), ...options.input, onError: options.onError };
+  const baseCounts = state?.counts ?? NO_COUNTS;
+  const modelName = checkpoint ? (checkpoint.recovered ? checkpoint.path : checkpoint.name) : options.save!.dir;
   const source: Source = await openInput(options.input, options.stdin, true);
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
   let interrupted = false;
   try {
-    model = await restoreModel(checkpoint, config);
-    if (!learn) await completeModel(checkpoint, model);
-    const { schema, featurizer, learner } = model;
     const keep = options.keep ?? [];
+    const stream = source.open(keep.length > 0 ? { literalsOf: keep } : {});
+    const iterator = stream[Symbol.asyncIterator]();
+    /** A new model's schema comes from the first rows, which are then predicted and learned first. */
+    let prefix: RecordBatch[] = [];
+    let exhausted = false;
+    if (checkpoint) {
+      model = await restoreModel(checkpoint, config);
+      if (!learn) await completeModel(checkpoint, model);
+    } else {
+      const read = await readPrefix(iterator, config.inferRows, source.name, signal);
+      if (read.aborted) {
+        interrupted = true;
+        void Promise.resolve(iterator.return?.()).catch(() => {});
+        return;
+      }
+      ({ prefix } = read);
+      exhausted = read.done;
+      const schema = inferSchema(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+      const random = new Random(config.seed);
+      model = { ...(await buildModel(config, schema, random)), random };
+    }
+    const { schema, featurizer, learner } = model;
     const aligner = new ColumnAligner(schema, keep);
     const targetName = schema.columns[schema.target]!.name;
     yield {
@@ -262,24 +295,28 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       command,
       input: source.name,
       format: source.format,
-      model: checkpoint.recovered ? checkpoint.path : checkpoint.name,
+      model: modelName,
       learner: learner.description,
       backend: model.backend,
       task: schema.task,
       target: targetName,
       classes: [...featurizer.classes],
-      model_rows: state.counts.rows,
+      model_rows: baseCounts.rows,
       learn,
+      new_model: !checkpoint,
+      ...(checkpoint ? {} : { rows_inspected: schema.rowsInspected }),
     };
     const out = sink ? new Ordered(sink, aligner.keepAt) : null;
     sink?.begin({ task: schema.task, classes: featurizer.classes, keep });
 
     // --learn: the training pass continues the checkpoint's stream; otherwise a scoring pass.
-    const cumulative = learn ? evaluatorFrom(schema.task, state.evaluator) : null;
-    const evaluator = learn ? new TeeEvaluator(schema.task, cumulative!) : command === 'evaluate' ? new Evaluator(schema.task) : null;
+    const cumulative = learn ? tallyFrom(schema.task, state?.evaluator) : null;
+    // --learn continues the stream's baselines, rolling window and detector, as train --resume does.
+    const evaluation = learn ? streamEvaluationFor(schema.task, config, state?.evaluation) : null;
+    const evaluator = learn ? new Evaluator(schema.task, evaluation, cumulative) : command === 'evaluate' ? new Evaluator(schema.task) : null;
     /** --learn: runs of consecutive training-pass rows (by stream index) and their input rows. */
     let passSeq: { first: number; seq: number }[] = [];
-    const firstIndex = state.streamRows;
+    const firstIndex = state?.streamRows ?? 0;
     let passNext = firstIndex;
     const seqOf = (index: number): number => {
       // Segments of consecutive pass rows with consecutive input rows; few are in flight.
@@ -316,7 +353,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           ...(observer ? { observer } : {}),
         })
       : null;
-    if (pass) carryInto(pass, checkpoint);
+    if (pass && checkpoint) carryInto(pass, checkpoint);
     const scoring = pass ? null : new ScoringPass(model, out, evaluator, source.name, options.onError);
     const unlabeled = new RowCounts();
     const every = options.save?.every ?? 0;
@@ -330,7 +367,8 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           model: model!,
           random: model!.random,
           cumulative: cumulative!,
-          counts: { ...addCounts(state.counts, pass!.counts), unlabeled: state.counts.unlabeled + unlabeled.rows },
+          evaluation: evaluation!,
+          counts: { ...addCounts(baseCounts, pass!.counts), unlabeled: baseCounts.unlabeled + unlabeled.rows },
           streamRows: passNext,
           epoch: 1,
           pass: pass!,
@@ -373,13 +411,12 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       }
     };
 
-    const stream = source.open(keep.length > 0 ? { literalsOf: keep } : {});
-    const iterator = stream[Symbol.asyncIterator]();
     let seq = 0;
     let checked = false;
+    let lastProgress = started;
     try {
       for (;;) {
-        const next = await nextUnlessAborted(iterator, signal);
+        const next = prefix.length > 0 ? { done: false as const, value: prefix.shift()! } : exhausted ? { done: true as const } : await nextUnlessAborted(iterator, signal);
         if (next === 'aborted') {
           interrupted = true;
           void Promise.resolve(iterator.return?.()).catch(() => {});
@@ -387,7 +424,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         }
         if (next.done) break;
         if (!checked) {
-          aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
+          aligner.check(source.name, stream.columns, schema, modelName, command === 'evaluate' ? 'required' : 'optional');
           checked = true;
         }
         const batch = aligner.align(next.value, stream.columns);
@@ -420,6 +457,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           interrupted = true;
           break;
         }
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = now;
+          yield { event: 'progress', epoch: 1, rows: seq, bytes: stream.bytesRead, total_bytes: source.totalBytes ?? null, elapsed_ms: now - started };
+        }
       }
     } catch (error) {
       // A bad row (--on-error fail) or unreadable input: the rows before it still get their lines,
@@ -435,7 +477,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       }
       throw error;
     }
-    if (!checked && !interrupted) aligner.check(source.name, stream.columns, schema, checkpoint.name, command === 'evaluate' ? 'required' : 'optional');
+    if (!checked && !interrupted) aligner.check(source.name, stream.columns, schema, modelName, command === 'evaluate' ? 'required' : 'optional');
     if (pass && options.save && (rowsSinceSave > 0 || checkpoints === 0)) await save();
     const elapsed = performance.now() - started;
     const counts = pass ? pass.counts : scoring!.counts;
@@ -448,7 +490,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       event: command === 'evaluate' ? 'evaluate' : 'summary',
       command,
       input: source.name,
-      model: checkpoint.recovered ? checkpoint.path : checkpoint.name,
+      model: modelName,
       rows,
       predicted: rows - skipped,
       skipped,
@@ -457,7 +499,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       ...(learn ? { unlabeled: unlabeled.rows, trained: counts.trained } : {}),
       ...(evaluator ? { evaluated: counts.evaluated, ...metrics } : {}),
       ...(command === 'evaluate' ? { unknown_labels: scoring!.unknownLabels } : {}),
-      ...(learn ? cumulativeFields(addCounts(state.counts, counts), cumulative!.result()) : {}),
+      ...(learn ? cumulativeFields(addCounts(baseCounts, counts), headline(cumulative!)) : {}),
       classes: [...featurizer.classes],
       ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.dir : null, checkpoints } : {}),
       rows_per_sec: elapsed > 0 ? Math.round((rows * 1000) / elapsed) : 0,

@@ -4,9 +4,12 @@
  * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
 import { DataError, UsageError } from '../errors.js';
-import { Evaluator, type Metrics } from '../eval/metrics.js';
+import { perClass, confusionRows } from '../eval/catalogue.js';
+import { Evaluator, headline, type Metrics } from '../eval/metrics.js';
+import type { StreamEvaluation } from '../eval/stream.js';
+import { Tally, type TallyState } from '../eval/tally.js';
 import { Featurizer } from '../features/featurizer.js';
-import { inferSchema, type Schema } from '../features/schema.js';
+import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema.js';
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
@@ -19,24 +22,16 @@ import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUnlessAborted, sliceBatch } from './abort.js';
 import { ColumnAligner } from './align.js';
-import {
-  addCounts,
-  addEvaluatorStates,
-  carryInto,
-  cumulativeFields,
-  evaluatorFrom,
-  NO_COUNTS,
-  saveSnapshot,
-  TeeEvaluator,
-  type SaveOptions,
-} from './checkpoint.js';
+import { addCounts, carryInto, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
-import type { EpochEvent, MetricFields, ProgressEvent, RunEvent, SchemaSummary, SummaryEvent } from './events.js';
+import { divergenceMessage } from './divergence.js';
+import type { DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
+import { formatCount } from '../report/style.js';
 
 /** Progress events are yielded at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export const PROGRESS_INTERVAL_MS = 100;
 
 export interface TrainOptions {
   /**
@@ -52,6 +47,8 @@ export interface TrainOptions {
   save?: SaveOptions;
   /** Recorded in checkpoints, e.g. 'inc-learn 0.1.0'. */
   writtenBy?: string;
+  /** A `report` event every this many rows of each epoch (0 or undefined: none). */
+  reportEvery?: number;
 }
 
 /** Everything a run learns: what a checkpoint stores and a resumed run starts from. */
@@ -69,6 +66,8 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, li
     path: config.input,
     header: config.header,
     delimiter: config.delimiter,
+    delimiterExplicit: config.delimiterExplicit === true,
+    ...(config.decimal === undefined ? {} : { decimal: config.decimal }),
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
     ...(stdin === undefined ? {} : { stdin }),
@@ -107,6 +106,19 @@ export function summarizeSchema(schema: Schema): SchemaSummary {
     task: schema.task,
     classes: schema.classes,
     rows_inspected: schema.rowsInspected,
+    ...(schema.notes === undefined ? {} : { notes: schema.notes }),
+  };
+}
+
+/** What the reader knows about the columns beyond their names, for inferSchema. */
+export function columnOrigins(config: InputConfig, source: Source, stream: RecordStream): ColumnOrigins {
+  const csv = source.format === 'csv';
+  return {
+    unnamed: stream.unnamed ?? [],
+    jsonl: !csv,
+    header: csv && config.header && config.columns === undefined,
+    ...(source.sniffedDelimiter === undefined ? {} : { delimiter: source.sniffedDelimiter }),
+    decimalComma: config.decimal === ',',
   };
 }
 
@@ -118,7 +130,7 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
     throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
   }
   const layouts = [entry.input];
-  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }) });
+  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
   const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
   const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
@@ -130,6 +142,8 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
@@ -159,12 +173,19 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   let model: (Model & { random: Random }) | undefined;
   let aligner: ColumnAligner | undefined;
   /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
-  let cumulative: Evaluator | undefined;
+  let cumulative: Tally | undefined;
   /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
-  let merged = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
+  let merged: TallyState = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
+  /** Baselines, rolling window and drift detector: across epochs, and continued from a checkpoint. */
+  let evaluation: StreamEvaluation | undefined;
   let lastEpoch: EpochEvent | undefined;
+  /** The last epoch's counts, for the summary's per-class metrics and confusion matrix. */
+  let lastTally: Tally | undefined;
+  const driftsBefore = resume?.state.evaluation?.drifts ?? 0;
   let interrupted = false;
   let checkpoints = 0;
+  /** The diverging learner has been warned about (once per run). */
+  let warnedDiverging = false;
   /** Rows read since the last checkpoint (or the start). */
   const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
@@ -190,10 +211,11 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferSchema(source.name, stream.columns, prefix, config, { unnamed: stream.unnamed ?? [], jsonl: source.format === 'jsonl' });
+          const schema = inferSchema(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
-        if (save || resume) cumulative = evaluatorFrom(model.schema.task, resume?.state.evaluator);
+        if (save || resume) cumulative = tallyFrom(model.schema.task, resume?.state.evaluator);
+        evaluation = streamEvaluationFor(model.schema.task, config, resume?.state.evaluation);
         // Start-up is over (modules loaded, the model built): see young-generation.ts.
         settleYoungGeneration();
         pending = prefix;
@@ -212,12 +234,15 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           resumed_from: resume ? (resume.recovered ? resume.path : resume.name) : null,
           resumed_rows: baseCounts.rows,
           checkpoint: save ? save.dir : null,
+          window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
+          fading: evaluation.settings.fading ?? null,
+          drift: evaluation.settings.drift ?? null,
         };
       }
       const { featurizer, learner, sampler } = model;
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
       stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
-      const evaluator = cumulative ? new TeeEvaluator(model.schema.task, cumulative) : new Evaluator(model.schema.task);
+      const evaluator = new Evaluator(model.schema.task, evaluation!, cumulative ?? null);
       const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
       if (epoch === 1 && resume) carryInto(pass, resume);
       sampler.startEpoch(epoch);
@@ -229,7 +254,23 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         bytes: stream.bytesRead,
         total_bytes: source.totalBytes ?? null,
         elapsed_ms: performance.now() - epochStarted,
+        epochs: config.epochs,
+        ...(evaluation!.rolling ? { [model!.schema.task === 'classification' ? 'rolling_accuracy' : 'rolling_rmse']: finite(evaluation!.rolling.headline()) } : {}),
       });
+      const report = (): ReportEvent => {
+        const elapsed = performance.now() - epochStarted;
+        return {
+          event: 'report',
+          epoch,
+          rows: pass.counts.rows,
+          stream_rows: firstIndex + pass.counts.rows,
+          trained: pass.counts.trained,
+          evaluated: pass.counts.evaluated,
+          elapsed_ms: round(elapsed),
+          rows_per_sec: rate(pass.counts.rows, elapsed),
+          ...evaluator.metrics(),
+        };
+      };
       const checkpoint = async (): Promise<void> => {
         await saveSnapshot(
           save!,
@@ -238,6 +279,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
             model: model!,
             random,
             cumulative: cumulative!,
+            evaluation: evaluation!,
             counts: addCounts(baseCounts, total, pass.counts),
             streamRows: firstIndex + pass.counts.rows,
             epoch,
@@ -249,12 +291,46 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         sinceSave.rows = 0;
       };
       if (save) saveBeforeFailing = checkpoint;
-      const epochFeed: EpochFeed = { iterator, stream, pass, pending, exhausted, aligner, signal, every, sinceSave, checkpoint, lastProgress: epochStarted };
+      const epochFeed: EpochFeed = {
+        iterator,
+        stream,
+        pass,
+        pending,
+        exhausted,
+        aligner,
+        signal,
+        every,
+        sinceSave,
+        checkpoint,
+        lastProgress: epochStarted,
+        reportEvery: options.reportEvery ?? 0,
+        sinceReport: 0,
+        reportDue: false,
+        drifts: evaluation!.pending,
+        current: undefined,
+        from: 0,
+      };
+      const divergence = (): WarningEvent[] => {
+        const found = pass.divergence;
+        if (found === undefined || warnedDiverging) return [];
+        warnedDiverging = true;
+        const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
+        return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
+      };
       for (;;) {
         const stop = await feed(epochFeed);
+        yield* divergence();
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
+          continue;
+        }
+        if (stop === 'report') {
+          yield report();
+          continue;
+        }
+        if (stop === 'drift') {
+          yield* driftEvents(evaluation!, epoch, firstIndex);
           continue;
         }
         if (stop === 'aborted') interrupted = true;
@@ -269,14 +345,20 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
       await pass.finish();
+      yield* driftEvents(evaluation!, epoch, firstIndex);
+      yield* divergence();
       yield progress();
       let validation: Metrics | undefined;
       if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
       const elapsed = performance.now() - epochStarted;
       const counts = pass.counts;
       total.add(counts);
-      if (!cumulative) merged = addEvaluatorStates(merged, evaluator.state());
+      if (!cumulative) merged = Tally.merge(model.schema.task, merged, evaluator.state());
+      lastTally = evaluator.tally;
       const fill = sampler.fill?.();
+      if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
+        yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
+      }
       lastEpoch = {
         event: 'epoch',
         epoch,
@@ -290,12 +372,14 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         ...(fill ? { buffer_fill: fill.rows, buffer_capacity: fill.capacity } : {}),
         rows_per_sec: rate(counts.rows, elapsed),
         elapsed_ms: round(elapsed),
+        ...evaluator.metrics(),
       };
       yield lastEpoch;
     }
     if (!model) return;
     const elapsed = performance.now() - runStarted;
-    const totals = evaluatorFrom(model.schema.task, cumulative ? cumulative.state() : merged).result();
+    const totalTally = cumulative ?? tallyFrom(model.schema.task, merged);
+    const totals = headline(totalTally);
     const summary: SummaryEvent = {
       event: 'summary',
       epochs: lastEpoch?.epoch ?? 0,
@@ -316,6 +400,12 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       rows_per_sec: rate(total.rows, elapsed),
       elapsed_ms: round(elapsed),
       interrupted,
+      ...catalogueOf(lastEpoch),
+      ...totalTally.metrics('cumulative_'),
+      ...(lastTally && model.schema.task === 'classification'
+        ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
+        : {}),
+      ...(evaluation!.detector ? { drifts: evaluation!.drifts - driftsBefore } : {}),
     };
     yield summary;
   } catch (error) {
@@ -337,6 +427,34 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   }
 }
 
+/** The changes the detector found since the last call, as events. */
+function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number): Generator<DriftEvent> {
+  const classification = evaluation.task === 'classification';
+  const level = (error: number): Record<string, number | null> => (classification ? { accuracy: finite(1 - error) } : { mae: finite(error) });
+  for (const d of evaluation.pending.splice(0)) {
+    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after) };
+  }
+}
+
+/** The catalogue fields of an epoch event (everything after its fixed fields), for the summary. */
+function catalogueOf(epoch: EpochEvent | undefined): Record<string, unknown> {
+  if (!epoch) return {};
+  const from = Object.keys(epoch).indexOf('elapsed_ms') + 1;
+  return Object.fromEntries(Object.entries(epoch).slice(from));
+}
+
+/** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */
+const BUFFER_NOTE_FRACTION = 0.1;
+
+function bufferDelayMessage(capacity: number, rows: number): string {
+  const held = Math.min(capacity, rows);
+  return (
+    `the shuffle buffer holds ${formatCount(capacity)} rows, ${Math.round((100 * capacity) / rows)}% of the ${formatCount(rows)} rows read: ` +
+    `a row is learned only when it leaves the buffer, so the first ${formatCount(held)} were predicted before anything was learned and weigh on this epoch's metrics ` +
+    `(a smaller --buffer-size, or the metrics of a second epoch, show what the model learned)`
+  );
+}
+
 /** One epoch's batches, as feed() reads them. */
 interface EpochFeed {
   readonly iterator: AsyncIterator<RecordBatch>;
@@ -353,6 +471,15 @@ interface EpochFeed {
   readonly sinceSave: { rows: number };
   readonly checkpoint: () => Promise<void>;
   lastProgress: number;
+  /** --report-every (0: none), and rows read since the last report. */
+  readonly reportEvery: number;
+  sinceReport: number;
+  reportDue: boolean;
+  /** Changes detected and not yet yielded. */
+  readonly drifts: readonly unknown[];
+  /** The batch being consumed, and how far. */
+  current: RecordBatch | undefined;
+  from: number;
 }
 
 /**
@@ -364,32 +491,48 @@ interface EpochFeed {
  * freed, and each thread's arena then keeps up to twice that much freed memory, so a long stream
  * peaked a few MB above a short one. This loop alone compiles with blocks of about 300 kB.
  */
-async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress'> {
-  const { iterator, stream, pass, pending, aligner, signal, every, sinceSave } = f;
+async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'report' | 'drift'> {
+  const { iterator, stream, pass, pending, aligner, signal, every, sinceSave, reportEvery } = f;
   for (;;) {
-    let batch: RecordBatch;
-    if (pending.length > 0) batch = pending.shift()!;
-    else if (f.exhausted) return 'end';
-    else {
-      const next = await nextUnlessAborted(iterator, signal);
-      if (next === 'aborted') return 'aborted';
-      if (next.done) return 'end';
-      batch = next.value;
+    // Changes found before a report point are yielded before its report.
+    if (f.drifts.length > 0) return 'drift';
+    if (f.reportDue) {
+      f.reportDue = false;
+      return 'report';
     }
-    if (aligner) batch = aligner.align(batch, stream.columns);
-    // With --checkpoint-every, the batch is cut where a checkpoint falls, so that checkpoints
-    // land on exact row counts whatever the reader's batch sizes.
-    let from = 0;
-    while (every > 0 && batch.rows - from >= every - sinceSave.rows) {
-      const to = from + (every - sinceSave.rows);
-      await pass.consume(sliceBatch(batch, from, to));
-      from = to;
-      await f.checkpoint();
+    if (f.current === undefined) {
+      let batch: RecordBatch;
+      if (pending.length > 0) batch = pending.shift()!;
+      else if (f.exhausted) return 'end';
+      else {
+        const next = await nextUnlessAborted(iterator, signal);
+        if (next === 'aborted') return 'aborted';
+        if (next.done) return 'end';
+        batch = next.value;
+      }
+      f.current = aligner ? aligner.align(batch, stream.columns) : batch;
+      f.from = 0;
     }
-    if (from < batch.rows) {
-      await pass.consume(from === 0 ? batch : sliceBatch(batch, from, batch.rows));
-      sinceSave.rows += batch.rows - from;
+    const batch = f.current;
+    // With --checkpoint-every and --report-every, the batch is cut where a checkpoint or a report
+    // falls, so that they land on exact row counts whatever the reader's batch sizes.
+    while (f.from < batch.rows) {
+      const step = Math.min(every > 0 ? every - sinceSave.rows : Infinity, reportEvery > 0 ? reportEvery - f.sinceReport : Infinity);
+      const from = f.from;
+      const to = Math.min(batch.rows, from + step);
+      await pass.consume(from === 0 && to === batch.rows ? batch : sliceBatch(batch, from, to));
+      f.from = to;
+      sinceSave.rows += to - from;
+      f.sinceReport += to - from;
+      if (every > 0 && sinceSave.rows === every) await f.checkpoint();
+      if (reportEvery > 0 && f.sinceReport === reportEvery) {
+        f.sinceReport = 0;
+        f.reportDue = true;
+      }
+      if (f.drifts.length > 0 || f.reportDue) break;
     }
+    if (f.from < batch.rows) continue;
+    f.current = undefined;
     stream.release(batch);
     if (signal?.aborted) return 'aborted';
     const now = performance.now();

@@ -1,6 +1,7 @@
 /** Small helpers shared by the samplers: checkpoint parsing and the fractional replay count. */
 import { Random } from '../util/random.js';
 import { RowBuffer, type RowBufferState } from './row-buffer.js';
+import type { RowScaler } from './types.js';
 
 export function checkpointError(what: string): Error {
   return new Error(`sampler checkpoint: ${what}`);
@@ -20,10 +21,10 @@ export function readRandom(state: Record<string, unknown>): Random {
   return Random.fromState(v as number[]);
 }
 
-export function readBuffer(state: Record<string, unknown>, capacity: number): RowBuffer {
+export function readBuffer(state: Record<string, unknown>, capacity: number, scaler: RowScaler | undefined): RowBuffer {
   const v = state['buffer'];
   if (typeof v !== 'object' || v === null) throw checkpointError('"buffer" is missing');
-  const buffer = RowBuffer.fromState(v as RowBufferState);
+  const buffer = RowBuffer.fromState(v as RowBufferState, scaler);
   if (buffer.capacity !== capacity) {
     throw checkpointError(`the buffer holds ${buffer.capacity} rows but --buffer-size is ${capacity}`);
   }

@@ -17,7 +17,7 @@ import { ShuffleSampler } from './shuffle.js';
 import type { Sampler, SamplerOptions } from './types.js';
 import { WindowSampler } from './window.js';
 
-export type { Sampler, SamplerOptions, TrainSink } from './types.js';
+export type { RowScaler, Sampler, SamplerOptions, TrainSink } from './types.js';
 
 const KINDS: readonly SamplerOptions['kind'][] = ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'];
 
@@ -70,11 +70,11 @@ export function createSampler(opts: SamplerOptions, random: Random): Sampler {
     case 'balanced':
       return new BalancedSampler(rng, opts.classWeights, opts.className);
     case 'shuffle':
-      return new ShuffleSampler(new RowBuffer(opts.bufferSize), rng);
+      return new ShuffleSampler(new RowBuffer(opts.bufferSize, opts.scaler), rng);
     case 'window':
-      return new WindowSampler(new RowBuffer(opts.bufferSize), opts.replayRatio, rng);
+      return new WindowSampler(new RowBuffer(opts.bufferSize, opts.scaler), opts.replayRatio, rng);
     case 'replay':
-      return new ReplaySampler(new RowBuffer(opts.bufferSize), opts.replayRatio, rng);
+      return new ReplaySampler(new RowBuffer(opts.bufferSize, opts.scaler), opts.replayRatio, rng);
   }
 }
 
@@ -101,10 +101,10 @@ export function restoreSampler(state: Record<string, unknown>, opts: SamplerOpti
     case 'balanced':
       return BalancedSampler.restore(state, opts.classWeights, opts.className);
     case 'shuffle':
-      return ShuffleSampler.restore(state, opts.bufferSize);
+      return ShuffleSampler.restore(state, opts.bufferSize, opts.scaler);
     case 'window':
-      return WindowSampler.restore(state, opts.bufferSize, opts.replayRatio);
+      return WindowSampler.restore(state, opts.bufferSize, opts.replayRatio, opts.scaler);
     case 'replay':
-      return ReplaySampler.restore(state, opts.bufferSize, opts.replayRatio);
+      return ReplaySampler.restore(state, opts.bufferSize, opts.replayRatio, opts.scaler);
   }
 }

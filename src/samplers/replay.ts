@@ -11,6 +11,7 @@ import type { Random } from '../util/random.js';
 import { checkpointError, readBuffer, readNumber, readRandom } from './common.js';
 import { ReplayingSampler } from './replaying.js';
 import type { RowBuffer } from './row-buffer.js';
+import type { RowScaler } from './types.js';
 
 export class ReplaySampler extends ReplayingSampler {
   constructor(
@@ -46,8 +47,8 @@ export class ReplaySampler extends ReplayingSampler {
     };
   }
 
-  static restore(state: Record<string, unknown>, capacity: number, ratio: number): ReplaySampler {
-    const buffer = readBuffer(state, capacity);
+  static restore(state: Record<string, unknown>, capacity: number, ratio: number, scaler?: RowScaler): ReplaySampler {
+    const buffer = readBuffer(state, capacity, scaler);
     const seen = readNumber(state, 'seen');
     if (!Number.isInteger(seen) || seen < 0 || buffer.rows !== Math.min(seen, capacity)) {
       throw checkpointError('"seen" does not fit the buffer');

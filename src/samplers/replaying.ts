@@ -11,6 +11,7 @@ import type { Sampler, TrainSink } from './types.js';
 
 export abstract class ReplayingSampler implements Sampler {
   readonly description: string;
+  readonly keepsRows = true;
   protected readonly count: ReplayCount;
 
   constructor(
@@ -26,18 +27,18 @@ export abstract class ReplayingSampler implements Sampler {
 
   startEpoch(): void {}
 
-  offer(x: Float64Array, dim: number, y: number, train: TrainSink): void {
+  offer(x: Float64Array, dim: number, y: number, train: TrainSink, kept: Float64Array = x): void {
     const b = this.buffer;
     b.see(dim);
     train(x, y);
     if (b.rows > 0) {
       for (let n = this.count.step(); n > 0; n--) b.emit(this.random.int(b.rows), train);
     }
-    this.keep(x, dim, y);
+    this.keep(kept, dim, y);
   }
 
-  /** Decides whether and where the buffer keeps the new row. */
-  protected abstract keep(x: Float64Array, dim: number, y: number): void;
+  /** Decides whether and where the buffer keeps the new row (in the units it is kept in). */
+  protected abstract keep(kept: Float64Array, dim: number, y: number): void;
 
   endEpoch(): void {}
 

@@ -7,8 +7,11 @@
  * stored with, so emitting it at the current, larger dim zero-pads it. When a row wider than the
  * stride arrives the feature array is reallocated (1.5x, copying); that happens a handful of times
  * per run at most.
+ *
+ * With a RowScaler, rows are kept with their numeric features in their own units and standardized
+ * as they are emitted, with the statistics of that moment (see RowScaler).
  */
-import type { TrainSink } from './types.js';
+import type { RowScaler, TrainSink } from './types.js';
 
 /** Plain data for checkpoints: the first `rows` slots, each `dim` numbers wide, row-major. */
 export interface RowBufferState {
@@ -17,6 +20,8 @@ export interface RowBufferState {
   rows: number;
   x: number[];
   y: number[];
+  /** The numeric features of x are in their own units (standardized on emission); absent in older checkpoints. */
+  rawNumeric?: boolean;
 }
 
 export class RowBuffer {
@@ -31,7 +36,10 @@ export class RowBuffer {
   /** Emission scratch, exactly `dim` long; reused across calls. */
   private scratch: Float64Array = new Float64Array(0);
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly scaler?: RowScaler,
+  ) {
     this.capacity = capacity;
     this.targets = new Float64Array(capacity);
   }
@@ -71,6 +79,7 @@ export class RowBuffer {
     const off = slot * this.stride;
     for (let i = 0; i < n; i++) out[i] = data[off + i]!;
     if (n < dim) out.fill(0, n, dim);
+    this.scaler?.standardize(out);
     train(out, this.targets[slot]!);
   }
 
@@ -101,21 +110,24 @@ export class RowBuffer {
       for (let i = 0; i < dim; i++) x[r * dim + i] = i < n ? this.data[off + i]! : 0;
       y[r] = this.targets[r]!;
     }
-    return { capacity: this.capacity, dim, rows: this.rows, x, y };
+    return { capacity: this.capacity, dim, rows: this.rows, x, y, ...(this.scaler ? { rawNumeric: true } : {}) };
   }
 
-  static fromState(s: RowBufferState): RowBuffer {
+  static fromState(s: RowBufferState, scaler?: RowScaler): RowBuffer {
     if (!Number.isInteger(s.capacity) || s.capacity < 1 || !Number.isInteger(s.rows) || s.rows < 0 ||
       s.rows > s.capacity || !Number.isInteger(s.dim) || s.dim < 0 ||
       !Array.isArray(s.x) || s.x.length !== s.rows * s.dim || !Array.isArray(s.y) || s.y.length !== s.rows) {
       throw new Error('sampler checkpoint: malformed row buffer');
     }
-    const b = new RowBuffer(s.capacity);
+    if (s.rawNumeric !== undefined && s.rawNumeric !== true) throw new Error('sampler checkpoint: "rawNumeric" must be true when present');
+    const b = new RowBuffer(s.capacity, scaler);
     b.see(s.dim);
     if (s.dim > 0) b.widen(s.dim);
     const row = new Float64Array(s.dim);
     for (let r = 0; r < s.rows; r++) {
       for (let i = 0; i < s.dim; i++) row[i] = s.x[r * s.dim + i]!;
+      // Rows an older version kept standardized: back to their own units, as nearly as the statistics now allow.
+      if (scaler && s.rawNumeric !== true) scaler.unstandardize(row);
       b.put(r, row, s.dim, s.y[r]!);
     }
     b.rows = s.rows;

@@ -7,10 +7,12 @@
 import type { Random } from '../util/random.js';
 import { readBuffer, readRandom } from './common.js';
 import { RowBuffer } from './row-buffer.js';
-import type { Sampler, TrainSink } from './types.js';
+import type { RowScaler, Sampler, TrainSink } from './types.js';
 
 export class ShuffleSampler implements Sampler {
   readonly description: string;
+  readonly keepsRows = true;
+  readonly delays = true;
 
   constructor(
     private readonly buffer: RowBuffer,
@@ -21,13 +23,13 @@ export class ShuffleSampler implements Sampler {
 
   startEpoch(): void {}
 
-  offer(x: Float64Array, dim: number, y: number, train: TrainSink): void {
+  offer(x: Float64Array, dim: number, y: number, train: TrainSink, kept: Float64Array = x): void {
     const b = this.buffer;
     b.see(dim);
-    if (b.push(x, dim, y)) return;
+    if (b.push(kept, dim, y)) return;
     const slot = this.random.int(b.capacity);
     b.emit(slot, train);
-    b.put(slot, x, dim, y);
+    b.put(slot, kept, dim, y);
   }
 
   endEpoch(train: TrainSink): void {
@@ -48,7 +50,7 @@ export class ShuffleSampler implements Sampler {
     return { kind: 'shuffle', buffer: this.buffer.state(), random: this.random.state() };
   }
 
-  static restore(state: Record<string, unknown>, capacity: number): ShuffleSampler {
-    return new ShuffleSampler(readBuffer(state, capacity), readRandom(state));
+  static restore(state: Record<string, unknown>, capacity: number, scaler?: RowScaler): ShuffleSampler {
+    return new ShuffleSampler(readBuffer(state, capacity, scaler), readRandom(state));
   }
 }

@@ -9,6 +9,7 @@ import type { Random } from '../util/random.js';
 import { checkpointError, readBuffer, readNumber, readRandom } from './common.js';
 import { ReplayingSampler } from './replaying.js';
 import type { RowBuffer } from './row-buffer.js';
+import type { RowScaler } from './types.js';
 
 export class WindowSampler extends ReplayingSampler {
   constructor(
@@ -40,8 +41,8 @@ export class WindowSampler extends ReplayingSampler {
     };
   }
 
-  static restore(state: Record<string, unknown>, capacity: number, ratio: number): WindowSampler {
-    const buffer = readBuffer(state, capacity);
+  static restore(state: Record<string, unknown>, capacity: number, ratio: number, scaler?: RowScaler): WindowSampler {
+    const buffer = readBuffer(state, capacity, scaler);
     const next = readNumber(state, 'next');
     if (!Number.isInteger(next) || next < 0 || next >= capacity || (buffer.rows < capacity && next !== buffer.rows)) {
       throw checkpointError('"next" does not fit the buffer');
