@@ -15,6 +15,9 @@ import { Random } from '../../util/random.js';
 import type { SplitCriterion } from './criteria.js';
 import { Leaf, Split, splitBytes, type FeatureKind, type LeafPrediction, type Node, type NodeState, type TreeParams } from './nodes.js';
 
+/** The share of the memory limit a tree is trimmed to when it goes past it. */
+const MEMORY_TRIM = 0.9;
+
 export interface TreeOptions extends TreeParams {
   classes: number;
   /** Attributes each new leaf watches, drawn at random; 0 for all. */
@@ -217,7 +220,9 @@ export class HoeffdingTree {
   /**
    * Keeps the tree's estimated bytes within the limit (MOA's enforceTrackerLimit): leaves are ranked
    * by promise (the weight their majority class gets wrong, what a split could fix); the most promising
-   * stay or become active as long as the estimate fits, the others drop their observers.
+   * stay or become active as long as the estimate fits in MEMORY_TRIM of the limit, the others drop
+   * their observers. The margin lets the tree grow a while before the next ranking (MOA ranks every
+   * million rows; ranking at every split past the limit would cost a walk of the tree per split).
    */
   enforceMemory(): void {
     const leaves: Leaf[] = [];
@@ -234,12 +239,13 @@ export class HoeffdingTree {
     let inactiveBytes = 0;
     for (const leaf of leaves) inactiveBytes += leaf.bytes(false);
     if (fixed + inactiveBytes > this.params.maxBytes) this.growthAllowed = false;
+    const budget = this.params.maxBytes * MEMORY_TRIM;
     let used = fixed + inactiveBytes;
     const ranked = leaves.map((leaf, i) => ({ leaf, i, promise: leaf.total - leaf.counts[leaf.majority()]! }));
     ranked.sort((a, b) => b.promise - a.promise || a.i - b.i);
     for (const { leaf } of ranked) {
       const extra = leaf.bytes(true) - leaf.bytes(false);
-      const keep = used + extra <= this.params.maxBytes;
+      const keep = used + extra <= budget;
       if (keep) used += extra;
       if (keep && !leaf.active) leaf.activate();
       else if (!keep && leaf.active) leaf.deactivate();
