@@ -245,7 +245,7 @@ const FATAL_CASES: { file: string; args?: string[]; line: string }[] = [
     file: 'cr-only.csv',
     line: "cr-only.csv:1: expected lines ending in \\n or \\r\\n, found \\r alone in the header (old Mac line endings? convert with tr '\\r' '\\n')",
   },
-  { file: 'random-bytes.bin', line: 'random-bytes.bin:1: expected the header as UTF-8 text, found a NUL byte (a binary file, or compressed other than by gzip?)' },
+  { file: 'random-bytes.bin', line: 'random-bytes.bin: expected text (CSV or JSON lines), found a NUL byte in the first bytes (a binary file, or compressed other than by gzip?)' },
   { file: 'truncated.csv.gz', line: 'truncated.csv.gz: truncated or corrupt gzip data' },
   {
     file: 'all-missing-target.csv',

@@ -50,6 +50,7 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     ...(o.delimiter === undefined ? {} : { delimiterExplicit: true }),
     ...(oneOf('--decimal', o.decimal ?? '.', ['.', ','] as const) === ',' ? { decimal: ',' as const } : {}),
     ...(typeof o.parseThread === 'boolean' ? { parseThread: o.parseThread } : {}),
+    ...(o.maxRecordBytes === undefined ? {} : { maxRecordBytes: number('--max-record-bytes', o.maxRecordBytes, { min: 1, integer: true }) }),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),
   };

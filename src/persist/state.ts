@@ -227,6 +227,7 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['columns'], (v) => c.strs(v, p('columns')));
   if (c.str(o['delimiter'], p('delimiter')).length !== 1) c.fail(p('delimiter'), 'expected one character');
   c.opt(o['parseThread'], (v) => c.bool(v, p('parseThread')));
+  c.opt(o['maxRecordBytes'], (v) => c.int(v, p('maxRecordBytes'), 1));
   c.opt(o['target'], (v) => c.str(v, p('target')));
   c.opt(o['task'], (v) => c.oneOf(v, p('task'), TASKS));
   c.opt(o['features'], (v) => c.strs(v, p('features')));

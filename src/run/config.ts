@@ -21,6 +21,8 @@ export interface InputConfig {
   delimiterExplicit?: boolean;
   /** Parse in a worker thread: true always, false never, undefined when it pays (io/threaded.ts). */
   parseThread?: boolean;
+  /** --max-record-bytes, when given (the default is the reader's, DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
 
 export interface SchemaConfig {
