@@ -180,14 +180,15 @@ class ScoringPass {
     private readonly onError: OnError,
   ) {
     this.capacity = Math.max(64, model.learner.batchSize);
-    this.x = new Float64Array(this.capacity * model.featurizer.dim);
+    this.x = new Float64Array(this.capacity * model.featurizer.widthOf(model.learner.input ?? 'dense'));
     this.y = new Float64Array(this.capacity);
     this.predictions = new Float64Array(this.capacity * model.learner.outputs);
   }
 
   async consume(batch: RecordBatch, firstSeq: number): Promise<void> {
-    const { featurizer } = this.model;
-    const dim = featurizer.dim;
+    const { featurizer, learner } = this.model;
+    const layout = learner.input ?? 'dense';
+    const dim = featurizer.widthOf(layout);
     for (let r = 0; r < batch.rows; r++) {
       const seq = firstSeq + r;
       this.counts.rows++;
@@ -205,7 +206,7 @@ class ScoringPass {
         continue;
       }
       const n = this.seqs.length;
-      this.x.set(featurizer.row.subarray(0, dim), n * dim);
+      this.x.set(featurizer.rowOf(layout).subarray(0, dim), n * dim);
       this.y[n] = y;
       this.seqs.push(seq);
       this.batches.push(batch);
@@ -404,7 +405,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         } else {
           const outputs = learner.outputs;
           const buf = oneRow.length >= outputs ? oneRow : new Float64Array(outputs);
-          await learner.predict(featurizer.row, 1, buf);
+          await learner.predict(featurizer.rowOf(learner.input ?? 'dense'), 1, buf);
           out?.put(seq0 + r, batch, r, buf, 0, outputs, null);
         }
         r++;

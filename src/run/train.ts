@@ -3,7 +3,7 @@
  * yields; reporters print. Epoch 1 starts by inferring the schema from the first rows, which are
  * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
-import { DataError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import { perClass, confusionRows } from '../eval/catalogue.js';
 import { Evaluator, headline, type Metrics } from '../eval/metrics.js';
 import type { StreamEvaluation } from '../eval/stream.js';
@@ -13,6 +13,7 @@ import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
+import { findLearner } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
@@ -158,8 +159,16 @@ export function columnOrigins(config: InputConfig, source: Source, stream: Recor
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
-  const featurizer = new Featurizer(schema, { ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
-  const { learner, backend } = await createLearner(config, schema.task, featurizer.dim, featurizer.classes.length, random.nextUint32());
+  const entry = findLearner(config.model);
+  if (!entry.tasks.includes(schema.task)) {
+    const target = schema.columns[schema.target]!;
+    const why = schema.task === 'regression' ? `the target "${target.name}" is numeric with many values (regression)` : `the target "${target.name}" holds class labels`;
+    throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
+  }
+  const layouts = [entry.input];
+  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
+  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
       kind: config.sampler,
@@ -169,7 +178,8 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      scaler: featurizer,
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
