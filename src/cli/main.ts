@@ -65,9 +65,18 @@ function rawInputOptions(cmd: Command, learns = true): Command {
  * The learner and sampler flags that make a new model: train's, and predict --learn's when its
  * --model directory does not exist yet (where --model names the directory and --learner the learner).
  */
+/** --model's default; a --model given replaces it, and each one repeated adds a learner. */
+const DEFAULT_MODEL = ['linear'];
+
 function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
   cmd
-    .addOption(new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md)`).default('linear'))
+    .addOption(
+      flag === '--model <model>'
+        ? new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md); several side by side: linear,pa or the flag repeated, each with its own options: 'linear(lr=0.5),linear(name=slow,lr=0.01)'`)
+            .default(DEFAULT_MODEL, 'linear')
+            .argParser((value: string, previous: string[]) => (previous === DEFAULT_MODEL ? [value] : [...previous, value]))
+        : new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md)`).default('linear'),
+    )
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
     .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
