@@ -260,11 +260,12 @@ function parseSpec(spec: string): { learner: string; options: [string, string][]
 
 export function runConfig(input: string, o: RawOptions): RunConfig {
   const contenders = contenderConfigs(o);
+  // The first learner's flags (the only one's, in a run of one: the config a checkpoint stores).
+  const { name: _name, ...first } = contenders[0]!;
   return {
     ...inputConfig(input, o),
     ...schemaConfig(o),
-    // The first learner's flags (the only one's, in a run of one): the config a checkpoint stores.
-    ...modelConfig({ ...o, model: contenders[0]!.model, ...(contenders.length > 1 ? contenders[0]! : {}) }),
+    ...first,
     ...(contenders.length > 1 ? { contenders } : {}),
     ...samplerConfig(o),
     epochs: number('--epochs', o.epochs ?? 1, { min: 1, integer: true }),
