@@ -174,7 +174,7 @@ export interface WarningEvent extends PerLearnerFields {
 
 /**
  * Several learners side by side (--model a,b): each of their report, drift, warning, epoch and summary
- * events names its learner, and carries the time spent in that learner (estimated, see SharedPass).
+ * events names its learner, and carries the time spent in that learner (its predict, learn and scoring).
  */
 export interface PerLearnerFields {
   /** The learner's name: `name=`, or its --model text as given. Absent in a run of one learner. */

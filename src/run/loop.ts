@@ -486,16 +486,13 @@ export class TrainingPass {
   }
 }
 
-/** Learners' time is measured on one row in this many (a clock read per row and learner would cost more than a linear model's step). */
-const TIMED_EVERY = 16;
-
 /**
  * Several learners side by side (contenders): each row is read and encoded once (the featurizer's
  * statistics advance once per row), then taken by every contender's pass in turn, each of which
  * counts, predicts, scores and learns it exactly as it would in a run of its own.
  */
 export class SharedPass {
-  /** The time spent in each contender's take(), estimated from one row in TIMED_EVERY. */
+  /** The time spent in each contender's take() (its predict and learn, and its scoring). */
   readonly busyMs: Float64Array;
   private recordIndex: number;
 
@@ -531,12 +528,13 @@ export class SharedPass {
         this.reject(batch, r, y, index);
         continue;
       }
-      const timed = index % TIMED_EVERY === 0;
+      let started = performance.now();
       for (let i = 0; i < n; i++) {
-        const started = timed ? performance.now() : 0;
         const taken = passes[i]!.take(index, y);
         if (taken) await taken;
-        if (timed) busyMs[i]! += TIMED_EVERY * (performance.now() - started);
+        const now = performance.now();
+        busyMs[i]! += now - started;
+        started = now;
       }
     }
     for (let i = 0; i < n; i++) passes[i]!.endBatch();

@@ -232,7 +232,7 @@ interface Lane {
   lastTally: Tally | undefined;
   /** The diverging learner has been warned about (once per run). */
   warnedDiverging: boolean;
-  /** Time spent in this learner over the run (several learners: estimated, see SharedPass). */
+  /** Time spent in this learner over the run (several learners: its own predict, learn and scoring). */
   busyMs: number;
   pass?: TrainingPass;
   evaluator?: Evaluator;
