@@ -147,6 +147,12 @@ describe('side by side', () => {
     assert.equal(runConfig('x.csv', { model: 'linear,majority' }).contenders?.length, 2);
   });
 
+  it('holds every learner to --assert, naming the one that fails', async () => {
+    const { code, stderr } = await runCli(['train', data, '-q', '--model', 'linear,majority', '--assert', 'accuracy>=0.7']);
+    assert.equal(code, 3);
+    assert.match(stderr, /assertion failed: accuracy>=0.7 for majority: accuracy = 0\.\d+/);
+  });
+
   it('refuses --save with several learners, saying what to do', async () => {
     const { code, stderr } = await runCli(['train', data, '--model', 'linear,majority', '--save', join(dir, 'both')]);
     assert.equal(code, 2);

@@ -146,6 +146,35 @@ function then<A, B = undefined>(first: MaybeAsync, next: (arg: A, arg2: B) => Ma
   return first ? first.then(() => next.call(self, arg, arg2 as B)) : next.call(self, arg, arg2 as B);
 }
 
+/** What a training pass tells of the rows it does not learn. */
+interface RowFate {
+  heldOut(): void;
+  reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void;
+}
+
+/**
+ * Encodes row r of the batch (stream index `index`) for training and returns its target; NaN when
+ * the row is not learned: bad (rejected, or the run fails) or held out.
+ */
+function encodeRow(featurizer: Featurizer, settings: PassSettings, batch: RecordBatch, r: number, index: number, fate: RowFate): number {
+  const issue = batch.issues?.[r];
+  if (issue) {
+    fate.reject(batch, r, issue, index);
+    return NaN;
+  }
+  if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
+    // A bad held-out row fails the run or counts as skipped, like any other bad row.
+    const bad = featurizer.check(batch, r);
+    if (bad !== null) fate.reject(batch, r, bad, index);
+    else fate.heldOut();
+    return NaN;
+  }
+  const y = featurizer.encode(batch, r, true);
+  if (typeof y === 'number') return y;
+  fate.reject(batch, r, y, index);
+  return NaN;
+}
+
 export class TrainingPass {
   readonly counts = new RowCounts();
   private readonly block: RowBlock;
@@ -218,27 +247,11 @@ export class TrainingPass {
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
   async consume(batch: RecordBatch): Promise<void> {
-    const { featurizer, settings } = this;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
       this.counts.rows++;
-      const issue = batch.issues?.[r];
-      if (issue) {
-        this.reject(batch, r, issue, index);
-        continue;
-      }
-      if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
-        // A bad held-out row fails the run or counts as skipped, like any other bad row.
-        const bad = featurizer.check(batch, r);
-        if (bad !== null) this.reject(batch, r, bad, index);
-        else this.counts.heldOut++;
-        continue;
-      }
-      const y = featurizer.encode(batch, r, true);
-      if (typeof y !== 'number') {
-        this.reject(batch, r, y, index);
-        continue;
-      }
+      const y = encodeRow(this.featurizer, this.settings, batch, r, index, this);
+      if (Number.isNaN(y)) continue;
       const taken = this.take(index, y);
       if (taken) await taken;
     }
@@ -353,6 +366,10 @@ export class TrainingPass {
     await this.learnPending(true);
   }
 
+  heldOut(): void {
+    this.counts.heldOut++;
+  }
+
   reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
     const line = batch.line[r]!;
     if (this.settings.onError === 'fail' || issue.fatal === true) {
@@ -381,6 +398,8 @@ export class TrainingPass {
 
   private afterGrow(): void {
     const width = this.featurizer.widthOf(this.layout);
+    this.width = width;
+    this.classes = this.featurizer.classes.length;
     // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
     this.pending.widen(width);
     // Empty here (flushed before growing); widened now so that it has the new width even when rows
@@ -507,27 +526,13 @@ export class SharedPass {
   }
 
   async consume(batch: RecordBatch): Promise<void> {
-    const { featurizer, settings, passes, busyMs } = this;
+    const { passes, busyMs } = this;
     const n = passes.length;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
       for (let i = 0; i < n; i++) passes[i]!.counts.rows++;
-      const issue = batch.issues?.[r];
-      if (issue) {
-        this.reject(batch, r, issue, index);
-        continue;
-      }
-      if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
-        const bad = featurizer.check(batch, r);
-        if (bad !== null) this.reject(batch, r, bad, index);
-        else for (let i = 0; i < n; i++) passes[i]!.counts.heldOut++;
-        continue;
-      }
-      const y = featurizer.encode(batch, r, true);
-      if (typeof y !== 'number') {
-        this.reject(batch, r, y, index);
-        continue;
-      }
+      const y = encodeRow(this.featurizer, this.settings, batch, r, index, this);
+      if (Number.isNaN(y)) continue;
       let started = performance.now();
       for (let i = 0; i < n; i++) {
         const taken = passes[i]!.take(index, y);
@@ -540,8 +545,12 @@ export class SharedPass {
     for (let i = 0; i < n; i++) passes[i]!.endBatch();
   }
 
+  heldOut(): void {
+    for (const pass of this.passes) pass.heldOut();
+  }
+
   /** A bad row, for every contender: with --on-error fail, none of them has read it, and the run stops. */
-  private reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
+  reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
     if (this.settings.onError === 'fail' || issue.fatal === true) {
       this.recordIndex--;
       for (let i = 1; i < this.passes.length; i++) this.passes[i]!.counts.rows--;
