@@ -4,7 +4,7 @@
  * equal those of its run alone, to the last digit.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -153,9 +153,56 @@ describe('side by side', () => {
     assert.match(stderr, /assertion failed: accuracy>=0.7 for majority: accuracy = 0\.\d+/);
   });
 
-  it('refuses --save with several learners, saying what to do', async () => {
-    const { code, stderr } = await runCli(['train', data, '--model', 'linear,majority', '--save', join(dir, 'both')]);
-    assert.equal(code, 2);
-    assert.match(stderr, /several side by side .* are compared, not saved/);
+  it('saves every learner in a subdirectory, as its run alone saves it; predict, evaluate and resume take them', async () => {
+    const both = join(dir, 'both');
+    await cliOk(['train', data, '-q', '--model', 'linear(lr=0.5,name=fast),majority', '--save', both]);
+    await cliOk(['train', data, '-q', '--model', 'linear(lr=0.5)', '--save', join(dir, 'fast')]);
+    const list = JSON.parse(readFileSync(join(both, 'learners.json'), 'utf8')) as { learners: { name: string; dir: string }[] };
+    assert.deepEqual(list.learners, [
+      { name: 'fast', dir: 'fast' },
+      { name: 'majority', dir: 'majority' },
+    ]);
+    // The same state as the run alone (the manifest's key order, and so its checksum, may differ).
+    const manifest = (d: string): unknown => {
+      const { checksum: _c, ...rest } = JSON.parse(readFileSync(join(d, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
+      return rest;
+    };
+    assert.deepEqual(manifest(join(both, 'fast')), manifest(join(dir, 'fast')));
+    assert.deepEqual(readFileSync(join(both, 'fast', 'arrays.f64')), readFileSync(join(dir, 'fast', 'arrays.f64')));
+
+    const rows = readFileSync(data, 'utf8').split('\n').slice(0, 40).join('\n') + '\n';
+    const picked = await cliOk(['predict', '-', '--model', both, '--learner', 'fast'], rows);
+    assert.equal(picked.stdout, (await cliOk(['predict', '-', '--model', join(dir, 'fast')], rows)).stdout);
+    const unpicked = await runCli(['predict', '-', '--model', both], { stdin: rows });
+    assert.equal(unpicked.code, 2);
+    assert.match(unpicked.stderr, /holds several learners \(fast, majority\): choose one with --learner NAME/);
+    const unknown = await runCli(['predict', '-', '--model', both, '--learner', 'slow'], { stdin: rows });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--learner "slow": .* holds fast, majority/);
+
+    const all = jsonLines((await cliOk(['evaluate', data, '--model', both, '--json'])).stdout);
+    assert.deepEqual(
+      all.map((e) => e.model),
+      [join(both, 'fast'), join(both, 'majority')],
+    );
+    const alone = jsonLines((await cliOk(['evaluate', data, '--model', join(dir, 'fast'), '--json'])).stdout)[0]!;
+    assert.equal(all[0]!.accuracy, alone.accuracy);
+    assert.equal(jsonLines((await cliOk(['evaluate', data, '--model', both, '--learner', 'majority', '--json'])).stdout).length, 1);
+
+    const resumed = await runCli(['train', data, '--resume', both]);
+    assert.equal(resumed.code, 2);
+    assert.match(resumed.stderr, /--resume takes one learner; .* holds several \(fast, majority\): resume one from its subdirectory/);
+    const again = (d: string): Promise<Record<string, unknown>[]> => cliOk(['train', data, '--json', '--resume', d, '--save', join(dir, `again-${d.length}`)]).then((r) => comparable(jsonLines(r.stdout)).map(({ checkpoint: _where, ...e }) => e));
+    assert.deepEqual(await again(join(both, 'fast')), await again(join(dir, 'fast')));
+  });
+
+  it('never saves several learners over a directory it did not write', async () => {
+    const foreign = join(dir, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const { code, stderr } = await runCli(['train', data, '-q', '--model', 'linear,majority', '--save', foreign]);
+    assert.equal(code, 1);
+    assert.match(stderr, /the directory exists and is not one \(no learners.json\); choose another directory/);
+    assert.deepEqual(readdirSync(foreign), ['notes.txt']);
   });
 });

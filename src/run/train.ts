@@ -22,7 +22,7 @@ import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
-import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveLearners, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions, type SnapshotParts } from './checkpoint.js';
 import type { InputConfig, ModelConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
 import type { ComparisonEvent, DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
@@ -217,6 +217,9 @@ function validationFields(m: Metrics): MetricFields {
 interface Lane {
   /** Its name in every event of a run of several (undefined for a run of one, whose events have no `model` field). */
   name: string | undefined;
+  /** The run's configuration with this learner's flags, and its random generator: what its checkpoint holds. */
+  config: RunConfig;
+  random: Random;
   learner: Learner;
   backend: string;
   sampler: Sampler;
@@ -247,8 +250,8 @@ function named<E extends { event: string }>(lane: Lane, event: E): E {
 
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
   // A later epoch or the holdout's evaluation reads the input again: only then is a stream spooled.
-  if (config.contenders && (options.save || options.resume)) {
-    throw new UsageError('--save and --resume take one learner; several side by side (--model a,b) are compared, not saved: save the one you choose with a run of its own');
+  if (config.contenders && options.resume) {
+    throw new UsageError('--resume takes one learner; several side by side (--model a,b) start afresh (each learner saved by --save can be resumed alone, from its subdirectory)');
   }
   const once = config.epochs === 1 && config.holdout === 0;
   const source = await openInput(config, { stdin: options.stdin, once, stop: options.signal });
@@ -269,8 +272,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
   let saveBeforeFailing: (() => Promise<void>) | undefined;
   const every = save?.every ?? 0;
-  const lane = (name: string | undefined, parts: Pick<Model, 'learner' | 'backend' | 'sampler'>, task: Schema['task']): Lane => ({
+  const lane = (name: string | undefined, own: Pick<Lane, 'config' | 'random'>, parts: Pick<Model, 'learner' | 'backend' | 'sampler'>, task: Schema['task']): Lane => ({
     name,
+    ...own,
     ...parts,
     cumulative: save || resume ? tallyFrom(task, resume?.state.evaluator) : undefined,
     merged: resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 },
@@ -310,14 +314,17 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           model = { ...(await buildModel(config, schema, random)), random };
         }
         const task = model.schema.task;
-        lanes = [lane(undefined, model, task)];
+        lanes = [lane(undefined, { config, random }, model, task)];
         if (config.contenders) {
           // Each contender as its run alone would build it: the same seed, its own sampler.
           const featurizer = buildFeaturizer(config, model.schema, config.contenders);
           model.learner.dispose();
           lanes = [];
           for (const { name, ...flags } of config.contenders) {
-            lanes.push(lane(name, await buildLearner({ ...config, ...flags }, model.schema, featurizer, new Random(config.seed)), task));
+            // Its checkpoint is that of its run alone: a configuration of one learner.
+            const { contenders: _all, ...alone } = { ...config, ...flags };
+            const own = { config: alone, random: new Random(config.seed) };
+            lanes.push(lane(name, own, await buildLearner(alone, model.schema, featurizer, own.random), task));
           }
           model = { ...model, featurizer, ...lanes[0]! };
         }
@@ -387,22 +394,21 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           ...l.evaluator!.metrics(),
         });
       };
+      const parts = (l: Lane): SnapshotParts => ({
+        config: l.config,
+        model: { schema: model!.schema, featurizer, learner: l.learner, backend: l.backend, sampler: l.sampler },
+        random: l.random,
+        cumulative: l.cumulative!,
+        evaluation: l.evaluation,
+        counts: addCounts(baseCounts, l.total, l.pass!.counts),
+        streamRows: firstIndex + l.pass!.counts.rows,
+        epoch,
+        pass: l.pass!,
+      });
       const checkpoint = async (): Promise<void> => {
-        await saveSnapshot(
-          save!,
-          {
-            config,
-            model: model!,
-            random,
-            cumulative: lanes[0]!.cumulative!,
-            evaluation,
-            counts: addCounts(baseCounts, lanes[0]!.total, pass.counts),
-            streamRows: firstIndex + pass.counts.rows,
-            epoch,
-            pass,
-          },
-          options.writtenBy ?? 'inc-learn',
-        );
+        const writtenBy = options.writtenBy ?? 'inc-learn';
+        if (shared) await saveLearners(save!, lanes.map(parts), writtenBy);
+        else await saveSnapshot(save!, parts(lanes[0]!), writtenBy);
         checkpoints++;
         sinceSave.rows = 0;
       };
