@@ -6,8 +6,11 @@
 import { UsageError } from '../errors.js';
 import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
+import { alma } from './alma.js';
 import { majority } from './majority.js';
 import { noChange } from './no-change.js';
+import { pa } from './pa.js';
+import { perceptron } from './perceptron.js';
 import type { FeatureInfo, Learner, LearnerState, RowLayout, Task } from './types.js';
 
 /** The values of a learner's own options, by key (see LearnerParam). */
@@ -106,7 +109,7 @@ const mlp: LearnerEntry = {
 };
 
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, perceptron, pa, alma];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;
