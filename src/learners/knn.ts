@@ -9,7 +9,8 @@
  */
 import type { LearnerEntry } from './registry.js';
 import { outputsFor, StateReader } from './state-reader.js';
-import type { Learner, LearnerState, Task } from './types.js';
+import { PerRowLearner } from './per-row.js';
+import type { LearnerState, Task } from './types.js';
 
 export interface KnnState extends LearnerState {
   kind: 'knn';
@@ -25,8 +26,7 @@ export interface KnnState extends LearnerState {
   y: number[];
 }
 
-export class Knn implements Learner {
-  readonly batchSize = 1;
+export class Knn extends PerRowLearner {
   readonly description: string;
   private _dim: number;
   private classes: number;
@@ -48,6 +48,7 @@ export class Knn implements Learner {
     private readonly window: number,
     private readonly uniform: boolean,
   ) {
+    super();
     this._dim = dim;
     this.classes = outputsFor(task, classes);
     this.stride = Math.max(1, dim);
@@ -103,11 +104,8 @@ export class Knn implements Learner {
     return found;
   }
 
-  predict(x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.predictRow(x, r * this._dim, out, r * this.classes);
-  }
 
-  private predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
+  protected predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
     const found = this.search(x, offset);
     const targets = this.targets;
     if (this.task === 'regression') {
@@ -131,18 +129,9 @@ export class Knn implements Learner {
     for (let c = 0; c < k; c++) out[at + c] = total > 0 ? votes[c]! / total : 1 / k;
   }
 
-  learn(x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.keep(x, r * this._dim, y[r]!);
-  }
 
-  predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) {
-      this.predictRow(x, r * this._dim, out, r * this.classes);
-      this.keep(x, r * this._dim, y[r]!);
-    }
-  }
 
-  private keep(x: Float64Array, offset: number, y: number): void {
+  protected learnRow(x: Float64Array, offset: number, y: number): void {
     const base = this.next * this.stride;
     const d = this._dim;
     for (let j = 0; j < d; j++) this.data[base + j] = x[offset + j]!;
@@ -191,11 +180,10 @@ export class Knn implements Learner {
     const rows = s.num('rows', { min: 0, max: window, integer: true });
     const x = s.nums('x', rows * dim);
     const y = s.nums('y', rows, task === 'classification' ? { min: 0, max: classes - 1, integer: true } : {});
-    for (let r = 0; r < rows; r++) model.keep(x, r * dim, y[r]!);
+    for (let r = 0; r < rows; r++) model.learnRow(x, r * dim, y[r]!);
     return model;
   }
 
-  dispose(): void {}
 }
 
 export const knn: LearnerEntry = {

@@ -10,7 +10,8 @@
  * gives 1/2, which the evaluator counts as class 1 where scikit-learn says class 0.
  */
 import { outputsFor, StateReader } from './state-reader.js';
-import type { Learner, LearnerState, Task } from './types.js';
+import { PerRowLearner } from './per-row.js';
+import type { LearnerState, Task } from './types.js';
 
 export interface MarginState extends LearnerState {
   task: Task;
@@ -20,8 +21,7 @@ export interface MarginState extends LearnerState {
   weights: number[];
 }
 
-export abstract class MarginModel implements Learner {
-  readonly batchSize = 1;
+export abstract class MarginModel extends PerRowLearner {
   protected _dim: number;
   protected classes: number;
   protected heads: number;
@@ -34,6 +34,7 @@ export abstract class MarginModel implements Learner {
     dim: number,
     classes: number,
   ) {
+    super();
     this._dim = dim;
     this.classes = outputsFor(task, classes);
     this.heads = headsFor(task, this.classes);
@@ -65,11 +66,8 @@ export abstract class MarginModel implements Learner {
     return z + w[base + d]!;
   }
 
-  predict(x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.predictRow(x, r * this._dim, out, r * this.classes);
-  }
 
-  private predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
+  protected predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
     const s = this.scores;
     for (let h = 0; h < this.heads; h++) s[h] = this.score(h, x, offset);
     if (this.task === 'regression') {
@@ -87,18 +85,9 @@ export abstract class MarginModel implements Learner {
     }
   }
 
-  learn(x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.learnRow(x, r * this._dim, y[r]!);
-  }
 
-  predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) {
-      this.predictRow(x, r * this._dim, out, r * this.classes);
-      this.learnRow(x, r * this._dim, y[r]!);
-    }
-  }
 
-  private learnRow(x: Float64Array, offset: number, y: number): void {
+  protected learnRow(x: Float64Array, offset: number, y: number): void {
     if (this.task === 'regression') {
       this.update(0, x, offset, this.score(0, x, offset), y);
       return;
@@ -152,7 +141,6 @@ export abstract class MarginModel implements Learner {
     this.weights.set(s.nums('weights', this.weights.length));
   }
 
-  dispose(): void {}
 }
 
 /** Task, dim and classes of a margin model's state, checked. */

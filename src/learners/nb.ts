@@ -16,7 +16,8 @@
  */
 import type { LearnerEntry } from './registry.js';
 import { outputsFor, StateReader } from './state-reader.js';
-import type { FeatureInfo, Learner, LearnerState, Task } from './types.js';
+import { PerRowLearner } from './per-row.js';
+import type { FeatureInfo, LearnerState, Task } from './types.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -43,9 +44,8 @@ export interface NbState extends LearnerState {
   present: number[];
 }
 
-export class NaiveBayes implements Learner {
+export class NaiveBayes extends PerRowLearner {
   readonly input = 'raw' as const;
-  readonly batchSize = 1;
   readonly description: string;
   private readonly numeric: number;
   private readonly categorical: number;
@@ -68,6 +68,7 @@ export class NaiveBayes implements Learner {
     classes: number,
     private readonly varSmoothing: number,
   ) {
+    super();
     this.numeric = numeric;
     this.categorical = _dim - numeric;
     this.classes = outputsFor('classification', classes);
@@ -92,11 +93,8 @@ export class NaiveBayes implements Learner {
     return this.classes;
   }
 
-  predict(x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.predictRow(x, r * this._dim, out, r * this.classes);
-  }
 
-  private predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
+  protected predictRow(x: Float64Array, offset: number, out: Float64Array, at: number): void {
     const k = this.classes;
     if (this.rows === 0) {
       for (let c = 0; c < k; c++) out[at + c] = 1 / k;
@@ -133,18 +131,9 @@ export class NaiveBayes implements Learner {
     for (let c = 0; c < k; c++) out[at + c] = out[at + c]! / sum;
   }
 
-  learn(x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.learnRow(x, r * this._dim, y[r]!);
-  }
 
-  predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) {
-      this.predictRow(x, r * this._dim, out, r * this.classes);
-      this.learnRow(x, r * this._dim, y[r]!);
-    }
-  }
 
-  private learnRow(x: Float64Array, offset: number, c: number): void {
+  protected learnRow(x: Float64Array, offset: number, c: number): void {
     const nNum = this.numeric;
     const k = this.classes;
     const n = ++this.rows;
@@ -249,7 +238,6 @@ export class NaiveBayes implements Learner {
     return model;
   }
 
-  dispose(): void {}
 }
 
 /** The number of numeric features: they come first in the raw layout. */
