@@ -87,7 +87,7 @@ const CONFIG_KEYS = [
   'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'maxRecordBytes',
   'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
   'model', 'params', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay',
 ];
 const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
   all: ['kind'],
@@ -148,14 +148,14 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   for (const key of countKeys) c.int(counts[key], `counts.${key}`);
   c.int(s['streamRows'], 'streamRows');
   c.int(s['epoch'], 'epoch', 1);
-  const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending']);
+  const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending', 'delayed']);
   const block = validateRows(carried['block'], 'carried.block', shape, c, ['index', 'raw']);
   const carriedBlock = c.obj(carried['block'], 'carried.block');
   c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   if (carried['delayed'] !== undefined) {
-    const d = c.obj(carried['delayed'], 'carried.delayed');
+    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index']);
     const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
     const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
     const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);
