@@ -6,8 +6,13 @@
 import { UsageError } from '../errors.js';
 import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
+import { alma } from './alma.js';
+import { knn } from './knn.js';
 import { majority } from './majority.js';
+import { nb } from './nb.js';
 import { noChange } from './no-change.js';
+import { pa } from './pa.js';
+import { perceptron } from './perceptron.js';
 import { arf, hat, ht } from './tree/entries.js';
 import type { FeatureInfo, Learner, LearnerState, RowLayout, Task } from './types.js';
 
@@ -109,7 +114,7 @@ const mlp: LearnerEntry = {
 };
 
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, ht, hat, arf];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, nb, perceptron, pa, alma, knn, ht, hat, arf];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;
