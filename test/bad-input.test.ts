@@ -245,7 +245,7 @@ const FATAL_CASES: { file: string; args?: string[]; line: string }[] = [
     file: 'cr-only.csv',
     line: "cr-only.csv:1: expected lines ending in \\n or \\r\\n, found \\r alone in the header (old Mac line endings? convert with tr '\\r' '\\n')",
   },
-  { file: 'random-bytes.bin', line: 'random-bytes.bin:1: expected the header as UTF-8 text, found a NUL byte (a binary file, or compressed other than by gzip?)' },
+  { file: 'random-bytes.bin', line: 'random-bytes.bin: expected text (CSV or JSON lines), found a NUL byte in the first bytes (a binary file, or compressed other than by gzip?)' },
   { file: 'truncated.csv.gz', line: 'truncated.csv.gz: truncated or corrupt gzip data' },
   {
     file: 'all-missing-target.csv',
@@ -471,11 +471,11 @@ describe('stderr closed early', () => {
 
 describe('bad flags: exit 2 naming the flag and what it allows', { concurrency: 4 }, () => {
   const CASES: [string[], RegExp][] = [
-    [['--model', 'forest'], /^inc-learn: --model must be one of linear, mlp; got "forest"$/],
+    [['--model', 'xgboost'], /^inc-learn: --model "xgboost" is not a learner; the learners are: linear, mlp, [a-z, -]+$/],
     [['--sampler', 'random'], /^inc-learn: --sampler must be one of all, bernoulli, balanced, shuffle, window, replay; got "random"$/],
     [['--model', 'mlp', '--batch-size', '0'], /^inc-learn: --batch-size must be an integer >= 1; got 0$/],
     [['--model', 'mlp', '--batch-size', '-4'], /^inc-learn: --batch-size must be an integer >= 1; got -4$/],
-    [['--batch-size', '8'], /^inc-learn: --batch-size applies to --model mlp; the linear models learn one row at a time$/],
+    [['--batch-size', '8'], /^inc-learn: --batch-size applies to --model mlp; the other learners learn one row at a time$/],
     [['--sampler', 'bernoulli', '--sample-rate', '1.5'], /^inc-learn: --sample-rate must be a number > 0 and <= 1; got 1\.5$/],
     [['--sample-rate', '0.5'], /^inc-learn: --sample-rate applies to --sampler bernoulli, not all$/],
     [['--epochs', '0'], /^inc-learn: --epochs must be an integer >= 1; got 0$/],

@@ -152,7 +152,9 @@ describe('errors', () => {
   it('bad flags exit 2 naming the flag and what it allows', async () => {
     for (const [args, pattern] of [
       [['--epochs', '0'], /--epochs must be an integer >= 1/],
-      [['--model', 'forest'], /--model must be one of linear, mlp/],
+      [['--model', 'xgboost'], /--model "xgboost" is not a learner; the learners are: linear, mlp/],
+      [['--model', 'lienar'], /--model "lienar" is not a learner \(did you mean linear\?\)/],
+      [['--model', 'MPL'], /did you mean mlp\?/],
       [['--sampler', 'bernoulli', '--sample-rate', '1.5'], /--sample-rate must be a number > 0 and <= 1/],
       [['--model', 'mlp', '--batch-size', '0'], /--batch-size must be an integer >= 1/],
       [['--no-such-flag'], /unknown option '--no-such-flag'/],

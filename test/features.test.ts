@@ -179,3 +179,73 @@ describe('featurizer', () => {
     assert.deepEqual(g.state(), f.state());
   });
 });
+
+describe('the raw layout', () => {
+  const schemaBatch = batchOf([
+    [1, 'red', 2, 'a'],
+    [3, 'blue', 4, 'b'],
+  ]);
+  const schema = inferSchema('t', ['n', 'colour', 'm', 'y'], [schemaBatch], {});
+
+  it('holds the numeric values, then one category code per categorical feature, in order of arrival', () => {
+    const f = new Featurizer(schema, { layouts: ['raw'] });
+    assert.equal(f.widthOf('raw'), 3);
+    assert.deepEqual(f.rawFeatures(), [
+      { name: 'n', kind: 'numeric' },
+      { name: 'm', kind: 'numeric' },
+      { name: 'colour', kind: 'categorical' },
+    ]);
+    const batch = batchOf([
+      [1, 'red', 2, 'a'],
+      [3, 'blue', 4, 'b'],
+      ['', 'red', 'NA', 'a'],
+      [5, '', 6, 'b'],
+      [7, 'green', 8, 'a'],
+    ]);
+    const rows = [0, 1, 2, 3, 4].map((r) => {
+      f.encode(batch, r, true);
+      return Array.from(f.rowOf('raw'));
+    });
+    // Missing numbers are the running mean of the rows before (2 and 3); a missing category is -1.
+    assert.deepEqual(rows, [
+      [1, 2, 0],
+      [3, 4, 1],
+      [2, 3, 0],
+      [5, 6, -1],
+      [7, 8, 2],
+    ]);
+    assert.equal(f.categoryCount(0), 3);
+    assert.equal(f.widthOf('raw'), 3, 'the raw width does not grow with categories');
+    assert.equal(f.widthOf('dense'), 5, 'the dense width does');
+  });
+
+  it('gives a category not learned yet -1 on a row that is not learned, and survives a checkpoint', () => {
+    const f = new Featurizer(schema, { layouts: ['dense', 'raw'] });
+    const batch = batchOf([
+      [1, 'red', 2, 'a'],
+      [3, 'blue', 4, 'b'],
+    ]);
+    f.encode(batch, 0, true);
+    f.encode(batch, 1, false);
+    assert.deepEqual(Array.from(f.rowOf('raw')), [3, 4, -1]);
+    const restored = Featurizer.restore(schema, f.state(), false, ['raw']);
+    restored.encode(batch, 0, false);
+    assert.deepEqual(Array.from(restored.rowOf('raw')), [1, 2, 0]);
+  });
+
+  it('leaves the dense row as it was when both layouts are computed', () => {
+    const batch = batchOf([
+      [1, 'red', 2, 'a'],
+      [3, 'blue', 4, 'b'],
+      [5, 'red', 1, 'a'],
+    ]);
+    const both = new Featurizer(schema, { layouts: ['dense', 'raw'] });
+    const dense = new Featurizer(schema);
+    for (let r = 0; r < 3; r++) {
+      both.encode(batch, r, true);
+      dense.encode(batch, r, true);
+      assert.deepEqual(Array.from(both.rowOf('dense').subarray(0, both.dim)), Array.from(dense.row.subarray(0, dense.dim)));
+    }
+    assert.deepEqual(both.state(), dense.state());
+  });
+});

@@ -1,6 +1,7 @@
 /** Shared test helpers: building record batches by hand, running the built CLI, finding shared data. */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RecordBatch } from '../src/io/types.js';
 import type { LearnerOptions } from '../src/learners/types.js';
@@ -79,4 +80,18 @@ export function mlpOptions(over: Partial<LearnerOptions> = {}): LearnerOptions {
     seed: 7,
     ...over,
   };
+}
+
+/** Writes the header and data rows [from, to) of a CSV file to `out`; returns `out`. */
+export function csvPart(path: string, from: number, to: number, out: string): string {
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  writeFileSync(out, [lines[0]!, ...lines.slice(1 + from, 1 + to)].join('\n') + '\n');
+  return out;
+}
+
+/** Runs the CLI and asserts exit 0, naming the command and its stderr otherwise. */
+export async function cliOk(args: string[], stdin?: string): Promise<CliResult> {
+  const result = await runCli(args, stdin === undefined ? {} : { stdin });
+  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result;
 }

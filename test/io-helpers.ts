@@ -83,14 +83,14 @@ export async function readCsv(
 ): Promise<Parsed> {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   const reader = new CsvReader({ name: 'test.csv', header: true, delimiter: ',', ...opts });
-  const rows = rowsOf(await collect(reader.batches(stripBom(chunked(buf, sizes)))));
+  const rows = rowsOf(await collect(reader.batches(stripBom(chunked(buf, sizes), 'test'))));
   return { rows, columns: [...reader.columns], paths: { ...reader.paths } };
 }
 
 export async function readJsonl(data: Buffer | string, forceParse = false, sizes?: readonly number[]): Promise<Parsed> {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   const reader = new JsonlReader({ name: 'test.jsonl', forceParse });
-  const rows = padRows(rowsOf(await collect(reader.batches(stripBom(chunked(buf, sizes))))), reader.columns.length);
+  const rows = padRows(rowsOf(await collect(reader.batches(stripBom(chunked(buf, sizes), 'test')))), reader.columns.length);
   return { rows, columns: [...reader.columns], paths: { ...reader.paths } };
 }
 

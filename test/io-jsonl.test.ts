@@ -114,6 +114,10 @@ describe('JSONL', () => {
     const bytes = Buffer.alloc(50000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(256);
     bytes[0] = 0x7b;
+    // A NUL byte in the first line: refused as binary from the first bytes.
+    await assert.rejects(readJsonl(Buffer.concat([bytes.subarray(0, 1), Buffer.alloc(1), bytes]), false, [777]), /found a NUL byte in the first bytes/);
+    // After a first line: bad rows, never a crash.
+    bytes[1] = 0x0a;
     const garbage = await bothPaths(bytes, [777]);
     assert.ok(garbage.rows.length > 0 && garbage.rows.every((r) => r.issue !== null));
   });

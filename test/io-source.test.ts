@@ -1,7 +1,7 @@
 /** openSource: files and stdin, gzip by magic, format by name or sniffing, passes, spool, errors. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, fstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -126,24 +126,34 @@ describe('openSource: passes', () => {
     }
   });
 
-  it('spools stdin during the first pass and replays it; close() removes the spool', async () => {
+  it('spools stdin during the first pass, in a file without a name, and replays it; close() frees it', async () => {
     const gz = gzipSync(CSV.slice(0, -1)); // ends in the middle of a line: still a record
     const chunks = [gz.subarray(0, 1), gz.subarray(1, 100), gz.subarray(100)];
-    const source = (await open('-', { stdin: Readable.from(chunks) })) as Source & { spoolPath?: string };
+    const source = (await open('-', { stdin: Readable.from(chunks) })) as Source & { spoolDescriptor?: number };
     assert.equal(source.name, 'stdin');
     assert.equal(source.totalBytes, undefined);
     assert.equal(source.format, 'csv');
-    const spool = source.spoolPath;
-    assert.ok(spool !== undefined && existsSync(spool));
+    const spool = source.spoolDescriptor!;
+    assert.equal(fstatSync(spool).nlink, 0, 'unlinked at once: no exit path can leave it behind');
     const first = await readStream(source.open());
     assert.equal(first.rows.length, 5000);
     assert.deepEqual(first.rows[4999]!.cells, cells(4999 / 8, (4999 * 7) % 13, 1));
-    assert.equal(statSync(spool).size, Buffer.byteLength(CSV) - 1, 'the spool holds the decompressed bytes');
+    assert.equal(fstatSync(spool).size, Buffer.byteLength(CSV) - 1, 'the spool holds the decompressed bytes');
     const second = await readStream(source.open());
     assert.deepEqual(second, first);
     await source.close();
-    assert.ok(!existsSync(spool), 'spool removed');
+    assert.equal(source.spoolDescriptor, undefined, 'closed');
     await source.close();
+  });
+
+  it('does not spool an input read once', async () => {
+    const source = (await open('-', { stdin: Readable.from([Buffer.from(CSV)]), once: true })) as Source & { spoolDescriptor?: number };
+    try {
+      assert.equal(source.spoolDescriptor, undefined);
+      assert.equal((await readStream(source.open())).rows.length, 5000);
+    } finally {
+      await source.close();
+    }
   });
 
   it('lets a later pass finish what an abandoned first pass did not read', async () => {
@@ -161,7 +171,7 @@ describe('openSource: passes', () => {
     }
   });
 
-  it('reads real stdin in a child process, twice, and removes the spool at exit even without close()', async () => {
+  it('reads real stdin in a child process, twice, and leaves nothing in the temporary directory', async () => {
     const moduleUrl = new URL('../src/io/source.js', import.meta.url).href;
     const script = `
       import { openSource } from ${JSON.stringify(moduleUrl)};
@@ -172,8 +182,9 @@ describe('openSource: passes', () => {
         for await (const b of source.open()) { rows += b.rows; for (const v of b.values) sum += v; }
         counts.push([rows, sum]);
       }
-      process.stdout.write(JSON.stringify({ counts, format: source.format, spool: source.spoolPath }));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+      process.stdout.write(JSON.stringify({ counts, format: source.format, spool: source.spoolDescriptor }));`;
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -182,10 +193,11 @@ describe('openSource: passes', () => {
     child.stdin.end('{"x":3,"y":4}');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, err);
-    const result = JSON.parse(out) as { counts: number[][]; format: string; spool: string };
+    const result = JSON.parse(out) as { counts: number[][]; format: string; spool: number };
     assert.equal(result.format, 'jsonl');
     assert.deepEqual(result.counts, [[2, 10], [2, 10]]);
-    assert.ok(result.spool.length > 0 && !existsSync(result.spool), 'spool removed at exit');
+    assert.ok(result.spool > 2, 'spooled');
+    assert.deepEqual(readdirSync(tmp), []);
   });
 });
 

@@ -1,7 +1,7 @@
 /** What people read: the table's columns and colours, predict's digits, the progress bars of predict and evaluate. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { Chalk } from 'chalk';
 import { styleAccuracy } from '../src/report/style.js';
 import { TableReporter } from '../src/report/table.js';
 import type { EpochEvent, StartEvent } from '../src/run/events.js';
+import { Random } from '../src/util/random.js';
 import { BIN, jsonLines, ROOT, runCli } from './helpers.js';
 
 const SEA = `${ROOT}datasets/sea_drift.csv`;
@@ -50,6 +51,23 @@ describe('the table', () => {
       assert.equal(styleAccuracy(style, 'x', fields), 'x', JSON.stringify(fields));
     }
     assert.equal(styleAccuracy(style, 'v', { val_accuracy: 0.9, val_majority_accuracy: 0.5, val_no_change_accuracy: 0.5, accuracy: 0 }, 'val_'), style.green('v'));
+  });
+
+  it('end to end: green on a learnable stream, plain at chance level, as the events\' baselines say', async () => {
+    const random = new Random(11);
+    let chance = 'a,b,label\n';
+    for (let i = 0; i < 3000; i++) chance += `${random.next()},${random.next()},${'xyz'[random.int(3)]}\n`;
+    const chancePath = join(dir, 'chance.csv');
+    writeFileSync(chancePath, chance);
+    const colour = { FORCE_COLOR: '1', NO_COLOR: '' };
+    for (const [path, learnable] of [[SEA, true], [chancePath, false]] as const) {
+      const json = await runCli(['train', path, '--json', '--quiet']);
+      const e = jsonLines(json.stdout).find((x) => x.event === 'epoch') as { accuracy: number; majority_accuracy: number; no_change_accuracy: number };
+      assert.equal(e.accuracy > e.majority_accuracy && e.accuracy > e.no_change_accuracy, learnable, JSON.stringify(e));
+      const table = await runCli(['train', path], { env: colour });
+      const row = table.stdout.trim().split('\n')[1]!;
+      assert.equal(row.includes(`${GREEN}   ${e.accuracy.toFixed(4)}`), learnable, row);
+    }
   });
 
   it('the table colours each epoch by its own baselines', () => {

@@ -152,7 +152,7 @@ describe('rows kept by a sampler', () => {
       featurizer.keepRaw = true;
       const y = featurizer.encode(batch, r, true) as number;
       const row = Float64Array.from(featurizer.row.subarray(0, 1));
-      const kept = Float64Array.from(featurizer.rawNumeric);
+      const kept = featurizer.raw.slice(0, featurizer.numericCount);
       seen.push(kept[0]!);
       let fresh = true;
       sampler.offer(row, 1, y, (x) => {

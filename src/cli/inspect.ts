@@ -12,7 +12,7 @@ export interface Inspection extends SchemaSummary {
 }
 
 export async function inspect(input: InputConfig, schemaOptions: SchemaConfig, stdin?: NodeJS.ReadableStream): Promise<Inspection> {
-  const source = await openInput(input, stdin);
+  const source = await openInput(input, { stdin, once: true });
   try {
     const stream = source.open();
     const iterator = stream[Symbol.asyncIterator]();

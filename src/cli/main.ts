@@ -23,6 +23,7 @@ import { Interrupts } from './signals.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
 import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
+import { allParams, learners, showDefault } from '../learners/registry.js';
 import { version } from './version.js';
 
 /**
@@ -53,7 +54,8 @@ function rawInputOptions(cmd: Command, learns = true): Command {
     .option('--delimiter <char>', "CSV: field delimiter, \\t for tab (default: ',', or ';', tab or '|' when the first line has no comma and splits on one of them)")
     .option('--decimal <mark>', "the decimal mark of the numbers: '.' (default) or ',' (\"1,5\"; then the delimiter is another, e.g. ';')")
     .addOption(hiddenUnless(learns, new Option('--parse-thread', 'always parse on a second thread while learning (default: for files of 8 MB or more and piped stdin, when a core is idle)')))
-    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')));
+    .addOption(hiddenUnless(learns, new Option('--no-parse-thread', 'parse and learn on one thread')))
+    .option('--max-record-bytes <n>', 'a record (CSV record, JSON line) longer than this is bad input (default 67108864, 64 MiB)');
 }
 
 /**
@@ -61,15 +63,21 @@ function rawInputOptions(cmd: Command, learns = true): Command {
  * --model directory does not exist yet (where --model names the directory and --learner the learner).
  */
 function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
-  return cmd
-    .addOption(new Option(flag, 'linear (logistic/softmax/linear regression by task) or mlp (TensorFlow.js)').default('linear'))
+  cmd
+    .addOption(new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md)`).default('linear'))
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
     .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
     .option('--batch-size <n>', 'mlp: rows per mini-batch (default 32)')
     .option('--hidden <sizes>', 'mlp: hidden layer sizes', '32')
     .option('--activation <fn>', 'mlp: relu, tanh, sigmoid or elu', 'relu')
-    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu')
+    .option('--backend <name>', 'mlp: force a TensorFlow.js backend: tensorflow, wasm or cpu');
+  // Each learner's own options (the registry's params), one flag per key, saying which learners take it.
+  for (const { param, owners } of allParams()) {
+    const defaults = owners.map((e) => `${e.name} ${showDefault(e.params.find((p) => p.key === param.key)!.default)}`).join(', ');
+    cmd.option(param.flag, `${owners.map((e) => e.name).join(', ')}: ${param.help} (default: ${defaults})`);
+  }
+  return cmd
     .option('--sampler <name>', 'all, bernoulli, balanced, shuffle, window or replay', 'all')
     .option('--sample-rate <r>', 'bernoulli: fraction of rows trained on per epoch')
     .option('--buffer-size <k>', 'shuffle, window, replay: rows kept (default 1000)')
@@ -228,8 +236,8 @@ function checkpointEvery(raw: RawOptions, dir: string | undefined): number | und
 let interruptedExit: number | undefined;
 
 /** Runs `body` with SIGINT and SIGTERM turned into a stop request. */
-async function interruptible(readsStdin: boolean, body: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const interrupts = new Interrupts(readsStdin);
+async function interruptible(body: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const interrupts = new Interrupts();
   try {
     await body(interrupts.signal);
   } finally {
@@ -262,7 +270,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
   try {
-    await interruptible(input === '-', async (signal) => {
+    await interruptible(async (signal) => {
       const options = {
         signal,
         writtenBy: `inc-learn ${version()}`,
@@ -286,7 +294,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
 /** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
 const NEW_MODEL_KEYS = [
   'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits', 'learner', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'seed',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'seed', ...allParams().map(({ param }) => param.key),
 ];
 
 async function runPredict(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
@@ -314,7 +322,7 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
   const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
   const writer = new PredictionWriter(process.stdout, output, precision);
   const style = makeChalk(process.stderr, raw.color !== false);
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     const events = predict(
       {
         ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
@@ -355,7 +363,7 @@ async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
   const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
-  await interruptible(input === '-', async (signal) => {
+  await interruptible(async (signal) => {
     let start: PredictStartEvent | undefined;
     const bar = progressBar(raw, 'evaluate');
     try {

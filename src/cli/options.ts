@@ -1,11 +1,13 @@
 /** Flag values to a validated RunConfig. Every bad value is a UsageError naming the flag and what it allows. */
 import { UsageError } from '../errors.js';
 import type { Format } from '../io/types.js';
+import { allParams, findLearner, type LearnerEntry, type LearnerParam, type LearnerParams } from '../learners/registry.js';
 import type { Task } from '../learners/types.js';
 import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
 import { DETECTORS } from '../eval/drift/index.js';
 
-export const DEFAULT_OPTIMIZER = { linear: 'sgd', mlp: 'adam' } as const;
+/** The optimizer of the gradient learners when --optimizer is not given. */
+const DEFAULT_OPTIMIZER: Record<string, 'sgd' | 'adam'> = { linear: 'sgd', mlp: 'adam' };
 
 /** The raw option bag commander gives us (all strings, or booleans for switches). */
 export type RawOptions = Record<string, string | boolean | string[] | undefined>;
@@ -48,6 +50,7 @@ export function inputConfig(input: string, o: RawOptions): InputConfig {
     ...(o.delimiter === undefined ? {} : { delimiterExplicit: true }),
     ...(oneOf('--decimal', o.decimal ?? '.', ['.', ','] as const) === ',' ? { decimal: ',' as const } : {}),
     ...(typeof o.parseThread === 'boolean' ? { parseThread: o.parseThread } : {}),
+    ...(o.maxRecordBytes === undefined ? {} : { maxRecordBytes: number('--max-record-bytes', o.maxRecordBytes, { min: 1, integer: true }) }),
     ...(o.format === undefined ? {} : { format: oneOf<Format>('--format', o.format, ['csv', 'jsonl']) }),
     ...(columns === undefined ? {} : { columns }),
   };
@@ -79,12 +82,23 @@ export function schemaConfig(o: RawOptions): SchemaConfig {
 }
 
 export function modelConfig(o: RawOptions): ModelConfig {
-  const model = oneOf('--model', o.model ?? 'linear', ['linear', 'mlp'] as const);
+  const entry = findLearner(String(o.model ?? 'linear'));
+  const model = entry.name;
+  if (entry.gradient !== true) {
+    for (const [key, flag] of [['optimizer', '--optimizer'], ['lr', '--lr']] as const) {
+      if (o[key] !== undefined) throw new UsageError(`${flag} applies to the learners trained by gradient steps (linear, mlp), not --model ${model}`);
+    }
+  }
   const hidden = (list(o.hidden ?? '32') ?? []).map((h) => number('--hidden', h, { min: 1, integer: true }));
   if (hidden.length === 0) throw new UsageError('--hidden must list at least one layer size, e.g. 64,32');
+  if (entry.input === 'raw' && o.hashBits !== undefined) {
+    throw new UsageError(`--hash-bits applies to learners that read the one-hot row; --model ${model} reads each category as a category`);
+  }
+  const params = learnerParams(entry, o);
   return {
     model,
-    optimizer: oneOf('--optimizer', o.optimizer ?? DEFAULT_OPTIMIZER[model], ['sgd', 'adagrad', 'adam'] as const),
+    ...(params === undefined ? {} : { params }),
+    optimizer: oneOf('--optimizer', o.optimizer ?? DEFAULT_OPTIMIZER[model] ?? 'sgd', ['sgd', 'adagrad', 'adam'] as const),
     ...(o.lr === undefined ? {} : { lr: number('--lr', o.lr, { min: 0, minExclusive: true }) }),
     l2: number('--l2', o.l2 ?? 0, { min: 0 }),
     batchSize: model === 'mlp' ? number('--batch-size', o.batchSize ?? 32, { min: 1, integer: true }) : rejectBatchSize(o.batchSize),
@@ -98,9 +112,40 @@ export function modelConfig(o: RawOptions): ModelConfig {
 function rejectBatchSize(value: unknown): number {
   if (value !== undefined) {
     number('--batch-size', value, { min: 1, integer: true });
-    if (Number(value) !== 1) throw new UsageError('--batch-size applies to --model mlp; the linear models learn one row at a time');
+    if (Number(value) !== 1) throw new UsageError('--batch-size applies to --model mlp; the other learners learn one row at a time');
   }
   return 1;
+}
+
+/** The learner's own options, checked; an option of another learner is an error naming the ones it applies to. */
+function learnerParams(entry: LearnerEntry, o: RawOptions): LearnerParams | undefined {
+  for (const { param, owners } of allParams()) {
+    if (o[param.key] !== undefined && !owners.includes(entry)) {
+      throw new UsageError(`${flagName(param)} applies to --model ${owners.map((e) => e.name).join('|')}, not ${entry.name}`);
+    }
+  }
+  if (entry.params.length === 0) return undefined;
+  const params: LearnerParams = {};
+  for (const param of entry.params) params[param.key] = paramValue(param, o[param.key]);
+  return params;
+}
+
+function flagName(param: LearnerParam): string {
+  return param.flag.split(' ')[0]!;
+}
+
+function paramValue(param: LearnerParam, raw: unknown): number | boolean {
+  if (typeof param.default === 'boolean') return raw === undefined ? param.default : raw === true || raw === 'true';
+  if (raw === undefined) return param.default;
+  const flag = flagName(param);
+  const value = number(flag, raw, {
+    ...(param.min === undefined ? {} : { min: param.min }),
+    ...(param.max === undefined ? {} : { max: param.max }),
+    ...(param.minExclusive === undefined ? {} : { minExclusive: param.minExclusive }),
+    ...(param.integer === undefined ? {} : { integer: param.integer }),
+  });
+  if (param.values !== undefined && !param.values.includes(value)) throw new UsageError(`${flag} must be one of ${param.values.join(', ')}; got ${String(raw)}`);
+  return value;
 }
 
 export function samplerConfig(o: RawOptions): SamplerConfig {

@@ -7,6 +7,7 @@
  * detector starts afresh); epochs and the input flags describe this run.
  */
 import { UsageError } from '../errors.js';
+import { findLearner } from '../learners/registry.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
 import type { RunConfig } from '../run/config.js';
 import { list, oneOf, runConfig, type RawOptions } from './options.js';
@@ -27,7 +28,6 @@ const FIXED: [keyof RunConfig, string][] = [
 function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   const raw: RawOptions = {
     model: saved.model,
-    optimizer: saved.optimizer,
     l2: String(saved.l2),
     hidden: saved.hidden.join(','),
     activation: saved.activation,
@@ -38,6 +38,8 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
     target,
     task,
   };
+  if (findLearner(saved.model).gradient === true) raw.optimizer = saved.optimizer;
+  for (const [key, value] of Object.entries(saved.params ?? {})) if (value !== false) raw[key] = value === true ? true : String(value);
   if (saved.lr !== undefined) raw.lr = String(saved.lr);
   if (saved.window !== undefined) raw.window = String(saved.window);
   if (saved.fading !== undefined) raw.fading = String(saved.fading);
@@ -70,7 +72,7 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
     );
   };
   // The kinds first: other inherited flags depend on them (a window's --buffer-size means nothing to 'all').
-  if (explicit.has('model') && raw.model !== saved.model) conflict('--model', oneOf('--model', raw.model, ['linear', 'mlp'] as const), saved.model);
+  if (explicit.has('model') && findLearner(String(raw.model)).name !== saved.model) conflict('--model', findLearner(String(raw.model)).name, saved.model);
   if (explicit.has('sampler') && raw.sampler !== saved.sampler) {
     conflict('--sampler', oneOf('--sampler', raw.sampler, ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const), saved.sampler);
   }
@@ -82,6 +84,10 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
   }
   for (const [key, flag] of FIXED) {
     if (explicit.has(key) && show(config[key]) !== show(saved[key])) conflict(flag, config[key], saved[key]);
+  }
+  for (const param of findLearner(saved.model).params) {
+    const value = config.params?.[param.key];
+    if (explicit.has(param.key) && value !== saved.params?.[param.key]) conflict(param.flag.split(' ')[0]!, value, saved.params?.[param.key]);
   }
   if (explicit.has('target') && config.target !== targetName) conflict('--target', config.target, targetName);
   if (explicit.has('task') && config.task !== schema.task) conflict('--task', config.task, schema.task);

@@ -3,10 +3,16 @@
  * rows before this one, as Welford's method keeps them); missing numbers are imputed with the running
  * mean. Categorical features are one-hot encoded, a category first seen mid-stream getting a new slot
  * at the end of the row, or hashed into 2^bits slots. Class labels get indices in order of arrival.
+ *
+ * That standardized one-hot row is the 'dense' layout. Learners that want the values themselves
+ * (naive Bayes, trees) read the 'raw' layout instead: the numeric values (missing ones imputed with
+ * the running mean) and one category code per categorical feature. A layout is computed only when
+ * some learner reads it (FeaturizerOptions.layouts); the running statistics are kept either way.
  */
 import { quoteText } from '../io/bytes.js';
 import { PLAIN_NUMBER } from '../io/number.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
+import type { FeatureInfo, RowLayout } from '../learners/types.js';
 import { isMissing } from './missing.js';
 import { MAX_CLASSES, numberFromText, numberHint, type Schema } from './schema.js';
 
@@ -27,6 +33,8 @@ export const MAX_MAGNITUDE = 1e100;
 export interface FeaturizerOptions {
   /** Hash categorical values into 2^hashBits slots instead of one slot per category. */
   hashBits?: number;
+  /** The layouts to compute for each row (default: only 'dense'). */
+  layouts?: readonly RowLayout[];
   /** --decimal ,: numbers written with a decimal comma ("1,5") are read as numbers. */
   decimalComma?: boolean;
 }
@@ -63,8 +71,10 @@ export class Featurizer {
   private readonly count: Float64Array;
   private readonly mean: Float64Array;
   private readonly m2: Float64Array;
-  /** One-hot: per categorical feature, category to slot in x. */
-  private readonly slots: Map<string, number>[];
+  /** Per categorical feature, category to its code (0, 1, 2, ... in order of arrival; not with hashing). */
+  private readonly codes: Map<string, number>[];
+  /** Per categorical feature, the slot in the dense row of each code. */
+  private readonly slotOf: number[][];
   private readonly categoryOrder: string[][];
   private readonly classIndex = new Map<string, number>();
   /** The same classes keyed by number, so numeric labels need no string per row. */
@@ -85,14 +95,21 @@ export class Featurizer {
   readonly targetRange = { low: Infinity, high: -Infinity };
   /** Categorical columns whose one-hot slots reached MAX_CATEGORIES. */
   private columnsAtCap = 0;
-  /** The encoded row; grows with dim. */
+  /** The encoded row in the dense layout; grows with dim. */
   row: Float64Array;
   /**
-   * With `keepRaw`, encode() also writes the row's numeric features in their own units here (a
-   * missing one as the running mean): what a sampler keeps, to standardize when it replays the row.
+   * The raw layout of the row: the numeric values (a missing one as the running mean), then one
+   * category code per categorical feature. The numeric part is written when the raw layout was asked
+   * for or `keepRaw` is set, the codes only for the raw layout.
+   */
+  readonly raw: Float64Array;
+  private readonly dense: boolean;
+  private readonly rawLayout: boolean;
+  /**
+   * With `keepRaw`, encode() also writes the row's numeric features in their own units (the first
+   * slots of `raw`): what a sampler keeps, to standardize when it replays the row.
    */
   keepRaw = false;
-  readonly rawNumeric: Float64Array;
 
   constructor(schema: Schema, opts: FeaturizerOptions = {}) {
     this.schema = schema;
@@ -106,17 +123,37 @@ export class Featurizer {
     this.count = new Float64Array(n);
     this.mean = new Float64Array(n);
     this.m2 = new Float64Array(n);
-    this.rawNumeric = new Float64Array(n);
-    this.slots = this.categorical.map(() => new Map());
+    this.codes = this.categorical.map(() => new Map());
+    this.slotOf = this.categorical.map(() => []);
     this.categoryOrder = this.categorical.map(() => []);
     this._dim = n + (this.hashBits !== null && this.categorical.length > 0 ? 2 ** this.hashBits : 0);
-    this.row = new Float64Array(Math.max(this._dim, 8));
+    const layouts = opts.layouts ?? ['dense'];
+    this.dense = layouts.includes('dense');
+    this.row = new Float64Array(Math.max(this.dense ? this._dim : n, 8));
+    this.rawLayout = layouts.includes('raw');
+    this.raw = new Float64Array(n + this.categorical.length);
     for (const label of schema.classes) this.classOf(label, true);
   }
 
   /** Features per row now; grows as new categories arrive (one-hot). */
   get dim(): number {
     return this._dim;
+  }
+
+  /** The row as encoded in a layout (by the last encode()); the layout must have been asked for. */
+  rowOf(layout: RowLayout): Float64Array {
+    return layout === 'raw' ? this.raw : this.row;
+  }
+
+  /** Numbers per row in a layout now: the dense one grows with new categories, the raw one is fixed. */
+  widthOf(layout: RowLayout): number {
+    return layout === 'raw' ? this.numeric.length + this.categorical.length : this._dim;
+  }
+
+  /** The features in the raw layout's order: the numeric ones, then the categorical ones. */
+  rawFeatures(): FeatureInfo[] {
+    const info = (c: number): FeatureInfo => ({ name: this.schema.columns[c]!.name, kind: this.schema.columns[c]!.kind });
+    return [...this.numeric.map(info), ...this.categorical.map(info)];
   }
 
   /**
@@ -155,8 +192,10 @@ export class Featurizer {
       const full = this.overCap(batch, base, width);
       if (full !== null) return full;
     }
-    if (this.keepRaw) {
-      for (let j = 0; j < numeric.length; j++) this.rawNumeric[j] = row[j] === row[j] ? row[j]! : this.mean[j]!;
+    const raw = this.raw;
+    if (this.keepRaw || this.rawLayout) {
+      // Missing: the running mean before this row, as the dense layout's 0 stands for.
+      for (let j = 0; j < numeric.length; j++) raw[j] = row[j] === row[j] ? row[j]! : this.mean[j]!;
     }
     for (let j = 0; j < numeric.length; j++) {
       const v = row[j]!;
@@ -185,8 +224,11 @@ export class Featurizer {
 
   private encodeCategorical(batch: RecordBatch, base: number, width: number, learn: boolean): void {
     const offset = this.numeric.length;
-    this.row.fill(0, offset, this._dim);
+    const dense = this.dense;
+    const raw = this.raw;
+    if (dense) this.row.fill(0, offset, this._dim);
     for (let j = 0; j < this.categorical.length; j++) {
+      if (this.rawLayout) raw[offset + j] = -1;
       const c = this.categorical[j]!;
       const value = c < width ? cellText(batch, base + c) : '';
       if (value === '' || isMissing(value)) continue;
@@ -195,25 +237,38 @@ export class Featurizer {
         this.row[offset + slot] = 1;
         continue;
       }
-      let slot = this.slots[j]!.get(value);
-      if (slot === undefined) {
+      let code = this.codes[j]!.get(value);
+      if (code === undefined) {
         if (!learn) continue;
-        slot = this._dim++;
-        this.slots[j]!.set(value, slot);
-        if (this.slots[j]!.size === MAX_CATEGORIES) this.columnsAtCap++;
-        this.categoryOrder[j]!.push(value);
-        if (this._dim > this.row.length) {
-          const grown = new Float64Array(this.row.length * 2);
-          grown.set(this.row);
-          this.row = grown;
-        }
+        code = this.addCategory(j, value, this._dim++);
       }
-      this.row[slot] = 1;
+      if (this.rawLayout) raw[offset + j] = code;
+      if (dense) this.row[this.slotOf[j]![code]!] = 1;
     }
   }
 
+  /** Gives feature j's new category the next code and the dense slot `slot`; returns the code. */
+  private addCategory(j: number, value: string, slot: number): number {
+    const code = this.categoryOrder[j]!.length;
+    this.codes[j]!.set(value, code);
+    this.slotOf[j]!.push(slot);
+    this.categoryOrder[j]!.push(value);
+    if (code + 1 === MAX_CATEGORIES) this.columnsAtCap++;
+    if (this.dense && this._dim > this.row.length) {
+      const grown = new Float64Array(Math.max(this.row.length * 2, this._dim));
+      grown.set(this.row);
+      this.row = grown;
+    }
+    return code;
+  }
+
+  /** Categories of categorical feature j (in the raw layout's order, after the numeric ones) learned so far. */
+  categoryCount(j: number): number {
+    return this.categoryOrder[j]!.length;
+  }
+
   /**
-   * Puts the numeric features of a row kept in their own units (rawNumeric's, in the first slots)
+   * Puts the numeric features of a row kept in their own units (raw's, in the first slots)
    * into the standard units of the statistics as they are now, as a row arriving now is encoded.
    */
   standardize(x: Float64Array): void {
@@ -248,11 +303,11 @@ export class Featurizer {
   private overCap(batch: RecordBatch, base: number, width: number): RowIssue | null {
     if (this.hashBits !== null) return null;
     for (let j = 0; j < this.categorical.length; j++) {
-      const slots = this.slots[j]!;
-      if (slots.size < MAX_CATEGORIES) continue;
+      const codes = this.codes[j]!;
+      if (codes.size < MAX_CATEGORIES) continue;
       const c = this.categorical[j]!;
       const value = c < width ? cellText(batch, base + c) : '';
-      if (value === '' || isMissing(value) || slots.has(value)) continue;
+      if (value === '' || isMissing(value) || codes.has(value)) continue;
       return {
         reason: 'too-many-categories',
         field: this.schema.columns[c]!.name,
@@ -337,15 +392,22 @@ export class Featurizer {
       mean: Array.from(this.mean),
       m2: Array.from(this.m2),
       categories: this.categoryOrder.map((c) => [...c]),
-      slots: this.categoryOrder.map((c, j) => c.map((value) => this.slots[j]!.get(value)!)),
+      slots: this.slotOf.map((slots) => [...slots]),
       classes: [...this.classes],
       missingImputed: this.missingImputed,
     };
   }
 
-  /** `decimalComma`: how this run's input writes numbers (an input's property, not the model's). */
-  static restore(schema: Schema, state: FeaturizerState, decimalComma = false): Featurizer {
-    const f = new Featurizer({ ...schema, classes: state.classes }, { ...(state.hashBits === null ? {} : { hashBits: state.hashBits }), decimalComma });
+  /**
+   * `decimalComma`: how this run's input writes numbers (an input's property, not the model's);
+   * `layouts`: the layouts the learner reads.
+   */
+  static restore(schema: Schema, state: FeaturizerState, decimalComma = false, layouts?: readonly RowLayout[]): Featurizer {
+    const f = new Featurizer({ ...schema, classes: state.classes }, {
+      ...(state.hashBits === null ? {} : { hashBits: state.hashBits }),
+      decimalComma,
+      ...(layouts === undefined ? {} : { layouts }),
+    });
     if (state.count.length !== f.count.length || state.categories.length !== f.categorical.length) {
       throw new Error('featurizer state does not match the schema');
     }
@@ -355,20 +417,20 @@ export class Featurizer {
     f.missingImputed = state.missingImputed;
     if (state.hashBits === null) {
       const first = f._dim;
+      let total = 0;
+      for (const values of state.categories) total += values.length;
       state.categories.forEach((values, j) => {
         values.forEach((value, k) => {
-          f.slots[j]!.set(value, state.slots?.[j]?.[k] ?? f._dim);
-          f.categoryOrder[j]!.push(value);
+          f.addCategory(j, value, state.slots?.[j]?.[k] ?? f._dim);
           f._dim++;
         });
       });
       // Every slot from the numeric features' end up to dim, each once.
-      const used = new Set(f.slots.flatMap((m) => [...m.values()]));
-      if (used.size !== f._dim - first || [...used].some((slot) => !Number.isInteger(slot) || slot < first || slot >= f._dim)) {
+      const used = new Set(f.slotOf.flat());
+      if (f._dim !== first + total || used.size !== total || [...used].some((slot) => !Number.isInteger(slot) || slot < first || slot >= f._dim)) {
         throw new Error('featurizer state: the category slots do not match the categories');
       }
-      if (f._dim > f.row.length) f.row = new Float64Array(f._dim * 2);
-      f.columnsAtCap = f.slots.filter((m) => m.size >= MAX_CATEGORIES).length;
+      if (f.dense && f._dim > f.row.length) f.row = new Float64Array(f._dim * 2);
     }
     return f;
   }

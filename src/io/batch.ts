@@ -111,6 +111,9 @@ export class FixedBatcher {
   /** Per column, 1 when its text is wanted; null: every column's (RecordStream.readTextOf). */
   textWanted: Uint8Array | null = null;
 
+  /** A record longer than this many bytes is marked 'record-too-long' (OpenSourceOptions.maxRecordBytes). */
+  maxRecordBytes = Infinity;
+
   /** Per column, 1 when its numbers are wanted as written (PassOptions.literalsOf); null: none. */
   literalWanted: Uint8Array | null = null;
   /** With literalWanted: the current batch's RecordBatch.literal. */

@@ -59,7 +59,7 @@ export function oneLine(s: string, max = 200): string {
  * libuv's thread pool would otherwise add to every chunk (a third of the time of a 200 MB file read
  * in 64 kB chunks by the reader thread).
  */
-export async function* fileChunks(path: string, name: string, counter: ByteCounter, chunkSize = CHUNK_SIZE): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string, name: string, counter: ByteCounter, chunkSize = CHUNK_SIZE, stop?: AbortSignal): AsyncGenerator<Buffer> {
   let file: FileHandle | undefined;
   let next: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
@@ -69,7 +69,7 @@ export async function* fileChunks(path: string, name: string, counter: ByteCount
     next = read();
     for (;;) {
       const { bytesRead, buffer } = await next;
-      if (bytesRead === 0) return;
+      if (bytesRead === 0 || stop?.aborted === true) return;
       next = read();
       counter.bytes += bytesRead;
       yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
@@ -83,20 +83,60 @@ export async function* fileChunks(path: string, name: string, counter: ByteCount
   }
 }
 
-/** The chunks of a readable stream (stdin), counted as they are read. */
-export async function* streamChunks(
-  stream: NodeJS.ReadableStream,
-  name: string,
-  counter: ByteCounter,
-): AsyncGenerator<Buffer> {
+/**
+ * The chunks of a readable stream (stdin, a named pipe, a terminal), counted as they are read. When
+ * `stop` fires, what the stream already holds still comes out, then the chunks end (at once, even
+ * while the stream is idle) and the stream is destroyed.
+ */
+export async function* streamChunks(stream: NodeJS.ReadableStream, name: string, counter: ByteCounter, stop?: AbortSignal): AsyncGenerator<Buffer> {
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let closed = false;
+  let failure: unknown;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  const onClose = (): void => {
+    closed = true;
+    notify();
+  };
+  const onError = (err: unknown): void => {
+    failure ??= err;
+    notify();
+  };
+  stream.on('readable', notify);
+  stream.on('end', onEnd);
+  stream.on('close', onClose);
+  stream.on('error', onError);
+  stop?.addEventListener('abort', notify);
+  if ((stream as { readableEnded?: boolean }).readableEnded === true) ended = true;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      counter.bytes += buf.length;
-      yield buf;
+    for (;;) {
+      const chunk = stream.read() as Buffer | string | null;
+      if (chunk !== null) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        counter.bytes += buf.length;
+        yield buf;
+        continue;
+      }
+      if (ended || stop?.aborted === true) return;
+      if (failure !== undefined) throw toDataError(name, failure);
+      if (closed) throw toDataError(name, new Error('the input was closed before its end'));
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-  } catch (err) {
-    throw toDataError(name, err);
+  } finally {
+    stream.off('readable', notify);
+    stream.off('end', onEnd);
+    stream.off('close', onClose);
+    stream.off('error', onError);
+    stop?.removeEventListener('abort', notify);
+    if (!ended) (stream as { destroy?: () => void }).destroy?.();
   }
 }
 
@@ -132,8 +172,12 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/** The decoded bytes of a raw chunk stream: gunzipped when it starts with the gzip magic. */
-export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
+/**
+ * The decoded bytes of a raw chunk stream: gunzipped when it starts with the gzip magic. After
+ * `stop` fired, the raw input ends where it was cut: what gunzip made of it comes out, and the
+ * truncated gzip stream is not an error.
+ */
+export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string, stop?: AbortSignal): AsyncGenerator<Buffer> {
   const it = raw[Symbol.asyncIterator]();
   let head: Buffer;
   let done: boolean;
@@ -185,6 +229,7 @@ export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string): A
         if (queue.length < 4 && gunzip.isPaused()) gunzip.resume();
         yield chunk;
       } else if (failure !== undefined) {
+        if (stop?.aborted === true) return;
         throw toDataError(name, failure);
       } else if (ended) {
         return;
@@ -198,11 +243,21 @@ export async function* decodeChunks(raw: AsyncIterable<Buffer>, name: string): A
   }
 }
 
-/** Removes a UTF-8 byte order mark at the very start. */
-export async function* stripBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * Removes a UTF-8 byte order mark at the very start, and refuses input whose first line holds a NUL
+ * byte, which no text has, as far as the first chunk read shows it: a binary file (or /dev/zero)
+ * fails at once, before the end of its first "line", which may never come. Later lines are the
+ * readers' business (a bad row). `name`: the source, for the message.
+ */
+export async function* stripBom(chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
   const { head, done } = await peek(it, 3);
   const body = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  const nul = body.indexOf(0);
+  if (nul !== -1 && body.lastIndexOf(0x0a, nul) === -1) {
+    if (!done) await it.return?.();
+    throw new DataError({ source: name }, 'expected text (CSV or JSON lines), found a NUL byte in the first bytes (a binary file, or compressed other than by gzip?)', 'binary');
+  }
   yield* prepend(body, it, done);
 }
 

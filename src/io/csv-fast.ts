@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FixedBatcher } from './batch.js';
 import { numberEnd, readNumber } from './number.js';
-import type { RowIssue } from './types.js';
+import { tooLongIssue, type RowIssue } from './types.js';
 
 /** The issue of a record holding bytes that are not UTF-8, naming the first field that does. */
 export function notUtf8Issue(record: Buffer, delimiter: number, names: readonly string[]): RowIssue {
@@ -115,7 +115,10 @@ export function parseFastBlock(
       b.rows = rows;
       b.setRagged(rows, col);
     }
-    if (!utf8 && !isUtf8(buf.subarray(rowStart, i))) {
+    if (i - rowStart > b.maxRecordBytes) {
+      b.rows = rows;
+      b.setIssue(rows, tooLongIssue(b.maxRecordBytes, 'record'));
+    } else if (!utf8 && !isUtf8(buf.subarray(rowStart, i))) {
       b.rows = rows;
       b.setIssue(rows, notUtf8Issue(buf.subarray(rowStart, i), delimiter, b.names));
     }

@@ -17,7 +17,7 @@ import {
   parseGeneralBlock,
   parseOneRecord,
 } from './csv-general.js';
-import type { RecordBatch } from './types.js';
+import { DEFAULT_MAX_RECORD_BYTES, formatBytes, tooLongIssue, type RecordBatch } from './types.js';
 
 export interface CsvOptions {
   /** The source's name, for messages. */
@@ -31,10 +31,11 @@ export interface CsvOptions {
   live?: boolean;
   /** PassOptions.literalsOf. */
   literalsOf?: readonly string[];
+  /** OpenSourceOptions.stop: once it fired, the end of the input cuts a record short, which is dropped. */
+  stop?: AbortSignal;
+  /** OpenSourceOptions.maxRecordBytes (default DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
-
-/** A quoted field left open this long is taken for a missing closing quote. */
-const MAX_OPEN_RECORD_BYTES = 256 * 1024 * 1024;
 
 const QUOTE = 34;
 const NL = 10;
@@ -96,7 +97,7 @@ export class CsvReader {
       const r = await it.next();
       if (r.done) {
         const buf = Buffer.concat(acc);
-        if (buf.length > 0 && !isBlankRecord(buf, 0, buf.length)) first = { start: 0, stop: buf.length, buf };
+        if (buf.length > 0 && !isBlankRecord(buf, 0, buf.length) && this.opts.stop?.aborted !== true) first = { start: 0, stop: buf.length, buf };
         break;
       }
       const chunk = r.value;
@@ -105,6 +106,11 @@ export class CsvReader {
       if (ends.length === 0) {
         acc.push(chunk);
         accLen += chunk.length;
+        const max = this.opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+        if (accLen > max) {
+          const what = this.opts.header ? 'the header' : 'the first record';
+          throw new DataError({ source: this.opts.name, line }, `${tooLongIssue(max, 'record').message.replace('a record', what)}`, 'record-too-long');
+        }
         continue;
       }
       const buf = accLen === 0 ? chunk : Buffer.concat([...acc, chunk]);
@@ -213,6 +219,9 @@ class RecordParser {
   private pend: Buffer[] = [];
   private pendLen = 0;
   private pendQuote = false;
+  private readonly maxRecordBytes: number;
+  /** Past a record longer than maxRecordBytes: its bytes are dropped up to its line break. */
+  private skipping = false;
 
   constructor(
     private readonly opts: CsvOptions,
@@ -228,7 +237,25 @@ class RecordParser {
     this.batcher = new FixedBatcher(columns.length, columns);
     this.forceGeneral = opts.forceGeneral === true;
     this.live = opts.live === true;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.batcher.maxRecordBytes = this.maxRecordBytes;
     framer.resetPlain(Buffer.alloc(0));
+  }
+
+  /**
+   * The record being read is longer than maxRecordBytes: it becomes a row with that issue, handed
+   * out at once (the run fails or skips it now, not a batch later), and what is left of it is
+   * dropped up to its line break. Memory stays bounded whatever the input.
+   */
+  private tooLong(): void {
+    const b = this.batcher;
+    emitIssue(b, tooLongIssue(this.maxRecordBytes, 'record'), this.line);
+    b.flush();
+    for (const part of this.pend) this.line += countNewlines(part, 0, part.length);
+    this.pend = [];
+    this.pendLen = 0;
+    this.pendQuote = false;
+    this.skipping = true;
   }
 
   async *batches(it: AsyncIterator<Buffer>): AsyncGenerator<RecordBatch> {
@@ -252,6 +279,14 @@ class RecordParser {
   /** Parses the records a chunk completes; an unfinished one waits for the next chunk. */
   private chunk(chunk: Buffer): void {
     const { batcher: b, dl, paths } = this;
+    if (this.skipping) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) return;
+      this.skipping = false;
+      this.line++;
+      this.framer.resetPlain(Buffer.alloc(0));
+      chunk = chunk.subarray(nl + 1);
+    }
     const before = b.rows + b.ready.length * b.capacity;
     let fast = false;
     if (!this.forceGeneral && !this.pendQuote && chunk.indexOf(QUOTE) === -1) {
@@ -261,6 +296,7 @@ class RecordParser {
         this.pend.push(chunk);
         this.pendLen += chunk.length;
         this.framer.resetPlain(chunk);
+        if (this.pendLen > this.maxRecordBytes) this.tooLong();
         return;
       }
       let line = this.line;
@@ -285,12 +321,15 @@ class RecordParser {
         this.pend.push(chunk);
         this.pendLen += chunk.length;
         this.pendQuote = true;
-        if (this.framer.open && this.pendLen > MAX_OPEN_RECORD_BYTES) {
-          throw new DataError(
-            { source: this.opts.name, line: this.line },
-            'expected a closing quote, found none in the next 256 MiB (a missing closing quote?)',
-            'unterminated-quote',
-          );
+        if (this.pendLen > this.maxRecordBytes) {
+          if (this.framer.open) {
+            throw new DataError(
+              { source: this.opts.name, line: this.line },
+              `expected a closing quote, found none in the next ${formatBytes(this.maxRecordBytes)} (a missing closing quote? --max-record-bytes)`,
+              'unterminated-quote',
+            );
+          }
+          this.tooLong();
         }
         return;
       }
@@ -313,7 +352,7 @@ class RecordParser {
   private end(): void {
     const { batcher: b, dl, paths, pend } = this;
     const line = this.line;
-    if (this.pendLen > 0) {
+    if (this.pendLen > 0 && this.opts.stop?.aborted !== true) {
       const buf = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
       const before = b.rows + b.ready.length * b.capacity;
       if (this.framer.open) {

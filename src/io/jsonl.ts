@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { batchCapacity } from './batch.js';
 import { oneLine } from './bytes.js';
 import { numberEnd, readNumber } from './number.js';
-import type { RecordBatch, RowIssue } from './types.js';
+import { DEFAULT_MAX_RECORD_BYTES, tooLongIssue, type RecordBatch, type RowIssue } from './types.js';
 
 const NL = 10;
 
@@ -24,6 +24,10 @@ export interface JsonlOptions {
   live?: boolean;
   /** PassOptions.literalsOf. */
   literalsOf?: readonly string[];
+  /** OpenSourceOptions.stop: once it fired, the end of the input cuts a line short, which is dropped. */
+  stop?: AbortSignal;
+  /** OpenSourceOptions.maxRecordBytes (default DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
 
 /** Rows the first batch after a new key starts with; it doubles up to the full batch size. */
@@ -330,26 +334,47 @@ export class JsonlReader {
   private readonly literalNames: Set<string> | null;
   private literalAt = new Uint8Array(16);
 
+  private readonly maxRecordBytes: number;
+
   constructor(private readonly opts: JsonlOptions) {
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.literalNames = opts.literalsOf !== undefined && opts.literalsOf.length > 0 ? new Set(opts.literalsOf) : null;
     this.b = new GrowingBatcher(0, this.literalNames !== null);
   }
 
   async *batches(input: AsyncIterable<Buffer>): AsyncGenerator<RecordBatch> {
     const b = this.b;
+    const max = this.maxRecordBytes;
     let pend: Buffer[] = [];
     let pendLen = 0;
+    /** Past a line longer than max: its bytes are dropped up to its line break. */
+    let skipping = false;
     for await (const chunk of input) {
       let nl = chunk.indexOf(NL);
       if (nl === -1) {
+        if (skipping) continue;
         pend.push(chunk);
         pendLen += chunk.length;
+        if (pendLen > max) {
+          // Memory stays bounded whatever the input; the run hears of the line at once.
+          this.tooLong(this.line++, max);
+          b.cut();
+          yield* b.ready.splice(0, b.ready.length);
+          pend = [];
+          pendLen = 0;
+          skipping = true;
+        }
         continue;
       }
-      if (pendLen > 0) {
-        const head = Buffer.concat([...pend, chunk.subarray(0, nl)]);
-        this.utf8 = isUtf8(head);
-        this.readLine(head, 0, head.length);
+      if (skipping) {
+        skipping = false;
+      } else if (pendLen > 0) {
+        const head = pendLen + nl > max ? undefined : Buffer.concat([...pend, chunk.subarray(0, nl)]);
+        if (head === undefined) this.tooLong(this.line++, max);
+        else {
+          this.utf8 = isUtf8(head);
+          this.readLine(head, 0, head.length);
+        }
       } else {
         this.utf8 = isUtf8(chunk.subarray(0, nl));
         this.readLine(chunk, 0, nl);
@@ -365,7 +390,7 @@ export class JsonlReader {
       if (this.opts.live === true) b.cut();
       if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
     }
-    if (pendLen > 0) {
+    if (pendLen > 0 && this.opts.stop?.aborted !== true) {
       const last = pend.length === 1 ? pend[0]! : Buffer.concat(pend);
       this.utf8 = isUtf8(last);
       this.readLine(last, 0, last.length);
@@ -374,11 +399,22 @@ export class JsonlReader {
     if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
   }
 
+  /** A line longer than --max-record-bytes: a row with that issue. */
+  private tooLong(line: number, max: number): void {
+    this.b.startRow(line);
+    this.b.setIssue(tooLongIssue(max, 'line'));
+    this.paths.parse++;
+  }
+
   private readLine(buf: Buffer, start: number, end: number): void {
     const line = this.line++;
     let i = start;
     while (i < end && isJsonSpace(buf[i]!)) i++;
     if (i === end) return;
+    if (end - start > this.maxRecordBytes) {
+      this.tooLong(line, this.maxRecordBytes);
+      return;
+    }
     if (!this.utf8 && !isUtf8(buf.subarray(start, end))) {
       this.b.startRow(line);
       this.b.setIssue({ reason: 'invalid-utf8', message: 'expected UTF-8 text, found bytes that are not UTF-8' });

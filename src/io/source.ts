@@ -3,7 +3,9 @@
  * every pass; stdin (and anything else that is not a regular file, such as a pipe) is spooled to a
  * temporary file during the first pass and replayed from it afterwards.
  */
-import { constants, promises as fsp, type Stats } from 'node:fs';
+import { closeSync, constants, openSync, promises as fsp, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
+import { isatty, ReadStream } from 'node:tty';
 import { extname } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import {
@@ -38,6 +40,18 @@ export interface OpenSourceOptions extends SourceOptions {
    * without a spool (it could run for days), so open() works only once.
    */
   live?: boolean;
+  /**
+   * The input is read once (one pass, no replay): a stream is then not spooled. (A live input is
+   * read once too.)
+   */
+  once?: boolean;
+  /** A record (a CSV record, a JSON line) longer than this many bytes is refused (default DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
+  /**
+   * When this fires, reading stops for good: the records whose lines were read still come out, an
+   * unfinished last line is dropped, and the pass ends, at once even while the input is idle.
+   */
+  stop?: AbortSignal;
 }
 
 /** The format a file name implies (a trailing .gz is looked through), if any. */
@@ -59,25 +73,31 @@ export function formatFromName(path: string): { format: Format; tab: boolean } |
 }
 
 /** Sniffs the format from decoded bytes: '{' or '[' first means JSON lines, anything else CSV. */
-async function sniff(chunks: AsyncIterable<Buffer>): Promise<Format> {
-  for await (const chunk of stripBom(chunks)) {
+async function sniff(chunks: AsyncIterable<Buffer>, name: string): Promise<Format> {
+  for await (const chunk of stripBom(chunks, name)) {
     const c = firstSignificantByte(chunk);
     if (c !== -1) return c === 0x7b || c === 0x5b ? 'jsonl' : 'csv';
   }
   return 'csv';
 }
 
+/** The most of the input firstLines reads: a first line longer than this is sniffed on its start. */
+const FIRST_LINES_MAX_BYTES = 1 << 16;
+
 /**
  * The start of the decoded input as text: chunks up to the first line break (or the end), never more
- * than arrived with it, so that a live input is not waited on.
+ * than arrived with it, so that a live input is not waited on, nor more than FIRST_LINES_MAX_BYTES
+ * (an endless first line must not be read whole).
  */
-async function firstLines(chunks: AsyncIterable<Buffer>): Promise<string> {
+async function firstLines(chunks: AsyncIterable<Buffer>, name: string): Promise<string> {
   const head: Buffer[] = [];
-  for await (const chunk of stripBom(chunks)) {
+  let length = 0;
+  for await (const chunk of stripBom(chunks, name)) {
     head.push(chunk);
-    if (chunk.includes(0x0a)) break;
+    length += chunk.length;
+    if (chunk.includes(0x0a) || length >= FIRST_LINES_MAX_BYTES) break;
   }
-  return Buffer.concat(head).toString('utf8');
+  return Buffer.concat(head).subarray(0, FIRST_LINES_MAX_BYTES).toString('utf8');
 }
 
 /** One pass over the input. */
@@ -89,12 +109,14 @@ class Pass implements RecordStream {
   constructor(
     format: Format,
     opts: OpenSourceOptions,
-    name: string,
+    private readonly name: string,
     delimiter: string,
     private readonly chunks: (counter: ByteCounter) => AsyncIterable<Buffer>,
     pass: PassOptions,
   ) {
     const literalsOf = pass.literalsOf === undefined ? {} : { literalsOf: pass.literalsOf };
+    const stop = opts.stop === undefined ? {} : { stop: opts.stop };
+    const max = opts.maxRecordBytes === undefined ? {} : { maxRecordBytes: opts.maxRecordBytes };
     this.reader =
       format === 'csv'
         ? new CsvReader({
@@ -105,8 +127,10 @@ class Pass implements RecordStream {
             forceGeneral: opts.csvPath === 'general',
             live: opts.live === true,
             ...literalsOf,
+            ...stop,
+            ...max,
           })
-        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf });
+        : new JsonlReader({ name, forceParse: opts.jsonlPath === 'parse', live: opts.live === true, ...literalsOf, ...stop, ...max });
   }
 
   get columns(): readonly string[] {
@@ -137,7 +161,7 @@ class Pass implements RecordStream {
   [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     if (this.started) throw new Error('a RecordStream can be iterated only once: call open() for another pass');
     this.started = true;
-    return this.reader.batches(stripBom(this.chunks(this.counter)));
+    return this.reader.batches(stripBom(this.chunks(this.counter), this.name));
   }
 }
 
@@ -166,32 +190,34 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
     }
   }
 
-  // Inputs that can be read only once go through a spool (live ones are read once).
+  // Inputs that can be read only once go through a spool, unless there is no second pass.
+  const { stop } = opts;
   let spool: Spool | undefined;
   let once: ReadOnce | undefined;
   let chunks: (counter: ByteCounter) => AsyncIterable<Buffer>;
   if (stats !== undefined && stats.isFile()) {
     const path = opts.path;
-    chunks = (counter) => decodeChunks(fileChunks(path, name, counter, opts.chunkSize), name);
-  } else if (opts.live === true) {
-    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
-    const raw = stream !== undefined ? streamChunks(stream, name, { bytes: 0 }) : fileChunks(opts.path, name, { bytes: 0 }, opts.chunkSize);
-    const o = new ReadOnce(decodeChunks(raw, name)[Symbol.asyncIterator](), name);
-    once = o;
-    chunks = (counter) => o.pass(counter);
+    chunks = (counter) => decodeChunks(fileChunks(path, name, counter, opts.chunkSize, stop), name, stop);
   } else {
-    const stream = isStdin ? (opts.stdin ?? process.stdin) : undefined;
+    const stream = isStdin ? (opts.stdin ?? process.stdin) : openStream(opts.path, name, stats!);
     const liveCounter: ByteCounter = { bytes: 0 };
-    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter) : fileChunks(opts.path, name, liveCounter, opts.chunkSize);
-    const s = new Spool(decodeChunks(raw, name)[Symbol.asyncIterator](), name, opts.chunkSize);
-    spool = s;
-    chunks = (counter) => s.pass(counter);
+    const raw = stream !== undefined ? streamChunks(stream, name, liveCounter, stop) : fileChunks(opts.path, name, liveCounter, opts.chunkSize, stop);
+    const live = decodeChunks(raw, name, stop)[Symbol.asyncIterator]();
+    if (opts.live === true || opts.once === true) {
+      const o = new ReadOnce(live, name);
+      once = o;
+      chunks = (counter) => o.pass(counter);
+    } else {
+      const s = new Spool(live, name, opts.chunkSize);
+      spool = s;
+      chunks = (counter) => s.pass(counter);
+    }
   }
 
   let format = opts.format ?? fromName?.format;
   if (format === undefined) {
     try {
-      format = await sniff(once ? once.peek() : chunks({ bytes: 0 }));
+      format = await sniff(once ? once.peek() : chunks({ bytes: 0 }), name);
     } catch (err) {
       await spool?.close();
       await once?.close();
@@ -202,7 +228,7 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   let sniffedDelimiter: string | undefined;
   if (format === 'csv' && !explicit && !fromName?.tab) {
     try {
-      sniffedDelimiter = sniffDelimiter(await firstLines(once ? once.peek() : chunks({ bytes: 0 })));
+      sniffedDelimiter = sniffDelimiter(await firstLines(once ? once.peek() : chunks({ bytes: 0 }), name));
     } catch (err) {
       await spool?.close();
       await once?.close();
@@ -226,13 +252,13 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   const totalBytes = stats !== undefined && stats.isFile() ? stats.size : undefined;
   let closed = false;
   const fmt = format;
-  const source: Source & { readonly spoolPath: string | undefined } = {
+  const source: Source & { readonly spoolDescriptor: number | undefined } = {
     name,
     format: fmt,
     totalBytes,
     ...(sniffedDelimiter === undefined ? {} : { sniffedDelimiter }),
-    get spoolPath() {
-      return spool?.path;
+    get spoolDescriptor() {
+      return spool?.descriptor;
     },
     open(pass: PassOptions = {}): RecordStream {
       if (closed) throw new Error(`${name}: the source is closed`);
@@ -247,7 +273,28 @@ export async function openSource(opts: OpenSourceOptions): Promise<Source> {
   return source;
 }
 
-/** A live input read once: what sniffing its format read is kept in memory for the one pass. */
+/**
+ * A named pipe or a terminal given as a path, read through the event loop: a blocking read of one
+ * (or the open() of a pipe without a writer yet) would hold a thread of libuv's pool, which nothing
+ * can interrupt and which the process waits for at exit. A pipe opened non-blocking waits for its
+ * writer in the event loop instead. Anything else (a character device such as /dev/zero) is read as
+ * a file.
+ */
+function openStream(path: string, name: string, stats: Stats): NodeJS.ReadableStream | undefined {
+  if (!stats.isFIFO() && !stats.isCharacterDevice()) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw toDataError(name, err);
+  }
+  if (stats.isFIFO()) return new Socket({ fd, readable: true, writable: false });
+  if (isatty(fd)) return new ReadStream(fd);
+  closeSync(fd);
+  return undefined;
+}
+
+/** An input read once: what sniffing its format read is kept in memory for the one pass. */
 class ReadOnce {
   private head: Buffer[] = [];
   private passes = 0;

@@ -1,7 +1,10 @@
 /**
  * Stdin (or any input that cannot be reopened) read once and replayed: the decoded bytes are written
  * to a temporary file as they arrive, and every pass reads what is spooled before pulling more from
- * the live input. Memory stays bounded by one chunk; the file is removed by close(), or at exit.
+ * the live input. Memory stays bounded by one chunk. The file is unlinked as soon as it is open, so
+ * that no way of ending the process (a signal, a crash, SIGKILL) leaves it behind: the system frees
+ * it when its descriptor closes. Where an open file cannot be unlinked, it is removed by close(), or
+ * at exit.
  */
 import { closeSync, mkdtempSync, openSync, read, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,12 +39,17 @@ export class Spool {
       this.removeSync();
       throw toDataError(`${name} (spool in ${tmpdir()})`, err);
     }
-    process.on('exit', this.onExit);
+    try {
+      rmSync(this.dir, { recursive: true });
+      this.dir = undefined;
+    } catch {
+      process.on('exit', this.onExit);
+    }
   }
 
-  /** The spool file's path, while it exists (for tests). */
-  get path(): string | undefined {
-    return this.dir === undefined ? undefined : join(this.dir, 'input.spool');
+  /** The spool file's descriptor while it is open (for tests). */
+  get descriptor(): number | undefined {
+    return this.fd;
   }
 
   /** One pass from the start: the spooled bytes, then the live input (spooled on the way). */

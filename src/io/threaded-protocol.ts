@@ -24,6 +24,8 @@ export type ToWorker =
   | { type: 'open'; pass: number; options: PassOptions }
   | { type: 'cancel'; pass: number }
   | { type: 'close' }
+  /** OpenSourceOptions.stop: stop reading the input for good. */
+  | { type: 'stop' }
   /** RecordStream.readTextOf for the pass under way. */
   | { type: 'read-text-of'; pass: number; columns: string[] }
   /** Arrays of batches the main thread has released, for the reader to reuse. */

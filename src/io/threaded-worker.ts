@@ -78,6 +78,8 @@ function reopenStdin(): Socket {
 }
 
 const { credits } = workerData as { credits: Int32Array };
+/** OpenSourceOptions.stop for the source read here, fired by the main thread's 'stop'. */
+const stopper = new AbortController();
 let source: Source | undefined;
 let current = 0;
 let currentStream: RecordStream | undefined;
@@ -141,6 +143,9 @@ port.on('message', (m: ToWorker) => {
     case 'cancel':
       if (m.pass === current) current = 0;
       break;
+    case 'stop':
+      stopper.abort();
+      break;
     case 'close':
       current = 0;
       void (source?.close() ?? Promise.resolve()).finally(() => process.exit(0));
@@ -151,7 +156,7 @@ port.on('message', (m: ToWorker) => {
 async function start(opts: OpenSourceOptions): Promise<void> {
   try {
     // A worker's process.stdin is not the process's: see reopenStdin.
-    source = await openSource(opts.path === '-' ? { ...opts, stdin: reopenStdin() } : opts);
+    source = await openSource({ ...opts, ...(opts.path === '-' ? { stdin: reopenStdin() } : {}), stop: stopper.signal });
     post({
       type: 'ready',
       pass: 0,

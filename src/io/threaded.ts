@@ -84,7 +84,12 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
   });
   const send = (m: ToWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
   let released: ArrayBuffer[] = [];
-  send({ type: 'start', options: { ...opts, stdin: undefined, chunkSize: THREAD_CHUNK_SIZE } });
+  const { stop, ...options } = opts;
+  send({ type: 'start', options: { ...options, stdin: undefined, chunkSize: THREAD_CHUNK_SIZE } });
+  // The worker stops reading when told (see OpenSourceOptions.stop); its batches then end by themselves.
+  const onStop = (): void => send({ type: 'stop' });
+  if (stop?.aborted === true) onStop();
+  else stop?.addEventListener('abort', onStop, { once: true });
 
   const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
     const listener = (m: FromWorker): void => {
@@ -197,6 +202,7 @@ export async function openThreadedSource(opts: OpenSourceOptions): Promise<Sourc
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      stop?.removeEventListener('abort', onStop);
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.ref();
       send({ type: 'close' });

@@ -26,6 +26,23 @@ export interface SourceOptions {
   decimal?: ',';
 }
 
+/** --max-record-bytes by default: a record (a CSV record, a JSON line) longer than this is refused. */
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** A byte count as the messages say it: "64 MiB", or "1000 bytes". */
+export function formatBytes(n: number): string {
+  const MIB = 1024 * 1024;
+  return n >= MIB && n % MIB === 0 ? `${n / MIB} MiB` : `${n} bytes`;
+}
+
+/** The issue of a record longer than --max-record-bytes (`what`: "record", "line"). */
+export function tooLongIssue(max: number, what: string): RowIssue {
+  return {
+    reason: 'record-too-long',
+    message: `expected a ${what} of at most ${formatBytes(max)} (--max-record-bytes), found a longer one (a binary file, or a missing line break?)`,
+  };
+}
+
 /** A row the reader could not make sense of; the run decides whether to fail or skip it. */
 export interface RowIssue {
   /** A short stable code, e.g. 'ragged-row', 'invalid-json', 'nested-value'. */

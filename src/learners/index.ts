@@ -1,8 +1,8 @@
-/** The learner registry: a model name and the data's shape give a learner. */
+/** A learner from the registry, built for the data's shape. */
 import type { ModelConfig } from '../run/config.js';
-import { LinearModel } from './linear.js';
+import { findLearner, type LearnerEntry } from './registry.js';
 import { ScaledTarget } from './scaled-target.js';
-import type { Learner, Task } from './types.js';
+import type { FeatureInfo, Learner, Task } from './types.js';
 
 export interface CreatedLearner {
   learner: Learner;
@@ -10,20 +10,27 @@ export interface CreatedLearner {
   backend: string;
 }
 
-export async function createLearner(config: ModelConfig, task: Task, dim: number, classes: number, seed: number): Promise<CreatedLearner> {
-  const options = { ...config, lr: config.lr ?? defaultLearningRate(config, task), task, dim, classes, seed };
-  let learner: Learner;
-  let backend = 'js';
-  if (config.model === 'mlp') {
-    // Loaded on demand: TensorFlow.js costs start-up time that the linear models never pay.
-    const { createMlp } = await import('./mlp.js');
-    const mlp = await createMlp(options);
-    backend = mlp.backend;
-    learner = mlp;
-  } else {
-    learner = new LinearModel(options);
-  }
-  return { learner: task === 'regression' ? new ScaledTarget(learner) : learner, backend };
+export interface LearnerShape {
+  task: Task;
+  /** Numbers per row in the learner's layout. */
+  dim: number;
+  classes: number;
+  /** The features in the raw layout's order. */
+  features: FeatureInfo[];
+}
+
+export async function createLearner(config: ModelConfig, shape: LearnerShape, seed: number): Promise<CreatedLearner> {
+  const entry = findLearner(config.model);
+  const model = { ...config, lr: config.lr ?? defaultLearningRate(config, shape.task) };
+  const learner = await entry.create({ ...shape, seed, params: paramsOf(entry, config), model });
+  return { learner: entry.scaledTarget && shape.task === 'regression' ? new ScaledTarget(learner) : learner, backend: learner.backend ?? 'js' };
+}
+
+/** The learner's options: those in the configuration, the defaults for the others. */
+export function paramsOf(entry: LearnerEntry, config: Pick<ModelConfig, 'params'>): Record<string, number | boolean> {
+  const params: Record<string, number | boolean> = {};
+  for (const p of entry.params) params[p.key] = config.params?.[p.key] ?? p.default;
+  return params;
 }
 
 /**

@@ -315,7 +315,7 @@ class Mlp implements MlpLearner {
   }
 
   /** A [1, rows, dim] tensor over the scratch buffer. */
-  private input(x: Float64Array, rows: number): T {
+  private inputTensor(x: Float64Array, rows: number): T {
     const n = rows * this.dim;
     if (this.xScratch.length < n) this.xScratch = new Float32Array(Math.max(n, this.xScratch.length * 2));
     const buf = this.xScratch.subarray(0, n);
@@ -505,7 +505,7 @@ class Mlp implements MlpLearner {
     if (rows <= 0) return;
     this.checkInput(x, rows, out);
     try {
-      out.set(this.kernels.read(this.predictions(this.forward(this.input(x, rows)).out)));
+      out.set(this.kernels.read(this.predictions(this.forward(this.inputTensor(x, rows)).out)));
     } finally {
       this.release();
     }
@@ -529,7 +529,7 @@ class Mlp implements MlpLearner {
     this.checkInput(x, rows, out);
     try {
       const t = this.targets(y, rows); // first: a bad label throws before anything runs
-      const { inputs, kernels, out: z } = this.forward(this.input(x, rows));
+      const { inputs, kernels, out: z } = this.forward(this.inputTensor(x, rows));
       const p = this.predictions(z);
       if (out !== undefined) out.set(this.kernels.read(p));
       // Softmax with cross-entropy and linear with squared error both have dL/dz = p - t (times gs).

@@ -4,6 +4,22 @@
  */
 export type Task = 'classification' | 'regression';
 
+/**
+ * Which encoding of a row a learner reads (see the featurizer):
+ * - 'dense': the standardized numeric features, then one one-hot slot per category (or 2^bits
+ *   hashed slots); the width grows as categories arrive.
+ * - 'raw': fixed width: the numeric features' raw values (missing ones imputed with the running
+ *   mean), then one slot per categorical feature holding its category code (0, 1, 2, ... in order
+ *   of first arrival in that column; -1 for missing, and for a category not yet learned).
+ */
+export type RowLayout = 'dense' | 'raw';
+
+/** A feature as a learner reading the raw layout sees it. */
+export interface FeatureInfo {
+  name: string;
+  kind: 'numeric' | 'categorical';
+}
+
 export interface LearnerState {
   kind: string;
   /** Plain numbers and arrays only: checkpoints store this as data. */
@@ -11,13 +27,15 @@ export interface LearnerState {
 }
 
 export interface Learner {
+  /** The row layout it reads; 'dense' when absent. */
+  readonly input?: RowLayout;
   /** The name shown in headers and events, e.g. 'logistic(adam, lr=0.01)'. */
   readonly description: string;
   /** The TensorFlow.js backend running it, for tfjs learners. */
   readonly backend?: string;
   /** How many rows the learner wants per learn() call: 1 for the per-row models. */
   readonly batchSize: number;
-  /** Features per row. */
+  /** Numbers per row in its layout. */
   readonly dim: number;
   /** Numbers per prediction: class probabilities (at least 2), or 1 for regression. */
   readonly outputs: number;

@@ -5,7 +5,7 @@
  */
 import { DataError, UsageError } from '../errors.js';
 import { Featurizer } from '../features/featurizer.js';
-import { LinearModel, type LinearState } from '../learners/linear.js';
+import { findLearner, learnerByKind } from '../learners/registry.js';
 import { ScaledTarget, type ScaledTargetState } from '../learners/scaled-target.js';
 import type { Learner, LearnerState } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
@@ -30,7 +30,8 @@ async function guard<T>(where: string, what: string, f: () => T | Promise<T>): P
 export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig): Promise<Model & { random: Random }> {
   const where = checkpoint.name;
   const state = checkpoint.state;
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ','));
+  const layouts = [findLearner(config.model).input];
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', layouts));
   const learner = await restoreLearner(where, state.learner, config);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {
@@ -41,7 +42,8 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
       task: state.schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      scaler: featurizer,
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(layouts[0] === 'dense' ? { scaler: featurizer } : {}),
     }),
   );
   return {
@@ -54,21 +56,13 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
   };
 }
 
-function withRates(state: LearnerState, config: RunConfig): LearnerState {
-  const lr = config.lr ?? (state['lr'] as number);
-  return { ...state, lr, l2: config.l2 };
-}
-
 async function restoreLearner(where: string, state: LearnerState, config: RunConfig): Promise<Learner> {
   if (state.kind === 'scaled-target') {
     const s = state as ScaledTargetState;
     const inner = await restoreLearner(where, s.inner, config);
     return ScaledTarget.restore(s, inner);
   }
-  const patched = withRates(state, config);
-  if (state.kind === 'mlp') {
-    const { restoreMlp } = await import('../learners/mlp.js');
-    return guard(where, 'learner', () => restoreMlp(patched, config.backend));
-  }
-  return guard(where, 'learner', () => LinearModel.restore(patched as LinearState));
+  const entry = learnerByKind(state.kind);
+  if (entry === undefined) throw new DataError({ source: where }, `corrupt checkpoint: learner.kind: expected a learner, found ${JSON.stringify(state.kind)}`, 'bad-checkpoint');
+  return guard(where, 'learner', () => entry.restore(state, { model: config }));
 }

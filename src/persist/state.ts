@@ -5,6 +5,7 @@
  */
 import type { FeaturizerState } from '../features/featurizer.js';
 import type { ColumnInfo, Schema } from '../features/schema.js';
+import { findLearner, learnerByKind, learners } from '../learners/registry.js';
 import type { LearnerState, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { StreamEvaluationState } from '../eval/stream.js';
@@ -71,7 +72,6 @@ export interface CheckpointState {
   carried: CarriedState;
 }
 
-const MODELS = ['linear', 'mlp'] as const;
 const OPTIMIZERS = ['sgd', 'adagrad', 'adam'] as const;
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
 const TASKS = ['classification', 'regression'] as const;
@@ -80,6 +80,7 @@ const SAMPLERS = ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay']
 /** What the rest of the checks need to know about the featurizer. */
 interface Shape {
   task: Task;
+  /** Numbers per row in the learner's layout. */
   dim: number;
   /** Learner outputs: max(2, classes) for classification, 1 for regression. */
   outputs: number;
@@ -91,7 +92,7 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   const s = c.obj(raw, 'checkpoint');
   const config = validateConfig(c.obj(s['config'], 'config'), c);
   const schema = validateSchema(c.obj(s['schema'], 'schema'), c);
-  const shape = validateFeaturizer(c.obj(s['featurizer'], 'featurizer'), schema, c);
+  const shape = validateFeaturizer(c.obj(s['featurizer'], 'featurizer'), schema, findLearner(config.model).input === 'raw', c);
   validateLearner(s['learner'], config, shape, c);
   c.str(s['backend'], 'backend');
   const sampler = c.obj(s['sampler'], 'sampler');
@@ -130,6 +131,25 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   return s as unknown as CheckpointState;
+}
+
+/**
+ * A learner other than the gradient ones is checked by rebuilding it from the state (its restore()
+ * checks every field), and comparing its shape with the featurizer's.
+ */
+function validateByRestoring(o: Json, path: string, config: RunConfig, shape: Shape, c: Check): void {
+  const entry = learnerByKind(o['kind'])!;
+  allFinite(o, path, c);
+  let learner;
+  try {
+    learner = entry.restore(o as LearnerState, { model: config });
+  } catch (err) {
+    c.fail(path, err instanceof Error ? err.message : String(err));
+  }
+  if (learner instanceof Promise) throw new Error(`learner ${entry.name}: restore() must be synchronous`);
+  learner.dispose();
+  if (learner.dim !== shape.dim) c.fail(`${path}.dim`, `expected ${shape.dim} (the featurizer's inputs), found ${learner.dim}`);
+  if (learner.outputs !== shape.outputs) c.fail(`${path}.classes`, `expected ${shape.outputs} outputs, found ${learner.outputs}`);
 }
 
 /** The stream evaluation's state: numbers all finite, and the arrays the restore indexes of the right sizes. */
@@ -207,13 +227,17 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['columns'], (v) => c.strs(v, p('columns')));
   if (c.str(o['delimiter'], p('delimiter')).length !== 1) c.fail(p('delimiter'), 'expected one character');
   c.opt(o['parseThread'], (v) => c.bool(v, p('parseThread')));
+  c.opt(o['maxRecordBytes'], (v) => c.int(v, p('maxRecordBytes'), 1));
   c.opt(o['target'], (v) => c.str(v, p('target')));
   c.opt(o['task'], (v) => c.oneOf(v, p('task'), TASKS));
   c.opt(o['features'], (v) => c.strs(v, p('features')));
   c.opt(o['ignore'], (v) => c.strs(v, p('ignore')));
   c.int(o['inferRows'], p('inferRows'), 1);
   c.opt(o['hashBits'], (v) => c.int(v, p('hashBits'), 1, 24));
-  c.oneOf(o['model'], p('model'), MODELS);
+  c.oneOf(o['model'], p('model'), learners().map((e) => e.name));
+  c.opt(o['params'], (v) => {
+    for (const [k, x] of Object.entries(c.obj(v, p('params')))) if (typeof x !== 'boolean') c.num(x, `${p('params')}.${k}`);
+  });
   c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS);
   c.opt(o['lr'], (v) => c.num(v, p('lr'), { min: 0, minExclusive: true }));
   c.num(o['l2'], p('l2'), { min: 0 });
@@ -264,7 +288,8 @@ export function validateSchema(o: Json, c: Check): Schema {
   return o as unknown as Schema;
 }
 
-function validateFeaturizer(o: Json, schema: Schema, c: Check): Shape {
+/** The featurizer's fields, and the shape of the rows and outputs of a learner reading the raw layout or the dense one. */
+function validateFeaturizer(o: Json, schema: Schema, raw: boolean, c: Check): Shape {
   const features = schema.columns.filter((x) => x.role === 'feature');
   const numeric = features.filter((x) => x.kind === 'numeric').length;
   const categorical = features.length - numeric;
@@ -284,14 +309,15 @@ function validateFeaturizer(o: Json, schema: Schema, c: Check): Shape {
     if (classes[i] !== label) c.fail('featurizer.classes', `expected to start with the schema's classes (${schema.classes.join(', ')})`);
   });
   c.int(o['missingImputed'], 'featurizer.missingImputed');
-  const dim = numeric + (hashBits !== null ? (categorical > 0 ? 2 ** hashBits : 0) : categories.reduce((a, list) => a + list.length, 0));
+  const dense = numeric + (hashBits !== null ? (categorical > 0 ? 2 ** hashBits : 0) : categories.reduce((a, list) => a + list.length, 0));
+  const dim = raw ? numeric + categorical : dense;
   const outputs = schema.task === 'regression' ? 1 : Math.max(2, classes.length);
   return { task: schema.task, dim, outputs, classes: classes.length };
 }
 
 function validateLearner(raw: unknown, config: RunConfig, shape: Shape, c: Check): void {
   const o = c.obj(raw, 'learner');
-  if (shape.task === 'regression') {
+  if (shape.task === 'regression' && findLearner(config.model).scaledTarget) {
     if (o['kind'] !== 'scaled-target') c.fail('learner.kind', `expected "scaled-target" for regression, found ${JSON.stringify(o['kind'])}`);
     c.int(o['count'], 'learner.count');
     c.num(o['mean'], 'learner.mean');
@@ -304,8 +330,12 @@ function validateLearner(raw: unknown, config: RunConfig, shape: Shape, c: Check
 
 function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c: Check): void {
   const p = (k: string) => `${path}.${k}`;
-  const kind = c.oneOf(o['kind'], p('kind'), MODELS);
+  const kind = c.oneOf(o['kind'], p('kind'), learners().map((e) => e.name));
   if (kind !== config.model) c.fail(p('kind'), `expected "${config.model}" (the config's model), found "${kind}"`);
+  if (kind !== 'linear' && kind !== 'mlp') {
+    validateByRestoring(o, path, config, shape, c);
+    return;
+  }
   if (c.oneOf(o['task'], p('task'), TASKS) !== shape.task) c.fail(p('task'), `expected ${shape.task}`);
   if (c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS) !== config.optimizer) c.fail(p('optimizer'), `expected "${config.optimizer}" (the config's optimizer)`);
   c.num(o['lr'], p('lr'), { min: 0, minExclusive: true });

@@ -1,27 +1,49 @@
 /**
- * Stopping a run: reading waits on the input, which on a live stream (`tail -f | inc-learn ...`) may
- * not deliver anything for a long time, so a stop request must not wait for the next batch.
+ * Stopping a run: the input is opened with the run's signal as its stop (OpenSourceOptions.stop),
+ * so that when the signal fires, reading stops at once, even on an idle pipe, and the rows already
+ * read still come out before the end: the run learns every row it read, then ends.
  */
 
-/** The next batch, or 'aborted' as soon as the signal fires (the pending read is then abandoned). */
-export function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): Promise<IteratorResult<T> | 'aborted'> {
-  if (signal === undefined) return iterator.next();
-  if (signal.aborted) return Promise.resolve('aborted');
+/** How long a read may take to settle once the signal fired, before it is abandoned. */
+const STOP_GRACE_MS = 1000;
+
+/**
+ * The next batch. Once the signal fired, a read that does not settle within STOP_GRACE_MS (a reader
+ * that does not stop) is abandoned: 'abandoned'.
+ */
+export function nextUntilStopped<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): Promise<IteratorResult<T> | 'abandoned'> {
+  const next = iterator.next();
+  if (signal === undefined) return next;
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => resolve('abandoned'), STOP_GRACE_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+    next.then(
       (result) => {
-        signal.removeEventListener('abort', onAbort);
+        settle();
         resolve(result);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // After an abort the read was abandoned: its failure (the input closed under it) is moot.
-        if (!signal.aborted) reject(error);
+        settle();
+        reject(error);
       },
     );
   });
+}
+
+/**
+ * Lets the event loop run: a run whose batches are always ready (the reader thread well ahead)
+ * would otherwise go on in microtasks alone, and a signal would wait for the end of the input.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Rows [from, to) of a batch, sharing its arrays where they can be shared. */

@@ -5,7 +5,8 @@ import type { SamplerOptions } from '../samplers/types.js';
 import type { DetectorName } from '../eval/drift/index.js';
 import type { EvaluationSettings } from '../eval/stream.js';
 
-export type ModelName = 'linear' | 'mlp';
+/** A learner's name in the registry (learners/registry.ts). */
+export type ModelName = string;
 export type OnError = 'fail' | 'skip';
 
 export interface InputConfig {
@@ -20,6 +21,8 @@ export interface InputConfig {
   delimiterExplicit?: boolean;
   /** Parse in a worker thread: true always, false never, undefined when it pays (io/threaded.ts). */
   parseThread?: boolean;
+  /** --max-record-bytes, when given (the default is the reader's, DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
 
 export interface SchemaConfig {
@@ -33,6 +36,8 @@ export interface SchemaConfig {
 
 export interface ModelConfig {
   model: ModelName;
+  /** The learner's own options (its registry entry's params), defaults included; absent when it has none. */
+  params?: Record<string, number | boolean>;
   optimizer: LearnerOptions['optimizer'];
   /** Undefined: the learner's default for the task, optimizer and batch size (learners/index.ts). */
   lr?: number;

@@ -3,11 +3,13 @@
  * Rows go through in blocks of the learner's batch size: each block is predicted and scored before
  * any row of it is learned (prequential, "test then train"). Buffers are typed arrays reused from
  * block to block; they grow only when the feature dimension or the class count grows.
+ * Rows are in the layout the learner reads (Learner.input): blocks, sampler rows and carried rows
+ * have that layout's width.
  */
 import { DataError, singleLine } from '../errors.js';
 import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
-import type { Learner } from '../learners/types.js';
+import type { Learner, RowLayout } from '../learners/types.js';
 import type { Evaluator } from '../eval/metrics.js';
 import type { StreamEvaluation } from '../eval/stream.js';
 import type { Sampler } from '../samplers/types.js';
@@ -170,11 +172,13 @@ export class TrainingPass {
   private readonly direct: boolean;
   /** The target of the row in hand, as the one-row array predictAndLearn() takes. */
   private readonly target = new Float64Array(1);
+  /** The row layout the learner reads. */
+  private readonly layout: RowLayout;
   /** The stream's evaluation (baselines, window, detector), told the index of each row scored. */
   private readonly scoring: StreamEvaluation | null;
   /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
   divergence: { prediction: number; rows: number } | undefined;
-  /** For a sampler that keeps rows: the block rows' numeric features in their own units. */
+  /** For a sampler that keeps rows of the dense layout: the block rows' numeric features in their own units. */
   private readonly raw: RowBlock | undefined;
   /** The row offered to such a sampler to keep: the encoded row with those raw numeric features. */
   private kept: Float64Array;
@@ -187,25 +191,29 @@ export class TrainingPass {
     private readonly settings: PassSettings,
   ) {
     const b = learner.batchSize;
-    this.block = new RowBlock(featurizer.dim, b);
-    this.pending = new RowBlock(featurizer.dim, b * 2);
+    this.layout = learner.input ?? 'dense';
+    const width = featurizer.widthOf(this.layout);
+    this.block = new RowBlock(width, b);
+    this.pending = new RowBlock(width, b * 2);
     this.predictions = new Float64Array(b * learner.outputs);
-    this.offered = new Float64Array(featurizer.dim);
-    this.offerDim = featurizer.dim;
+    this.offered = new Float64Array(width);
+    this.offerDim = width;
     this.sink = (x, y) => this.pending.push(x, this.offerDim, y);
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
     this.direct = this.fused && b === 1 && settings.observer === undefined;
     this.scoring = evaluator.stream;
-    featurizer.keepRaw = sampler.keepsRows === true;
-    this.raw = sampler.keepsRows ? new RowBlock(featurizer.numericCount, b) : undefined;
-    this.kept = new Float64Array(sampler.keepsRows ? featurizer.dim : 0);
+    // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
+    const keepsRaw = sampler.keepsRows === true && this.layout === 'dense';
+    featurizer.keepRaw = keepsRaw;
+    this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
+    this.kept = new Float64Array(keepsRaw ? width : 0);
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
   async consume(batch: RecordBatch): Promise<void> {
-    const { featurizer, block, settings } = this;
+    const { featurizer, block, settings, layout } = this;
     const batchSize = this.learner.batchSize;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
@@ -222,20 +230,21 @@ export class TrainingPass {
         else this.counts.heldOut++;
         continue;
       }
-      const before = featurizer.dim;
+      const before = featurizer.widthOf(layout);
       const classesBefore = featurizer.classes.length;
       const y = featurizer.encode(batch, r, true);
       if (typeof y !== 'number') {
         this.reject(batch, r, y, index);
         continue;
       }
-      if (featurizer.dim !== before || featurizer.classes.length !== classesBefore) {
+      const width = featurizer.widthOf(layout);
+      if (width !== before || featurizer.classes.length !== classesBefore) {
         const grown = this.grow();
         if (grown) await grown;
       }
       if (this.direct) {
         this.target[0] = y;
-        const learned = this.learner.predictAndLearn!(featurizer.row, this.target, 1, this.predictions);
+        const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
         if (learned) await learned;
         if (this.scoring !== null) this.scoring.index = index;
         this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
@@ -244,8 +253,8 @@ export class TrainingPass {
         continue;
       }
       this.blockIndex[block.rows] = index;
-      block.push(featurizer.row, featurizer.dim, y);
-      this.raw?.push(featurizer.rawNumeric, featurizer.numericCount, y);
+      block.push(featurizer.rowOf(layout), width, y);
+      this.raw?.push(featurizer.raw, featurizer.numericCount, y);
       if (block.rows === batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;
@@ -315,7 +324,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
-    this.offerDim = this.featurizer.dim;
+    this.offerDim = this.featurizer.widthOf(this.layout);
     this.sampler.endEpoch(this.sink);
     await this.learnPending(true);
   }
@@ -343,15 +352,16 @@ export class TrainingPass {
   }
 
   private growLearner(): MaybeAsync {
-    return then(this.learner.grow(this.featurizer.dim, this.featurizer.classes.length), this.afterGrow, this, undefined);
+    return then(this.learner.grow(this.featurizer.widthOf(this.layout), this.featurizer.classes.length), this.afterGrow, this, undefined);
   }
 
   private afterGrow(): void {
+    const width = this.featurizer.widthOf(this.layout);
     // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
-    this.pending.widen(this.featurizer.dim);
+    this.pending.widen(width);
     // Empty here (flushed before growing); widened now so that it has the new width even when rows
     // go direct and never pass through it.
-    this.block.widen(this.featurizer.dim);
+    this.block.widen(width);
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }
@@ -457,6 +467,7 @@ export class HoldoutPass {
   private readonly block: RowBlock;
   private predictions: Float64Array;
   private recordIndex: number;
+  private readonly layout: RowLayout;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -464,7 +475,8 @@ export class HoldoutPass {
     private readonly evaluator: Evaluator,
     private readonly settings: PassSettings,
   ) {
-    this.block = new RowBlock(featurizer.dim, learner.batchSize);
+    this.layout = learner.input ?? 'dense';
+    this.block = new RowBlock(featurizer.widthOf(this.layout), learner.batchSize);
     this.predictions = new Float64Array(learner.batchSize * learner.outputs);
     this.recordIndex = settings.firstIndex ?? 0;
   }
@@ -477,7 +489,7 @@ export class HoldoutPass {
       const y = featurizer.encode(batch, r, false);
       // Bad held-out rows were counted as skipped (or failed the run) in the training pass.
       if (typeof y !== 'number') continue;
-      block.push(featurizer.row, featurizer.dim, y);
+      block.push(featurizer.rowOf(this.layout), featurizer.widthOf(this.layout), y);
       if (block.rows === this.learner.batchSize) {
         const flushed = this.flush();
         if (flushed) await flushed;

@@ -11,7 +11,7 @@ import type { RecordBatch, RowIssue, Source } from '../io/types.js';
 import type { Task } from '../learners/types.js';
 import { restoreModel } from '../persist/restore.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
-import { nextUnlessAborted, sliceBatch } from './abort.js';
+import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
@@ -136,6 +136,7 @@ class Ordered {
 
 const SKIPPED_EXAMPLES = 5;
 
+
 function skip(counts: RowCounts, line: number, issue: RowIssue): void {
   counts.skipped++;
   counts.skippedByReason[issue.reason] = (counts.skippedByReason[issue.reason] ?? 0) + 1;
@@ -179,14 +180,15 @@ class ScoringPass {
     private readonly onError: OnError,
   ) {
     this.capacity = Math.max(64, model.learner.batchSize);
-    this.x = new Float64Array(this.capacity * model.featurizer.dim);
+    this.x = new Float64Array(this.capacity * model.featurizer.widthOf(model.learner.input ?? 'dense'));
     this.y = new Float64Array(this.capacity);
     this.predictions = new Float64Array(this.capacity * model.learner.outputs);
   }
 
   async consume(batch: RecordBatch, firstSeq: number): Promise<void> {
-    const { featurizer } = this.model;
-    const dim = featurizer.dim;
+    const { featurizer, learner } = this.model;
+    const layout = learner.input ?? 'dense';
+    const dim = featurizer.widthOf(layout);
     for (let r = 0; r < batch.rows; r++) {
       const seq = firstSeq + r;
       this.counts.rows++;
@@ -204,7 +206,7 @@ class ScoringPass {
         continue;
       }
       const n = this.seqs.length;
-      this.x.set(featurizer.row.subarray(0, dim), n * dim);
+      this.x.set(featurizer.rowOf(layout).subarray(0, dim), n * dim);
       this.y[n] = y;
       this.seqs.push(seq);
       this.batches.push(batch);
@@ -259,7 +261,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
   const config: RunConfig = { ...(state ? state.config : options.newModel!), ...options.input, onError: options.onError };
   const baseCounts = state?.counts ?? NO_COUNTS;
   const modelName = checkpoint ? (checkpoint.recovered ? checkpoint.path : checkpoint.name) : options.save!.dir;
-  const source: Source = await openInput(options.input, options.stdin, true);
+  const source: Source = await openInput(options.input, { stdin: options.stdin, live: true, stop: signal });
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
   let interrupted = false;
@@ -275,7 +277,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       if (!learn) await completeModel(checkpoint, model);
     } else {
       const read = await readPrefix(iterator, config.inferRows, source.name, signal);
-      if (read.aborted) {
+      if (read.aborted && read.prefix.every((b) => b.rows === 0)) {
         interrupted = true;
         void Promise.resolve(iterator.return?.()).catch(() => {});
         return;
@@ -403,7 +405,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         } else {
           const outputs = learner.outputs;
           const buf = oneRow.length >= outputs ? oneRow : new Float64Array(outputs);
-          await learner.predict(featurizer.row, 1, buf);
+          await learner.predict(featurizer.rowOf(learner.input ?? 'dense'), 1, buf);
           out?.put(seq0 + r, batch, r, buf, 0, outputs, null);
         }
         r++;
@@ -415,13 +417,17 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     let lastProgress = started;
     try {
       for (;;) {
-        const next = prefix.length > 0 ? { done: false as const, value: prefix.shift()! } : exhausted ? { done: true as const } : await nextUnlessAborted(iterator, signal);
-        if (next === 'aborted') {
+        const next = prefix.length > 0 ? { done: false as const, value: prefix.shift()! } : exhausted ? { done: true as const } : await nextUntilStopped(iterator, signal);
+        if (next === 'abandoned') {
           interrupted = true;
           void Promise.resolve(iterator.return?.()).catch(() => {});
           break;
         }
-        if (next.done) break;
+        if (next.done) {
+          // Stopped by the signal: every row read before it was answered (and learned) above.
+          interrupted = signal?.aborted === true;
+          break;
+        }
         if (!checked) {
           aligner.check(source.name, stream.columns, schema, modelName, command === 'evaluate' ? 'required' : 'optional');
           checked = true;
@@ -452,14 +458,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         batchOf.clear();
         passSeq = [];
         await sink?.flush();
-        if (signal?.aborted) {
-          interrupted = true;
-          break;
-        }
         const now = performance.now();
         if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = now;
           yield { event: 'progress', epoch: 1, rows: seq, bytes: stream.bytesRead, total_bytes: source.totalBytes ?? null, elapsed_ms: now - started };
+          await yieldToEventLoop();
         }
       }
     } catch (error) {

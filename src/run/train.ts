@@ -3,7 +3,7 @@
  * yields; reporters print. Epoch 1 starts by inferring the schema from the first rows, which are
  * then trained on like any other, or, when resuming, by restoring the model from a checkpoint.
  */
-import { DataError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import { perClass, confusionRows } from '../eval/catalogue.js';
 import { Evaluator, headline, type Metrics } from '../eval/metrics.js';
 import type { StreamEvaluation } from '../eval/stream.js';
@@ -13,13 +13,14 @@ import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
+import { findLearner } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
 import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
-import { nextUnlessAborted, sliceBatch } from './abort.js';
+import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { addCounts, carryInto, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
@@ -59,8 +60,18 @@ export interface Model {
   sampler: Sampler;
 }
 
-/** `live`: a stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
-export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, live = false): Promise<Source> {
+export interface OpenInputOptions {
+  stdin?: NodeJS.ReadableStream | undefined;
+  /** A stream read once, whose rows are wanted as they arrive (predict; see OpenSourceOptions). */
+  live?: boolean;
+  /** Read once: no later pass replays the input, so a stream is not spooled. */
+  once?: boolean;
+  /** The run's signal: reading stops when it fires (OpenSourceOptions.stop). */
+  stop?: AbortSignal | undefined;
+}
+
+export function openInput(config: InputConfig, options: OpenInputOptions = {}): Promise<Source> {
+  const { stdin, live, once, stop } = options;
   return openInputSource(config.parseThread, {
     path: config.input,
     header: config.header,
@@ -69,14 +80,18 @@ export function openInput(config: InputConfig, stdin?: NodeJS.ReadableStream, li
     ...(config.decimal === undefined ? {} : { decimal: config.decimal }),
     ...(config.format === undefined ? {} : { format: config.format }),
     ...(config.columns === undefined ? {} : { columns: config.columns }),
+    ...(config.maxRecordBytes === undefined ? {} : { maxRecordBytes: config.maxRecordBytes }),
     ...(stdin === undefined ? {} : { stdin }),
-    ...(live ? { live } : {}),
+    ...(live === true ? { live } : {}),
+    ...(once === true ? { once } : {}),
+    ...(stop === undefined ? {} : { stop }),
   });
 }
 
 /**
- * Reads the first rows of a pass for schema inference; they are kept to be processed next. Stops
- * early, with `aborted`, when the signal fires; an input without a single row is a DataError.
+ * Reads the first rows of a pass for schema inference; they are kept to be processed next. When the
+ * signal fires, the input stops and the rows read so far are the prefix (`aborted`; `done` too
+ * unless a read was abandoned); an input without a single row is a DataError, unless stopped.
  */
 export async function readPrefix(
   iterator: AsyncIterator<RecordBatch>,
@@ -86,16 +101,38 @@ export async function readPrefix(
 ): Promise<{ prefix: RecordBatch[]; done: boolean; aborted: boolean }> {
   const prefix: RecordBatch[] = [];
   for (let seen = 0; seen < rows; ) {
-    const next = await nextUnlessAborted(iterator, signal);
-    if (next === 'aborted') return { prefix, done: false, aborted: true };
+    const next = await nextUntilStopped(iterator, signal);
+    if (next === 'abandoned') return { prefix, done: false, aborted: true };
     if (next.done) {
-      if (prefix.every((b) => b.rows === 0)) throw new DataError({ source }, 'no data rows: the input is empty or has only a header');
-      return { prefix, done: true, aborted: false };
+      const aborted = signal?.aborted === true;
+      if (!aborted && prefix.every((b) => b.rows === 0)) throw new DataError({ source }, 'no data rows: the input is empty or has only a header');
+      return { prefix, done: true, aborted };
     }
     prefix.push(next.value);
     seen += next.value.rows;
   }
-  return { prefix, done: false, aborted: false };
+  return { prefix, done: false, aborted: signal?.aborted === true };
+}
+
+/**
+ * inferSchema, except that when every inspected row was bad (JSON lines whose only line is not
+ * JSON, or too long), leaving it nothing to go on, the first of them is what is reported with
+ * --on-error fail: the run would have stopped there anyway.
+ */
+function inferOrReport(source: string, columns: readonly string[], prefix: readonly RecordBatch[], config: RunConfig, origins: ColumnOrigins): Schema {
+  try {
+    return inferSchema(source, columns, prefix, config, origins);
+  } catch (error) {
+    const allBad = prefix.every((b) => b.issues !== null && b.issues.every((issue) => issue !== null));
+    if (!(error instanceof DataError) || config.onError !== 'fail' || !allBad) throw error;
+    for (const batch of prefix) {
+      const r = batch.issues?.findIndex((issue) => issue !== null) ?? -1;
+      if (r < 0) continue;
+      const issue = batch.issues![r]!;
+      throw new DataError({ source, line: batch.line[r]!, ...(issue.field === undefined ? {} : { field: issue.field }) }, issue.message, issue.reason);
+    }
+    throw error;
+  }
 }
 
 export function summarizeSchema(schema: Schema): SchemaSummary {
@@ -122,8 +159,16 @@ export function columnOrigins(config: InputConfig, source: Source, stream: Recor
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
-  const featurizer = new Featurizer(schema, { ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
-  const { learner, backend } = await createLearner(config, schema.task, featurizer.dim, featurizer.classes.length, random.nextUint32());
+  const entry = findLearner(config.model);
+  if (!entry.tasks.includes(schema.task)) {
+    const target = schema.columns[schema.target]!;
+    const why = schema.task === 'regression' ? `the target "${target.name}" is numeric with many values (regression)` : `the target "${target.name}" holds class labels`;
+    throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
+  }
+  const layouts = [entry.input];
+  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
+  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
       kind: config.sampler,
@@ -133,7 +178,8 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      scaler: featurizer,
+      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
+      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
@@ -152,7 +198,9 @@ function validationFields(m: Metrics): MetricFields {
 }
 
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
-  const source = await openInput(config, options.stdin);
+  // A later epoch or the holdout's evaluation reads the input again: only then is a stream spooled.
+  const once = config.epochs === 1 && config.holdout === 0;
+  const source = await openInput(config, { stdin: options.stdin, once, stop: options.signal });
   const runStarted = performance.now();
   const { resume, save, signal } = options;
   const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
@@ -183,13 +231,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const every = save?.every ?? 0;
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
+      // A signal after the end of the last epoch's input: no further epoch (an empty one) starts.
+      if (model && signal?.aborted === true) {
+        interrupted = true;
+        break;
+      }
       const stream = source.open();
       const iterator = stream[Symbol.asyncIterator]();
       let pending: RecordBatch[] = [];
       let exhausted = false;
       if (!model) {
         const read = await readPrefix(iterator, config.inferRows, source.name, signal);
-        if (read.aborted) {
+        if (read.aborted && read.prefix.every((b) => b.rows === 0)) {
           interrupted = true;
           break;
         }
@@ -201,7 +254,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           aligner.check(source.name, stream.columns, schema, resume.name, 'required');
           model = await restoreModel(resume, config);
         } else {
-          const schema = inferSchema(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
+          const schema = inferOrReport(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
         if (save || resume) cumulative = tallyFrom(model.schema.task, resume?.state.evaluator);
@@ -307,12 +360,14 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
         return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
       };
+      let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
-        const stop = await feed(epochFeed);
+        stop = await feed(epochFeed);
         yield* divergence();
         if (stop === 'progress') {
           settleYoungGeneration();
           yield progress();
+          await yieldToEventLoop();
           continue;
         }
         if (stop === 'report') {
@@ -323,10 +378,10 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           yield* driftEvents(evaluation!, epoch, firstIndex);
           continue;
         }
-        if (stop === 'aborted') interrupted = true;
+        if (stop === 'aborted' || signal?.aborted === true) interrupted = true;
         break;
       }
-      if (interrupted) {
+      if (stop === 'aborted') {
         // The pending read (if any) was abandoned: closing the iterator would wait for it.
         void Promise.resolve(iterator.return?.()).catch(() => {});
       }
@@ -495,8 +550,8 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'rep
       if (pending.length > 0) batch = pending.shift()!;
       else if (f.exhausted) return 'end';
       else {
-        const next = await nextUnlessAborted(iterator, signal);
-        if (next === 'aborted') return 'aborted';
+        const next = await nextUntilStopped(iterator, signal);
+        if (next === 'abandoned') return 'aborted';
         if (next.done) return 'end';
         batch = next.value;
       }
@@ -524,7 +579,6 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'rep
     if (f.from < batch.rows) continue;
     f.current = undefined;
     stream.release(batch);
-    if (signal?.aborted) return 'aborted';
     const now = performance.now();
     if (now - f.lastProgress >= PROGRESS_INTERVAL_MS) {
       f.lastProgress = now;

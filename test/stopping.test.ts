@@ -1,0 +1,309 @@
+/**
+ * Stopping, on every kind of input: a file, a named pipe given as a path, a pipe, a socket and a
+ * terminal on stdin. SIGINT or SIGTERM ends the run promptly with its rows learned, checkpointed and
+ * reported; a second signal ends it at once; nothing is left in the temporary directory. No test
+ * asserts on time: waits are for events (a line of output, a pipe drained), and the test's own
+ * timeout bounds a run that would not stop.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readCheckpoint } from '../src/persist/store.js';
+import { BIN, jsonLines, runCli } from './helpers.js';
+
+/** The learners every input kind is tried with, and the options that make each one (extend as learners land). */
+const LEARNERS: Record<string, string[]> = {
+  linear: [],
+  mlp: ['--model', 'mlp', '--hidden', '4'],
+};
+
+let dir: string;
+const children: ChildProcess[] = [];
+const PYTHON = '/usr/bin/python3';
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'inc-learn-stopping-'));
+});
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(command: string, args: string[], stdio: ('pipe' | 'ignore' | number)[], env: Record<string, string> = {}): Run {
+  const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin?.on('error', () => {});
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+const inc = (args: string[], stdio: ('pipe' | 'ignore' | number)[] = ['pipe', 'pipe', 'pipe'], env: Record<string, string> = {}): Run =>
+  start(process.execPath, [BIN, ...args], stdio, env);
+
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: () => boolean): Promise<void> {
+  while (!what()) await tick(20);
+}
+
+/** Rows of a small classification stream, after a header. */
+function csvRows(n: number, from = 0): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) s += `${(i % 97) / 10},${(i * 7) % 13},${i % 2}\n`;
+  return s;
+}
+const HEADER = 'a,b,label\n';
+
+/** A named pipe, opened for reading and writing: the reading end for a child's stdin, the writing end for the test. */
+function fifo(name: string): { path: string; read: number; write: number } {
+  const path = join(dir, name);
+  assert.equal(spawnSync('mkfifo', [path]).status, 0);
+  const read = openSync(path, 'r+');
+  const write = openSync(path, 'w');
+  return { path, read, write };
+}
+
+/** Bytes written to a pipe that no reader has taken yet (FIONREAD). */
+function unread(path: string): number {
+  const r = spawnSync(PYTHON, ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return Number(String(r.stdout).trim());
+}
+
+function summaryOf(run: Run): Record<string, any> {
+  const summary = jsonLines(run.stdout()).at(-1)!;
+  assert.equal(summary.event, 'summary', run.stdout());
+  return summary;
+}
+
+/** The files a process has open under `root` (the spool is one, unlinked: "... (deleted)"). */
+function openUnder(pid: number, root: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith(root)) out.push(target);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out;
+}
+
+describe('Ctrl-C on train -: every row read is learned, scored and checkpointed', () => {
+  for (const rows of [3, 6000]) {
+    for (const thread of ['--parse-thread', '--no-parse-thread']) {
+      it(`${rows} rows read from an idle pipe, ${thread}`, { timeout: 60_000 }, async () => {
+        const pipe = fifo(`rows-${rows}${thread}`);
+        const save = join(dir, `ck-${rows}${thread}`);
+        const run = inc(['train', '-', '--json', '-q', '--save', save, thread], [pipe.read, 'pipe', 'pipe']);
+        closeSync(pipe.read);
+        writeSync(pipe.write, HEADER + csvRows(rows));
+        // Every byte is in the process; the pipe stays open and silent.
+        await until(() => unread(pipe.path) === 0);
+        run.child.kill('SIGINT');
+        const { code } = await run.exit;
+        closeSync(pipe.write);
+        assert.equal(code, 130, run.stderr());
+        const summary = summaryOf(run);
+        assert.equal(summary.interrupted, true);
+        assert.equal(summary.rows, rows);
+        assert.equal(summary.evaluated, rows);
+        assert.equal(summary.checkpoint, save);
+        assert.equal((await readCheckpoint(save)).state.counts.rows, rows);
+      });
+    }
+  }
+
+  it('drops a line cut short by the signal instead of failing on it', { timeout: 60_000 }, async () => {
+    const pipe = fifo('cut');
+    const run = inc(['train', '-', '--json', '-q', '--no-parse-thread'], [pipe.read, 'pipe', 'pipe']);
+    closeSync(pipe.read);
+    writeSync(pipe.write, HEADER + csvRows(10) + '4.5,');
+    await until(() => unread(pipe.path) === 0);
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    closeSync(pipe.write);
+    assert.equal(code, 130, run.stderr());
+    assert.equal(summaryOf(run).rows, 10);
+  });
+});
+
+describe('the stdin spool', () => {
+  for (const epochs of [1, 2]) {
+    it(`exists only when a later epoch replays stdin, and never outlives the run (--epochs ${epochs})`, { timeout: 60_000 }, async () => {
+      const tmp = join(dir, `tmp-${epochs}`);
+      mkdirSync(tmp);
+      const pipe = fifo(`spool-${epochs}`);
+      const run = inc(['train', '-', '--json', '-q', '--epochs', String(epochs)], [pipe.read, 'pipe', 'pipe'], { TMPDIR: tmp });
+      closeSync(pipe.read);
+      writeSync(pipe.write, HEADER + csvRows(6000));
+      await until(() => unread(pipe.path) === 0 && run.stdout().includes('"event":"start"'));
+      const spooled = openUnder(run.child.pid!, tmp);
+      if (epochs === 1) assert.deepEqual(spooled, [], 'nothing spooled for a single pass');
+      else assert.ok(spooled.length === 1 && spooled[0]!.endsWith('(deleted)'), `a spool without a name: ${spooled.join(', ')}`);
+      assert.deepEqual(readdirSync(tmp), []);
+      run.child.kill('SIGINT');
+      run.child.kill('SIGINT');
+      const { code } = await run.exit;
+      closeSync(pipe.write);
+      assert.equal(code, 130, run.stderr());
+      assert.deepEqual(readdirSync(tmp), [], 'nothing left behind');
+    });
+  }
+});
+
+describe('Ctrl-C with the reader thread far ahead of a slow learner', () => {
+  it('is handled during the epoch, and no empty epoch follows', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'long.csv');
+    let text = HEADER;
+    for (let k = 0; k < 40; k++) text += csvRows(10_000, k * 10_000);
+    writeFileSync(file, text);
+    const run = inc(['train', file, '--json', '-q', '--parse-thread', '--epochs', '2', ...LEARNERS.mlp!]);
+    await until(() => run.stdout().includes('"event":"start"') || run.child.exitCode !== null);
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    assert.equal(code, 130, run.stderr());
+    const epochs = jsonLines(run.stdout()).filter((e) => e.event === 'epoch');
+    assert.equal(epochs.length, 1, 'no epoch after the signal');
+    assert.ok((epochs[0]!.rows as number) < 400_000, `stopped within the first epoch (${String(epochs[0]!.rows)} rows)`);
+    assert.equal(summaryOf(run).interrupted, true);
+  });
+});
+
+/** Each kind of input: how to start a run on it (`args` before the input), and what the input is once the run is started. */
+interface Kind {
+  name: string;
+  /** Starts the run; resolves once the run is under way (its rows read, or waiting for them). */
+  run(args: string[]): Promise<{ run: Run; done: () => void }>;
+}
+
+/**
+ * The run is under way, its signal handlers in place: train has read enough rows to infer the
+ * schema (its start event), predict has answered a row.
+ */
+const started = (r: Run): boolean => r.stdout().includes('"event":"start"') || /\n[01],/.test(r.stdout()) || r.child.exitCode !== null;
+/** Enough rows for train's first batch, so that it starts. */
+const ROWS = HEADER + csvRows(5000);
+
+const KINDS: Kind[] = [
+  {
+    name: 'a file',
+    async run(args) {
+      const file = join(dir, 'kind-file.csv');
+      if (!existsSync(file)) writeFileSync(file, HEADER + csvRows(50_000));
+      const run = inc([...args, file, '--epochs', '1000000']);
+      await until(() => started(run));
+      return { run, done: () => {} };
+    },
+  },
+  {
+    name: 'a named pipe given as a path, no writer yet',
+    async run(args) {
+      const path = join(dir, `kind-fifo-${children.length}`);
+      assert.equal(spawnSync('mkfifo', [path]).status, 0);
+      const run = inc([...args, path, '--format', 'csv']);
+      // Waiting for a writer: the process is up once it has read its modules.
+      await until(() => existsSync(`/proc/${run.child.pid}/fd`) && openUnder(run.child.pid!, path).length > 0);
+      return { run, done: () => {} };
+    },
+  },
+  {
+    name: 'a named pipe given as a path, with an idle writer',
+    async run(args) {
+      const pipe = fifo(`kind-fifo-w-${children.length}`);
+      const run = inc([...args, pipe.path]);
+      writeSync(pipe.write, ROWS);
+      await until(() => started(run));
+      closeSync(pipe.read);
+      return { run, done: () => closeSync(pipe.write) };
+    },
+  },
+  {
+    name: 'a pipe on stdin',
+    async run(args) {
+      const pipe = fifo(`kind-pipe-${children.length}`);
+      const run = inc([...args, '-'], [pipe.read, 'pipe', 'pipe']);
+      closeSync(pipe.read);
+      writeSync(pipe.write, ROWS);
+      await until(() => started(run));
+      return { run, done: () => closeSync(pipe.write) };
+    },
+  },
+  {
+    name: 'a socket on stdin',
+    async run(args) {
+      const run = inc([...args, '-']);
+      run.child.stdin!.write(ROWS);
+      await until(() => started(run));
+      return { run, done: () => run.child.stdin!.end() };
+    },
+  },
+];
+
+/** Whether `script` (util-linux) can give a run a terminal here. */
+const SCRIPT = spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0;
+
+async function stopsOn(kind: Kind, args: string[], signal: NodeJS.Signals, twice: boolean): Promise<void> {
+  const { run, done } = await kind.run(args);
+  run.child.kill(signal);
+  if (twice) run.child.kill(signal);
+  const { code } = await run.exit;
+  done();
+  assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${kind.name}: ${run.stderr()}`);
+}
+
+describe('every input stops on SIGINT and SIGTERM, and at once on a second signal', () => {
+  for (const [learner, options] of Object.entries(LEARNERS)) {
+    for (const kind of KINDS) {
+      it(`train, ${learner}, ${kind.name}`, { timeout: 60_000 }, async () => {
+        await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', false);
+        await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGTERM', false);
+        await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', true);
+      });
+    }
+    it(`predict --learn, ${learner}, on each input`, { timeout: 120_000 }, async () => {
+      const model = join(dir, `model-${learner}`);
+      if (!existsSync(model)) {
+        writeFileSync(join(dir, 'fit.csv'), HEADER + csvRows(200));
+        const fit = await runCli(['train', join(dir, 'fit.csv'), '-q', '--save', model, ...options]);
+        assert.equal(fit.code, 0, fit.stderr);
+      }
+      for (const kind of KINDS.slice(1)) {
+        const copy = join(dir, `model-${learner}-${children.length}`);
+        spawnSync('cp', ['-r', model, copy]);
+        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q'], 'SIGINT', false);
+        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q'], 'SIGTERM', true);
+      }
+    });
+    it(`train and predict --learn, ${learner}, a terminal on stdin: Ctrl-C`, { timeout: 60_000, skip: SCRIPT ? false : 'script (util-linux) is not installed' }, async () => {
+      const model = join(dir, `model-${learner}`);
+      for (const command of [['train', '-', '--json', ...options], ['predict', '--model', model, '--learn', '-', '--format', 'csv']]) {
+        const inner = [process.execPath, BIN, ...command].map((a) => `'${a}'`).join(' ');
+        // script gives the run a terminal; what is written to script's stdin is typed on it.
+        const run = start('script', ['-qec', `exec ${inner}`, '/dev/null'], ['pipe', 'pipe', 'pipe']);
+        run.child.stdin!.write(HEADER + csvRows(5).replace(/\n/g, '\r'));
+        // The terminal echoes what was typed.
+        await until(() => run.stdout().includes('0.4,2,0') || run.child.exitCode !== null);
+        // Ctrl-C, typed: the terminal sends SIGINT to the run.
+        run.child.stdin!.write('\x03');
+        const { code } = await run.exit;
+        assert.equal(code, 130, `${command[0]}: ${run.stdout()}`);
+      }
+    });
+  }
+});
