@@ -13,7 +13,7 @@ import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
-import { findLearner } from '../learners/registry.js';
+import { findLearner, inputOf } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
@@ -165,9 +165,15 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
     const why = schema.task === 'regression' ? `the target "${target.name}" is numeric with many values (regression)` : `the target "${target.name}" holds class labels`;
     throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
   }
-  const layouts = [entry.input];
-  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
-  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  const layout = inputOf(entry, config.hashBits);
+  const featurizer = new Featurizer(schema, { layouts: [layout], ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
+  const shape = {
+    task: schema.task,
+    dim: featurizer.widthOf(layout),
+    classes: featurizer.classes.length,
+    features: featurizer.rawFeatures(),
+    ...(layout === 'sparse' ? { sparse: featurizer.sparseShape() } : {}),
+  };
   const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
@@ -178,8 +184,8 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
-      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
+      // Kept rows of the dense and sparse layouts (numeric features first) are standardized when replayed; raw ones are kept as they are.
+      ...(layout !== 'raw' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
