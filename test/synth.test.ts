@@ -56,6 +56,11 @@ describe('synthetic streams', () => {
     });
   }
 
+  it('datasets/sine_drift.csv is sine with the drift its README names, byte for byte', async () => {
+    const options = { rows: 16000, seed: 42, noise: 0.05, concepts: [1, 3], driftAt: [6000], driftWidth: [500] };
+    assert.equal(await csvText('sine', options), readFileSync(`${ROOT}datasets/sine_drift.csv`, 'utf8'));
+  });
+
   it('SEA labels follow its concept, with the noise asked for', async () => {
     const rows = (await generateText('sea', 20000, 0.1)).trim().split('\n').slice(1);
     const thetas = [8, 9, 7, 9.5];

@@ -24,6 +24,11 @@ export const EXAMPLES = {
     { what: 'another target, one column left out, as JSON', run: 'inc-learn inspect datasets/friedman.csv --target x1 --ignore x10 --json' },
     { what: 'a JSON-lines stream on stdin', run: 'inc-learn generate sea --rows 200 --format jsonl | inc-learn inspect -' },
   ],
+  report: [
+    { what: 'a run as JSON events, then its report: a page with the learning curves and the summary', run: 'inc-learn train datasets/sea_drift.csv --json > sea.jsonl && inc-learn report sea.jsonl -o sea-report.html' },
+    { what: 'two learners side by side, from two runs; the first curve alone as SVG', run: 'inc-learn train datasets/sea_drift.csv --json --model mlp > mlp.jsonl && inc-learn report sea.jsonl mlp.jsonl -o curve.svg' },
+    { what: 'straight from a pipe', run: 'inc-learn train datasets/stagger.csv --json | inc-learn report - -o stagger.html' },
+  ],
   generate: [
     { what: '100,000 rows of SEA concepts (sudden drift at each quarter) to a file', run: 'inc-learn generate sea --rows 100000 > sea.csv' },
     { what: 'Friedman #1 regression with noise sd 0.5, as JSON lines', run: 'inc-learn generate friedman --noise 0.5 --seed 7 --format jsonl > friedman.jsonl' },

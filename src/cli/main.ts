@@ -20,6 +20,9 @@ import { inspect, printInspection } from './inspect.js';
 import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
+import { runReport } from './report.js';
+import { ReportWriter, reportTarget } from '../report/report-file.js';
+import { SparklineReporter, wantsAscii } from '../report/sparkline.js';
 import { checkNoise, generate, GENERATORS, generatorHelp, writeStream, type GeneratorName } from '../synth/generators.js';
 import { withExamples } from './examples.js';
 import { inputConfig, list, modelConfig, number, oneOf, runConfig, schemaConfig, type RawOptions } from './options.js';
@@ -119,10 +122,11 @@ export function buildProgram(): Command {
     .option('--save <dir>', 'write a checkpoint to this directory at the end (and on Ctrl-C)')
     .option('--resume <dir>', 'continue learning from the checkpoint in this directory (saved back to it unless --save)')
     .option('--checkpoint-every <n>', 'also write the checkpoint every n rows')
+    .option('--report <file>', 'write a learning-curve report at the end (also when stopped): .html for the page, .svg for the curve alone')
     .option('--window <n>', 'rows of the rolling metrics (rolling_* fields; 0 for none)', '1000')
     .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
     .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
-    .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event) every n rows')
+    .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event, a point of --report) every n rows')
     .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
     .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--max-skip-rate <fraction>', 'fail (exit 1) when more than this fraction of the rows is skipped (--on-error skip)');
@@ -175,6 +179,17 @@ export function buildProgram(): Command {
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
   withExamples(inspectCmd, 'inspect');
+
+  const reportCmd = program
+    .command('report')
+    .description('a self-contained HTML report (or an SVG learning curve) from the JSON events of one or more runs')
+    .argument('<events...>', "JSON-lines files written by train --json, or '-' for stdin; each run is named by its learner")
+    .option('-o, --output <file>', 'the file to write: .html for the whole report, .svg for the learning curve alone')
+    .option('--verbose', 'stack traces on errors')
+    .action(async (inputs: string[], raw: RawOptions) => {
+      await runReport(inputs, raw.output === undefined ? undefined : String(raw.output), `inc-learn ${version()}`);
+    });
+  withExamples(reportCmd, 'report');
 
   const generateCmd = program
     .command('generate')
@@ -269,6 +284,10 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   }
   // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
   if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
+  if (!quiet) reporters.push(new SparklineReporter(process.stderr, wantsAscii(raw.color !== false)));
+  const report = raw.report === undefined ? undefined : new ReportWriter(String(raw.report), reportTarget('--report', String(raw.report)), input === '-' ? 'stdin' : input);
+  if (report) reporters.push(report);
+  let failed = false;
   try {
     await interruptible(async (signal) => {
       const options = {
@@ -283,8 +302,15 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
         if (event.event === 'summary') summary = event;
       }
     });
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     for (const r of reporters) r.close();
+    // What the run got to, even when it failed; a failure to write it must not hide the run's own error.
+    await report?.write(`inc-learn ${version()}`).catch((error: unknown) => {
+      if (!failed) throw error;
+    });
   }
   if (interruptedExit !== undefined) return;
   checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
