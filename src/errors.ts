@@ -50,3 +50,27 @@ export function formatLocation({ source, line, field }: DataLocation): string {
   if (field !== undefined) where += `field "${field}": `;
   return where;
 }
+
+/** What a system call's error code means, in words (`no space left on the device (ENOSPC)`). */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'an input/output error from the device',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ELOOP: 'too many symbolic links',
+  EXDEV: 'not on the same file system',
+  EBUSY: 'the device or resource is busy',
+};
+
+export function systemErrorText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return SYSTEM_ERRORS[code] === undefined ? code : `${SYSTEM_ERRORS[code]} (${code})`;
+  return err instanceof Error ? err.message : String(err);
+}

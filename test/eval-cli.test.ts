@@ -178,3 +178,52 @@ describe('CI: --assert, and runs that learned nothing', () => {
     assert.match(over.stderr, /20\.00% of the rows were skipped \(4 of 20: ragged-row 4\), more than --max-skip-rate 0\.1/);
   });
 });
+
+describe('--delay: labels that arrive N rows after the prediction', () => {
+  const metrics = (e: Event): Event => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'elapsed_ms' && k !== 'rows_per_sec'));
+
+  it('--delay 0 gives the same results as no delay, to the last digit', async () => {
+    const plain = (await cli(['train', STAGGER, '--json', '-q'])).events;
+    const zero = (await cli(['train', STAGGER, '--json', '-q', '--delay', '0'])).events;
+    assert.deepEqual(metrics(zero.find((e) => e.event === 'epoch')!), metrics(plain.find((e) => e.event === 'epoch')!));
+  });
+
+  it('a delay longer than the stream: every row predicted by the untrained model (p = 1/2: loss ln 2), then all learned', async () => {
+    const { events } = await cli(['train', STAGGER, '--json', '-q', '--delay', '100000']);
+    const epoch = events.find((e) => e.event === 'epoch')!;
+    const labels = readFileSync(STAGGER, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',').at(-1));
+    // A tie predicts the later class, the second of `classes`.
+    const second = events[0]!.schema.classes[1];
+    assert.ok(Math.abs(epoch.loss - Math.LN2) < 1e-12);
+    assert.equal(epoch.accuracy, labels.filter((l) => l === second).length / labels.length);
+    assert.equal(epoch.evaluated, 5000);
+    assert.equal(epoch.trained, 5000);
+  });
+
+  it('learns the same rows in the same order: the final model equals the undelayed one; resuming continues the delay exactly', async () => {
+    await cli(['train', STAGGER, '--json', '-q', '--save', join(dir, 'd0')]);
+    await cli(['train', STAGGER, '--json', '-q', '--delay', '37', '--save', join(dir, 'd37')]);
+    // The checkpoint holds the last 37 rows still waiting; a model used to predict learns them first.
+    const b = await readCheckpoint(join(dir, 'd37'));
+    assert.equal(b.state.carried.delayed!.rows, 37);
+    const scored = await Promise.all(['d0', 'd37'].map(async (m) => metrics(jsonLines((await cli(['evaluate', STAGGER, '--model', join(dir, m), '--json'])).stdout)[0]!)));
+    assert.deepEqual({ ...scored[1], model: null }, { ...scored[0], model: null });
+    const first = part(STAGGER, 0, 1234, 'da.csv');
+    const rest = part(STAGGER, 1234, 5000, 'db.csv');
+    await cli(['train', first, '--json', '-q', '--delay', '37', '--save', join(dir, 'dhalf')]);
+    const half = await readCheckpoint(join(dir, 'dhalf'));
+    assert.equal(half.state.carried.delayed!.rows, 37, 'the rows still waiting for their label are in the checkpoint');
+    await cli(['train', rest, '--json', '-q', '--resume', join(dir, 'dhalf'), '--save', join(dir, 'dresumed')]);
+    const c = await readCheckpoint(join(dir, 'dresumed'));
+    for (const key of ['learner', 'evaluator', 'evaluation', 'counts'] as const) assert.deepEqual(c.state[key], b.state[key], key);
+    const conflict = await runCli(['train', rest, '-q', '--resume', join(dir, 'dhalf'), '--delay', '5', '--save', join(dir, 'unused')]);
+    assert.equal(conflict.code, 2);
+    assert.match(conflict.stderr, /--delay 5 conflicts with the checkpoint/);
+  });
+
+  it('a sampler that keeps rows is refused with --delay', async () => {
+    const r = await runCli(['train', STAGGER, '-q', '--delay', '10', '--sampler', 'shuffle']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--delay works with the all, bernoulli and balanced samplers/);
+  });
+});

@@ -55,8 +55,10 @@ describe('delimiter sniffing', () => {
     for (const [name, d, shown] of [['semicolon.csv', ';', ';'], ['tab.csv', '\t', '\\t'], ['bar.csv', '|', '|']] as const) {
       const path = write(name, SEA.replace(/,/g, d));
       const note = `delimiter "${shown}" sniffed from the first lines, which do not split on commas (--delimiter to choose one)`;
-      for (const args of [[path], [path, '--parse-thread'], ['-']]) {
-        const run = await runCli(['train', ...args, '--json'], args[0] === '-' ? { stdin: readFileSync(path) } : {});
+      const variants = [[path], [path, '--parse-thread'], ['-']];
+      const runs = await Promise.all(variants.map((args) => runCli(['train', ...args, '--json'], args[0] === '-' ? { stdin: readFileSync(path) } : {})));
+      for (const [i, args] of variants.entries()) {
+        const run = runs[i]!;
         assert.equal(run.code, 0, `${name} ${args.join(' ')}: ${run.stderr}`);
         assert.deepEqual(metrics(run.stdout), metrics(reference.stdout), `${name} ${args.join(' ')}`);
         assert.deepEqual((jsonLines(run.stdout)[0] as { schema: { notes: string[] } }).schema.notes, [note]);

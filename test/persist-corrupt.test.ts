@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DataError } from '../src/errors.js';
 import { restoreModel } from '../src/persist/restore.js';
-import { ARRAYS, MANIFEST, readCheckpoint, sealManifest } from '../src/persist/store.js';
+import { ARRAYS, MANIFEST, MAX_ARRAYS_BYTES, readCheckpoint, sealManifest } from '../src/persist/store.js';
 import { Random } from '../src/util/random.js';
 import { ROOT, runCli } from './helpers.js';
 
@@ -236,5 +237,111 @@ describe('corrupted checkpoints', () => {
         assert.doesNotMatch(r.stderr, /\n\s+at /);
       }
     }
+  });
+});
+
+/** Edits the manifest and seals it, leaving its file entries as edited (reseal recomputes them). */
+function sealAsIs(path: string, edit: (m: Record<string, any>) => void): void {
+  const m = JSON.parse(readFileSync(join(path, MANIFEST), 'utf8')) as Record<string, any>;
+  edit(m);
+  writeFileSync(join(path, MANIFEST), sealManifest(m));
+}
+
+/** One line, exit 1, from every command that loads a checkpoint. */
+async function assertCliRefuses(path: string, message: RegExp, env: Record<string, string> = {}): Promise<void> {
+  for (const args of [['predict', '--model', path, `${ROOT}datasets/stagger.csv`], ['train', `${ROOT}datasets/stagger.csv`, '--resume', path, '--save', join(dir, 'unused')]]) {
+    const r = await runCli(args, { env });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^inc-learn: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\\n]+\\n$`));
+    assert.match(r.stderr, message);
+  }
+}
+
+/** Loads in a fresh process; returns its message and the most memory it held (kB). */
+function loadMeasured(path: string): { message: string; maxRssKb: number } {
+  const store = new URL('../src/persist/store.js', import.meta.url).href;
+  const script = `import { readCheckpoint } from ${JSON.stringify(store)};
+let message = 'loaded';
+try { await readCheckpoint(${JSON.stringify(path)}); } catch (err) { message = err.message; }
+process.stdout.write(JSON.stringify({ message, maxRssKb: process.resourceUsage().maxRSS }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { message: string; maxRssKb: number };
+}
+
+describe('hostile checkpoints, checksums recomputed', () => {
+  it('refuses one range of arrays.f64 referenced many times, in bounded memory', async () => {
+    const c = copy();
+    reseal(c, (m, arrays) => {
+      const n = 2 ** 20; // 8 MB of numbers, expanded 600 times: 4.8 GB
+      m.learner.weights = Array.from({ length: 600 }, () => ({ $f64: [arrays.length / 8, n] }));
+      return Buffer.concat([arrays, Buffer.alloc(n * 8)]);
+    });
+    // In a small heap first: expanding it would run this process out of memory.
+    await assertCliRefuses(c, /refers to more numbers/, { NODE_OPTIONS: '--max-old-space-size=256' });
+    await assertRefused(c, 'a range referenced 600 times', /learner\.weights\[1\]: refers to more numbers of arrays\.f64 than it holds in all/);
+  });
+
+  it('refuses deep nesting before parsing it', async () => {
+    const deep = (n: number): unknown => (n === 0 ? 1 : [deep(n - 1)]);
+    for (const [where, edit] of [
+      ['learner', (m: Record<string, any>) => void (m.learner.weights = deep(2000))],
+      ['config', (m: Record<string, any>) => void (m.config.columns = deep(2000))],
+      ['sampler', (m: Record<string, any>) => void (m.sampler.buffer.x = { a: deep(2000) })],
+    ] as const) {
+      const c = copy();
+      reseal(c, edit);
+      await assertRefused(c, `nesting in ${where}`, /checkpoint\.json: nests arrays or objects more than 32 deep/);
+      if (where === 'sampler') await assertCliRefuses(c, /nests arrays or objects more than 32 deep/);
+    }
+  });
+
+  it('checks the size of arrays.f64 before reading it: a huge sparse file is refused in bounded memory', async () => {
+    const huge = 1.9e9 - (1.9e9 % 8);
+    const same = copy();
+    truncateSync(join(same, ARRAYS), huge);
+    const declared = copy();
+    sealAsIs(declared, (m) => void (m.files[ARRAYS].bytes = huge));
+    truncateSync(join(declared, ARRAYS), huge);
+    for (const [c, message] of [
+      [same, /arrays\.f64: expected \d+ bytes, found 1900000000 \(truncated or replaced\)/],
+      [declared, new RegExp(`arrays\\.f64: is 1900000000 bytes, more than the ${MAX_ARRAYS_BYTES} a checkpoint may hold`)],
+    ] as const) {
+      const { message: got, maxRssKb } = loadMeasured(c);
+      assert.match(got, message);
+      assert.ok(maxRssKb < 400 * 1024, `read in bounded memory: ${maxRssKb} kB`);
+      rmSync(c, { recursive: true });
+    }
+  });
+
+  it('refuses symbolic links among its files, even to a good copy', async () => {
+    for (const file of [ARRAYS, MANIFEST]) {
+      const c = copy();
+      unlinkSync(join(c, file));
+      symlinkSync(join(good, file), join(c, file));
+      await assertRefused(c, `${file} a link`, new RegExp(`${file.replace('.', '\\.')}: is a symbolic link \\(a checkpoint holds its own files\\)`));
+    }
+  });
+
+  it('refuses keys nobody wrote', async () => {
+    const edits: [string, (m: Record<string, any>) => void, RegExp][] = [
+      ['at the top', (m) => void (m.extra = 1), /: extra: unknown key/],
+      ['in the config', (m) => void (m.config.script = 'rm -rf /'), /config\.script: unknown key/],
+      ['in the learner', (m) => void (m.learner.bias = [1]), /learner\.bias: unknown key/],
+      ['in the sampler', (m) => void (m.sampler.extra = 0), /sampler\.extra: unknown key/],
+      ['in the sampler buffer', (m) => void (m.sampler.buffer.extra = 0), /sampler\.buffer\.extra: unknown key/],
+      ['in a schema column', (m) => void (m.schema.columns[0].extra = 0), /schema\.columns\[0\]\.extra: unknown key/],
+      ['in the featurizer', (m) => void (m.featurizer.extra = 0), /featurizer\.extra: unknown key/],
+      ['in the counts', (m) => void (m.counts.extra = 0), /counts\.extra: unknown key/],
+      ['in the carried rows', (m) => void (m.carried.pending.extra = 0), /carried\.pending\.extra: unknown key/],
+    ];
+    for (const [what, edit, message] of edits) {
+      const c = copy();
+      reseal(c, edit);
+      await assertRefused(c, `a key ${what}`, message);
+    }
+    const c = copy();
+    sealAsIs(c, (m) => void (m.files[ARRAYS].mode = 0o755));
+    await assertRefused(c, 'a key in a file entry', /files\.arrays\.f64\.mode: unknown key/);
   });
 });

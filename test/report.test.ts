@@ -102,6 +102,36 @@ describe('inc-learn report', () => {
     assert.match(html, /mlp<\/td>/);
   });
 
+  it("train's own report and drift events: two runs concatenated into one file are two learners; the terminal shows each run's sparkline", async () => {
+    let events = '';
+    for (const model of ['linear', 'mlp']) {
+      const run = await runCli(['train', 'datasets/sine_drift.csv', '--json', '--report-every', '200', '--drift', 'ddm', '--model', model, '--hidden', '8']);
+      assert.equal(run.code, 0, run.stderr);
+      // The sparkline follows the summary on stderr, in ASCII (the tests run with NO_COLOR).
+      assert.match(run.stderr, /\n {2}rolling accuracy {2}[_.\-:=+*#]{48} {2}0\.\d{4} \(lowest 0\.\d{4} at row [\d,]+\)\n$/);
+      events += run.stdout;
+    }
+    const input = join(dir, 'concatenated.jsonl');
+    writeFileSync(input, events);
+    const out = join(dir, 'concatenated.html');
+    const result = await runCli(['report', input, '-o', out]);
+    assert.equal(result.code, 0, result.stderr);
+    const html = readFileSync(out, 'utf8');
+    const found = charts(html);
+    assert.equal(found[0]!.metric, 'rolling_accuracy');
+    for (const chart of found) {
+      const paths = linePaths(chart.svg);
+      assert.equal(paths.length, 2, chart.metric);
+      // A point every 200 of the 16,000 rows.
+      for (const d of paths) assert.equal(d.split(/[ML]/).filter(Boolean).length, 80, chart.metric);
+    }
+    const drifts = jsonLines(events).filter((e) => e.event === 'drift').length;
+    assert.ok(drifts > 0);
+    assert.equal([...found[0]!.svg.matchAll(/<line [^>]*stroke-dasharray="4,3"/g)].length, drifts);
+    assert.match(html, /<th>rolling window<\/th><td>1,000<\/td>/);
+    assert.match(html, /<th>drift detector<\/th><td>ddm<\/td>/);
+  });
+
   it('a 10M-row run stays small: at most 2,000 points per curve, and the drift dip survives the downsampling', async () => {
     const [events] = simulatedRuns(LEARNERS.slice(0, 1), { rows: 10_000_000, reportEvery: 1000, window: 1000, driftAt: 6_000_000 });
     const input = join(dir, 'long.jsonl');

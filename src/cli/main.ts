@@ -13,6 +13,7 @@ import type { Reporter } from '../report/types.js';
 import type { RunEvent, SummaryEvent } from '../run/events.js';
 import { AssertionFailed, AssertionReporter, checkSkips, parseAssertions } from './assertions.js';
 import { train } from '../run/train.js';
+import { CheckpointTarget } from '../persist/target.js';
 import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
@@ -126,6 +127,7 @@ export function buildProgram(): Command {
     .option('--window <n>', 'rows of the rolling metrics (rolling_* fields; 0 for none)', '1000')
     .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
     .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
+    .option('--delay <n>', 'delayed labels: predict each row when it arrives, score and learn it n rows later')
     .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event, a point of --report) every n rows')
     .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
     .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])
@@ -261,60 +263,80 @@ async function interruptible(body: (signal: AbortSignal) => Promise<void>): Prom
   }
 }
 
+/**
+ * Claims the checkpoint directory a run writes (checked and locked, see persist/target.ts) before
+ * anything is read, runs `body`, and releases it however the run ends.
+ */
+async function withTarget(dir: string | undefined, quiet: boolean, body: (target: CheckpointTarget | undefined) => Promise<void>): Promise<void> {
+  const target = dir === undefined ? undefined : await CheckpointTarget.claim(dir);
+  try {
+    if (!quiet) {
+      for (const path of target?.leftovers ?? []) process.stderr.write(`inc-learn: ${path}: left by a save that was interrupted; inc-learn does not remove what another process made\n`);
+    }
+    await body(target);
+  } finally {
+    target?.release();
+  }
+}
+
 async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
-  const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
-  const config = checkpoint ? resumeConfig(checkpoint, input, raw, explicit) : runConfig(input, raw);
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
+  // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
+  const fresh = resumeDir === undefined ? runConfig(input, raw) : undefined;
   const reportEvery = raw.reportEvery === undefined ? undefined : number('--report-every', raw.reportEvery, { min: 1, integer: true });
   const maxSkipRate = raw.maxSkipRate === undefined ? undefined : number('--max-skip-rate', raw.maxSkipRate, { min: 0, max: 1 });
   const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
-  let summary: SummaryEvent | undefined;
-  const reporters: Reporter[] = [assertions];
   const quiet = raw.quiet === true;
-  if (raw.json === true) {
-    reporters.push(new JsonReporter());
-    // The header still goes to stderr for people watching a --json run, unless --quiet.
-    if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
-  } else {
-    reporters.push(
-      new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet, tableMetrics(raw.metrics)),
-    );
-  }
-  // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
-  if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
-  if (!quiet) reporters.push(new SparklineReporter(process.stderr, wantsAscii(raw.color !== false)));
-  const report = raw.report === undefined ? undefined : new ReportWriter(String(raw.report), reportTarget('--report', String(raw.report)), input === '-' ? 'stdin' : input);
-  if (report) reporters.push(report);
-  let failed = false;
-  try {
-    await interruptible(async (signal) => {
-      const options = {
-        signal,
-        writtenBy: `inc-learn ${version()}`,
-        ...(checkpoint ? { resume: checkpoint } : {}),
-        ...(reportEvery === undefined ? {} : { reportEvery }),
-        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
-      };
-      for await (const event of train(config, options)) {
-        emit(reporters, event);
-        if (event.event === 'summary') summary = event;
-      }
-    });
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    for (const r of reporters) r.close();
-    // What the run got to, even when it failed; a failure to write it must not hide the run's own error.
-    await report?.write(`inc-learn ${version()}`).catch((error: unknown) => {
-      if (!failed) throw error;
-    });
-  }
-  if (interruptedExit !== undefined) return;
-  checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
-  assertions.verdict();
+  await withTarget(saveDir, quiet, async (target) => {
+    const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
+    const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
+    let summary: SummaryEvent | undefined;
+    const reporters: Reporter[] = [assertions];
+    if (raw.json === true) {
+      reporters.push(new JsonReporter());
+      // The header still goes to stderr for people watching a --json run, unless --quiet.
+      if (!quiet) reporters.push(new TableReporter(null, process.stderr, makeChalk(process.stderr, raw.color !== false), false));
+    } else {
+      reporters.push(
+        new TableReporter({ stream: process.stdout, style: makeChalk(process.stdout, raw.color !== false) }, process.stderr, makeChalk(process.stderr, raw.color !== false), quiet, tableMetrics(raw.metrics)),
+      );
+    }
+    // The bar goes first, so that it is cleared before the table prints an epoch's row under it.
+    if (!quiet && process.stderr.isTTY) reporters.unshift(new ProgressReporter(process.stderr));
+    if (!quiet) reporters.push(new SparklineReporter(process.stderr, wantsAscii(raw.color !== false)));
+    const report = raw.report === undefined ? undefined : new ReportWriter(String(raw.report), reportTarget('--report', String(raw.report)), input === '-' ? 'stdin' : input);
+    if (report) reporters.push(report);
+    let failed = false;
+    try {
+      await interruptible(async (signal) => {
+        const options = {
+          signal,
+          writtenBy: `inc-learn ${version()}`,
+          ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(reportEvery === undefined ? {} : { reportEvery }),
+          ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
+        };
+        for await (const event of train(config, options)) {
+          emit(reporters, event);
+          if (event.event === 'summary') summary = event;
+        }
+      });
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      for (const r of reporters) r.close();
+      // What the run got to, even when it failed; a failure to write it must not hide the run's own error.
+      await report?.write(`inc-learn ${version()}`).catch((error: unknown) => {
+        if (!failed) throw error;
+      });
+    }
+    if (interruptedExit !== undefined) return;
+    checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
+    assertions.verdict();
+  });
 }
 
 /** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
@@ -333,50 +355,53 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
-  const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
-  const checkpoint = learn && !existsSync(dir) ? undefined : await readModelDirectory(dir, 'predict');
-  const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (checkpoint && newModelFlag !== undefined) {
-    throw new UsageError(
-      `${flagName(newModelFlag)} applies to a new model (predict --learn with a --model directory that does not exist yet); ${dir} holds one, which keeps its own settings`,
-    );
-  }
-  if (!checkpoint && isLearnerName(dir)) {
-    throw new UsageError(`--model ${dir}: --model is the directory of the model; to start a new ${dir} model there, give the learner as --learner ${dir} and a directory, e.g. --model ${dir}-model`);
-  }
-  const newModel = checkpoint ? undefined : runConfig(input, { ...raw, model: raw.learner });
-  const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
-  const writer = new PredictionWriter(process.stdout, output, precision);
-  const style = makeChalk(process.stderr, raw.color !== false);
-  await interruptible(async (signal) => {
-    const events = predict(
-      {
-        ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
-        input: inputConfig_,
-        onError,
-        learn,
-        signal,
-        writtenBy: `inc-learn ${version()}`,
-        ...(raw.keep === undefined ? {} : { keep: list(raw.keep) ?? [] }),
-        ...(saveDir === undefined ? {} : { save: { dir: saveDir, ...(every === undefined ? {} : { every }) } }),
-      },
-      writer,
-    );
-    const bar = progressBar(raw, 'predict');
-    try {
-      for await (const event of events) {
-        if (event.event === 'progress') bar?.on(event);
-        else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
-        else if (event.event === 'summary') {
-          bar?.close();
-          await writer.flush();
-          const e = event as PredictSummaryEvent;
-          if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
-        }
-      }
-    } finally {
-      bar?.close();
+  await withTarget(saveDir, raw.quiet === true, async (target) => {
+    const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
+    // DIR.bak alone is a checkpoint too (a save stopped between its renames): loading uses it.
+    const checkpoint = learn && !existsSync(dir) && !existsSync(`${dir.replace(/[\\/]+$/, '')}.bak`) ? undefined : await readModelDirectory(dir, 'predict');
+    const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (checkpoint && newModelFlag !== undefined) {
+      throw new UsageError(
+        `${flagName(newModelFlag)} applies to a new model (predict --learn with a --model directory that does not exist yet); ${dir} holds one, which keeps its own settings`,
+      );
     }
+    if (!checkpoint && isLearnerName(dir)) {
+      throw new UsageError(`--model ${dir}: --model is the directory of the model; to start a new ${dir} model there, give the learner as --learner ${dir} and a directory, e.g. --model ${dir}-model`);
+    }
+    const newModel = checkpoint ? undefined : runConfig(input, { ...raw, model: raw.learner });
+    const precision = raw.precision === undefined ? undefined : number('--precision', raw.precision, { min: 1, max: 17, integer: true });
+    const writer = new PredictionWriter(process.stdout, output, precision);
+    const style = makeChalk(process.stderr, raw.color !== false);
+    await interruptible(async (signal) => {
+      const events = predict(
+        {
+          ...(checkpoint ? { checkpoint } : { newModel: newModel! }),
+          input: inputConfig_,
+          onError,
+          learn,
+          signal,
+          writtenBy: `inc-learn ${version()}`,
+          ...(raw.keep === undefined ? {} : { keep: list(raw.keep) ?? [] }),
+          ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
+        },
+        writer,
+      );
+      const bar = progressBar(raw, 'predict');
+      try {
+        for await (const event of events) {
+          if (event.event === 'progress') bar?.on(event);
+          else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
+          else if (event.event === 'summary') {
+            bar?.close();
+            await writer.flush();
+            const e = event as PredictSummaryEvent;
+            if (raw.quiet !== true || e.skipped > 0 || e.interrupted) process.stderr.write(describePredictSummary(e, style));
+          }
+        }
+      } finally {
+        bar?.close();
+      }
+    });
   });
 }
 

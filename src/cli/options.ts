@@ -187,6 +187,7 @@ export function runConfig(input: string, o: RawOptions): RunConfig {
     seed: number('--seed', o.seed ?? 1, { min: 0, max: 4294967295, integer: true }),
     onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
     ...evaluationConfig(o),
+    ...(o.delay === undefined ? {} : { delay: number('--delay', o.delay, { min: 0, max: 1e7, integer: true }) }),
   };
 }
 

@@ -72,8 +72,11 @@ export class Evaluator {
     }
   }
 
-  private addClass(p: Float64Array, at: number, outputs: number, y: number): void {
+  private addClass(p: Float64Array, at: number, outputs: number, label: number): void {
     const stream = this.stream;
+    // The class index arrives as a double (a Float64Array of targets): as a small integer, the
+    // counts below index arrays and compare without conversions.
+    const y = label | 0;
     // Ties go to the later class: a binary p(1) = 0.5 predicts 1, as p >= 0.5 does by convention.
     let best = 0;
     for (let k = 1; k < outputs; k++) if (p[at + k]! >= p[at + best]!) best = k;

@@ -47,8 +47,14 @@ export function restoreRolling(task: Task, s: RollingState): Rolling {
   return r;
 }
 
-/** Bit of a window row's flags: the model was right (beside the baselines' bits). */
+/**
+ * A window row's truth, prediction and flags packed in one integer: (y + 1) << 16 | predicted << 3 |
+ * flags, with MODEL_RIGHT beside the baselines' bits. Targets have at most 1,000 classes (schema.ts),
+ * well inside the 8,192 predicted classes and 32,767 truths this holds.
+ */
 const MODEL_RIGHT = 4;
+const truthOf = (code: number): number => (code >>> 16) - 1;
+const predictedOf = (code: number): number => (code >>> 3) & 0x1fff;
 
 /**
  * The last `capacity` rows, exactly. Per row only the loss sum and the count of right answers (what a
@@ -61,10 +67,8 @@ export class RollingWindow implements Rolling {
   private lossSum = 0;
   private correct = 0;
   // Classification ring.
-  private readonly ys: Int32Array;
-  private readonly predicted: Int32Array;
+  private readonly codes: Int32Array;
   private readonly losses: Float64Array;
-  private readonly flags: Uint8Array;
   private readonly scores: Float64Array;
   // Regression ring and sums; targets are summed shifted by `shift` (the window's mean at the last wrap).
   private readonly values: Float64Array;
@@ -84,10 +88,8 @@ export class RollingWindow implements Rolling {
   ) {
     const classes = task === 'classification' ? capacity : 0;
     const values = task === 'regression' ? capacity : 0;
-    this.ys = new Int32Array(classes);
-    this.predicted = new Int32Array(classes);
+    this.codes = new Int32Array(classes);
     this.losses = new Float64Array(classes);
-    this.flags = new Uint8Array(classes);
     this.scores = new Float64Array(classes);
     this.values = new Float64Array(values);
     this.errors = new Float64Array(values);
@@ -102,13 +104,11 @@ export class RollingWindow implements Rolling {
     const at = this.pos;
     if (this.filled === this.capacity) {
       this.lossSum -= this.losses[at]!;
-      this.correct -= this.flags[at]! >> 2;
+      this.correct -= (this.codes[at]! & MODEL_RIGHT) >> 2;
     } else this.filled++;
     const right = y === predicted ? MODEL_RIGHT : 0;
-    this.ys[at] = y;
-    this.predicted[at] = predicted;
+    this.codes[at] = ((y + 1) << 16) | (predicted << 3) | flags | right;
     this.losses[at] = loss;
-    this.flags[at] = flags | right;
     this.scores[at] = row[1]!;
     this.correct += right >> 2;
     this.lossSum += loss;
@@ -176,14 +176,15 @@ export class RollingWindow implements Rolling {
     out[`${PREFIX}loss`] = n > 0 ? this.lossSum / n : null;
     out[`${PREFIX}accuracy`] = n > 0 ? this.correct / n : null;
     let k = 0;
-    for (let i = 0; i < n; i++) k = Math.max(k, this.ys[i]! + 1, this.predicted[i]! + 1);
+    for (let i = 0; i < n; i++) k = Math.max(k, truthOf(this.codes[i]!) + 1, predictedOf(this.codes[i]!) + 1);
     const cm = new Float64Array(k * k);
     let majorityCorrect = 0;
     let noChangeCorrect = 0;
     for (let i = 0; i < n; i++) {
-      const y = this.ys[i]!;
-      if (y >= 0) cm[y * k + this.predicted[i]!]!++;
-      const f = this.flags[i]!;
+      const code = this.codes[i]!;
+      const y = truthOf(code);
+      if (y >= 0) cm[y * k + predictedOf(code)]!++;
+      const f = code & 7;
       majorityCorrect += f & MAJORITY_RIGHT;
       noChangeCorrect += (f & NO_CHANGE_RIGHT) >> 1;
     }
@@ -197,8 +198,9 @@ export class RollingWindow implements Rolling {
     let positives = 0;
     let negatives = this.capacity;
     for (let i = 0; i < this.filled; i++) {
-      if (this.ys[i] === 1) scratch[positives++] = this.scores[i]!;
-      else if (this.ys[i] === 0) scratch[--negatives] = this.scores[i]!;
+      const y = truthOf(this.codes[i]!);
+      if (y === 1) scratch[positives++] = this.scores[i]!;
+      else if (y === 0) scratch[--negatives] = this.scores[i]!;
     }
     const auc = rocAuc(scratch.subarray(0, positives), scratch.subarray(negatives));
     return Number.isFinite(auc) ? auc : null;
@@ -209,10 +211,8 @@ export class RollingWindow implements Rolling {
     const ring: Record<string, number[]> =
       this.task === 'classification'
         ? {
-            ys: Array.from(this.ys.subarray(0, f)),
-            predicted: Array.from(this.predicted.subarray(0, f)),
+            codes: Array.from(this.codes.subarray(0, f)),
             losses: Array.from(this.losses.subarray(0, f)),
-            flags: Array.from(this.flags.subarray(0, f)),
             scores: Array.from(this.scores.subarray(0, f)),
           }
         : { values: Array.from(this.values.subarray(0, f)), errors: Array.from(this.errors.subarray(0, f)) };
@@ -251,10 +251,8 @@ export class RollingWindow implements Rolling {
     this.ySq = n['ySq']!;
     const r = s.ring;
     if (this.task === 'classification') {
-      this.ys.set(r['ys']!);
-      this.predicted.set(r['predicted']!);
+      this.codes.set(r['codes']!);
       this.losses.set(r['losses']!);
-      this.flags.set(r['flags']!);
       this.scores.set(r['scores']!);
     } else {
       this.values.set(r['values']!);

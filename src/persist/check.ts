@@ -24,6 +24,12 @@ export class Check {
     return v as Json;
   }
 
+  /** An object has no keys but these: a key nobody wrote is refused, not ignored. */
+  only(o: Json, path: string, keys: readonly string[]): Json {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(path === '' ? k : `${path}.${k}`, 'unknown key');
+    return o;
+  }
+
   str(v: unknown, path: string, nonEmpty = false): string {
     if (typeof v !== 'string') this.fail(path, `expected a string, found ${kind(v)}`);
     if (nonEmpty && v === '') this.fail(path, 'expected a non-empty string');

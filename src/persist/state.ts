@@ -9,6 +9,7 @@ import { findLearner, inputOf, learnerByKind, learners } from '../learners/regis
 import type { LearnerState, RowLayout, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { StreamEvaluationState } from '../eval/stream.js';
+import type { DelayedState } from '../run/delay.js';
 import type { TallyState } from '../eval/tally.js';
 import { Check, type Json } from './check.js';
 
@@ -47,6 +48,8 @@ export interface CarriedState {
     raw?: number[];
   };
   pending: RowsState;
+  /** --delay: rows predicted and waiting for their label, with those predictions (run/delay.ts). */
+  delayed?: DelayedState;
 }
 
 export interface CheckpointState {
@@ -77,6 +80,24 @@ const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu'] as const;
 const TASKS = ['classification', 'regression'] as const;
 const SAMPLERS = ['all', 'bernoulli', 'balanced', 'shuffle', 'window', 'replay'] as const;
 
+/** Every key a checkpoint may hold: one nobody wrote is refused, not ignored. */
+const STATE_KEYS = ['config', 'schema', 'featurizer', 'learner', 'backend', 'sampler', 'random', 'evaluator', 'evaluation', 'counts', 'streamRows', 'epoch', 'carried'];
+const EVALUATOR_KEYS = ['rows', 'lossSum', 'correct', 'absSum', 'k', 'cm', 'majorityCorrect', 'noChangeCorrect', 'apeSum', 'zeroTargets', 'yMean', 'yM2'];
+const CONFIG_KEYS = [
+  'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'maxRecordBytes',
+  'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
+  'model', 'params', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift',
+];
+const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
+  all: ['kind'],
+  bernoulli: ['kind', 'random'],
+  balanced: ['kind', 'counts', 'random'],
+  shuffle: ['kind', 'buffer', 'random'],
+  window: ['kind', 'buffer', 'next', 'carry', 'random'],
+  replay: ['kind', 'buffer', 'seen', 'carry', 'random'],
+};
+
 /** What the rest of the checks need to know about the featurizer. */
 interface Shape {
   task: Task;
@@ -91,7 +112,7 @@ interface Shape {
 
 /** Checks every field; returns the state typed (the same object). Throws DataError via `c`. */
 export function validateState(raw: unknown, c: Check): CheckpointState {
-  const s = c.obj(raw, 'checkpoint');
+  const s = c.only(c.obj(raw, 'checkpoint'), '', STATE_KEYS);
   const config = validateConfig(c.obj(s['config'], 'config'), c);
   const schema = validateSchema(c.obj(s['schema'], 'schema'), c);
   const featurizer = c.obj(s['featurizer'], 'featurizer');
@@ -101,10 +122,12 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.str(s['backend'], 'backend');
   const sampler = c.obj(s['sampler'], 'sampler');
   if (sampler['kind'] !== config.sampler) c.fail('sampler.kind', `expected "${config.sampler}" (the config's sampler), found ${JSON.stringify(sampler['kind'])}`);
+  c.only(sampler, 'sampler', SAMPLER_KEYS[config.sampler]);
   allFinite(sampler, 'sampler', c);
   const buffer = sampler['buffer'];
   if (buffer !== undefined) {
-    const b = c.obj(buffer, 'sampler.buffer');
+    const b = c.only(c.obj(buffer, 'sampler.buffer'), 'sampler.buffer', ['capacity', 'dim', 'rows', 'x', 'y', 'rawNumeric']);
+    c.opt(b['rawNumeric'], (v) => c.bool(v, 'sampler.buffer.rawNumeric'));
     const dim = c.int(b['dim'], 'sampler.buffer.dim', 0, shape.dim);
     const rows = c.int(b['rows'], 'sampler.buffer.rows', 0, c.int(b['capacity'], 'sampler.buffer.capacity', 1));
     c.nums(b['x'], 'sampler.buffer.x', rows * dim);
@@ -113,7 +136,7 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   c.nums(s['random'], 'random', 4, { integer: true, min: -(2 ** 31) }).forEach((n, i) => {
     if (n > 2 ** 31 - 1) c.fail(`random[${i}]`, `expected a 32-bit integer, found ${n}`);
   });
-  const e = c.obj(s['evaluator'], 'evaluator');
+  const e = c.only(c.obj(s['evaluator'], 'evaluator'), 'evaluator', EVALUATOR_KEYS);
   const evaluated = c.int(e['rows'], 'evaluator.rows');
   c.num(e['lossSum'], 'evaluator.lossSum', { min: 0 });
   c.int(e['correct'], 'evaluator.correct', 0, evaluated);
@@ -124,16 +147,27 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
     c.nums(e['cm'], 'evaluator.cm', k * k, { min: 0 });
   }
   if (s['evaluation'] !== undefined) validateEvaluation(c.obj(s['evaluation'], 'evaluation'), c);
-  const counts = c.obj(s['counts'], 'counts');
-  for (const key of ['rows', 'trained', 'evaluated', 'held_out', 'skipped', 'unlabeled']) c.int(counts[key], `counts.${key}`);
+  const countKeys = ['rows', 'trained', 'evaluated', 'held_out', 'skipped', 'unlabeled'];
+  const counts = c.only(c.obj(s['counts'], 'counts'), 'counts', countKeys);
+  for (const key of countKeys) c.int(counts[key], `counts.${key}`);
   c.int(s['streamRows'], 'streamRows');
   c.int(s['epoch'], 'epoch', 1);
-  const carried = c.obj(s['carried'], 'carried');
-  const block = validateRows(carried['block'], 'carried.block', shape, c);
+  const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending']);
+  const block = validateRows(carried['block'], 'carried.block', shape, c, ['index', 'raw']);
   const carriedBlock = c.obj(carried['block'], 'carried.block');
   c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
+  if (carried['delayed'] !== undefined) {
+    const d = c.obj(carried['delayed'], 'carried.delayed');
+    const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
+    const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
+    const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);
+    c.nums(d['x'], 'carried.delayed.x', rows * dim);
+    c.nums(d['p'], 'carried.delayed.p', rows * outputs);
+    checkTargets(d['y'], 'carried.delayed.y', rows, shape, c);
+    c.nums(d['index'], 'carried.delayed.index', rows, { integer: true, min: 0 });
+  }
   return s as unknown as CheckpointState;
 }
 
@@ -188,8 +222,8 @@ function validateEvaluation(e: Json, c: Check): void {
   }
 }
 
-function validateRows(raw: unknown, path: string, shape: Shape, c: Check): number {
-  const r = c.obj(raw, path);
+function validateRows(raw: unknown, path: string, shape: Shape, c: Check, more: string[] = []): number {
+  const r = c.only(c.obj(raw, path), path, ['rows', 'dim', 'x', 'y', ...more]);
   const rows = c.int(r['rows'], `${path}.rows`, 0, 1e7);
   const dim = c.int(r['dim'], `${path}.dim`, 0, shape.dim);
   c.nums(r['x'], `${path}.x`, rows * dim);
@@ -225,12 +259,15 @@ function allFinite(v: unknown, path: string, c: Check): void {
 
 export function validateConfig(o: Json, c: Check): RunConfig {
   const p = (k: string) => `config.${k}`;
+  c.only(o, 'config', CONFIG_KEYS);
   c.str(o['input'], p('input'));
   c.opt(o['format'], (v) => c.oneOf(v, p('format'), ['csv', 'jsonl'] as const));
   c.bool(o['header'], p('header'));
   c.opt(o['columns'], (v) => c.strs(v, p('columns')));
   if (c.str(o['delimiter'], p('delimiter')).length !== 1) c.fail(p('delimiter'), 'expected one character');
   c.opt(o['parseThread'], (v) => c.bool(v, p('parseThread')));
+  c.opt(o['delimiterExplicit'], (v) => c.bool(v, p('delimiterExplicit')));
+  c.opt(o['decimal'], (v) => c.oneOf(v, p('decimal'), [','] as const));
   c.opt(o['maxRecordBytes'], (v) => c.int(v, p('maxRecordBytes'), 1));
   c.opt(o['target'], (v) => c.str(v, p('target')));
   c.opt(o['task'], (v) => c.oneOf(v, p('task'), TASKS));
@@ -266,14 +303,18 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
   c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
   c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
+  c.opt(o['delay'], (v) => c.int(v, p('delay'), 0, 1e7));
   return o as unknown as RunConfig;
 }
 
 export function validateSchema(o: Json, c: Check): Schema {
+  c.only(o, 'schema', ['columns', 'target', 'task', 'classes', 'rowsInspected', 'notes']);
+  c.opt(o['notes'], (v) => c.strs(v, 'schema.notes'));
   const columns = c.arr(o['columns'], 'schema.columns');
   if (columns.length === 0) c.fail('schema.columns', 'expected at least one column');
   const infos = columns.map((raw, i) => {
-    const col = c.obj(raw, `schema.columns[${i}]`);
+    const col = c.only(c.obj(raw, `schema.columns[${i}]`), `schema.columns[${i}]`, ['name', 'index', 'kind', 'role', 'note']);
+    c.opt(col['note'], (v) => c.str(v, `schema.columns[${i}].note`));
     c.str(col['name'], `schema.columns[${i}].name`);
     if (c.int(col['index'], `schema.columns[${i}].index`) !== i) c.fail(`schema.columns[${i}].index`, `expected ${i}`);
     c.oneOf(col['kind'], `schema.columns[${i}].kind`, ['numeric', 'categorical'] as const);
@@ -294,6 +335,7 @@ export function validateSchema(o: Json, c: Check): Schema {
 
 /** The featurizer's fields, and the shape of the rows and outputs of a learner reading the raw layout or the dense one. */
 function validateFeaturizer(o: Json, schema: Schema, layout: RowLayout, c: Check): Shape {
+  c.only(o, 'featurizer', ['hashBits', 'count', 'mean', 'm2', 'categories', 'slots', 'classes', 'missingImputed']);
   const features = schema.columns.filter((x) => x.role === 'feature');
   const numeric = features.filter((x) => x.kind === 'numeric').length;
   const categorical = features.length - numeric;
@@ -323,6 +365,7 @@ function validateLearner(raw: unknown, config: RunConfig, shape: Shape, c: Check
   const o = c.obj(raw, 'learner');
   if (shape.task === 'regression' && findLearner(config.model).scaledTarget) {
     if (o['kind'] !== 'scaled-target') c.fail('learner.kind', `expected "scaled-target" for regression, found ${JSON.stringify(o['kind'])}`);
+    c.only(o, 'learner', ['kind', 'count', 'mean', 'm2', 'inner']);
     c.int(o['count'], 'learner.count');
     c.num(o['mean'], 'learner.mean');
     c.num(o['m2'], 'learner.m2', { min: 0 });
@@ -347,6 +390,7 @@ function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c
   // The gradient learners' weights span the dense row, whichever layout they read.
   if (c.int(o['dim'], p('dim')) !== shape.dense) c.fail(p('dim'), `expected ${shape.dense} (the featurizer's inputs), found ${String(o['dim'])}`);
   if (kind === 'linear') {
+    c.only(o, path, ['kind', 'task', 'optimizer', 'lr', 'l2', 'dim', 'classes', 'steps', 'weights', 'slot1', 'slot2', 'scale']);
     if (o['scale'] !== undefined) c.num(o['scale'], p('scale'), { min: 0, minExclusive: true, max: 1 });
     if (c.int(o['classes'], p('classes'), 1) !== shape.outputs) c.fail(p('classes'), `expected ${shape.outputs}, found ${String(o['classes'])}`);
     c.int(o['steps'], p('steps'));
@@ -358,6 +402,7 @@ function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c
     return;
   }
   if (o['version'] !== 1) c.fail(p('version'), `expected 1, found ${JSON.stringify(o['version'])}`);
+  c.only(o, path, ['kind', 'version', 'task', 'dim', 'outputs', 'hidden', 'activation', 'optimizer', 'lr', 'l2', 'batchSize', 'backend', 'shapes', 'weights', 'optimizerState']);
   if (c.int(o['outputs'], p('outputs'), 1) !== shape.outputs) c.fail(p('outputs'), `expected ${shape.outputs}, found ${String(o['outputs'])}`);
   const hidden = c.nums(o['hidden'], p('hidden'), undefined, { integer: true, min: 1 });
   if (hidden.join(',') !== config.hidden.join(',')) c.fail(p('hidden'), `expected ${config.hidden.join(',')} (the config's layers)`);
@@ -381,7 +426,7 @@ function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c
     c.nums(weights[i], `${p('weights')}[${i}]`, n);
     total += n;
   });
-  const opt = c.obj(o['optimizerState'], p('optimizerState'));
+  const opt = c.only(c.obj(o['optimizerState'], p('optimizerState')), p('optimizerState'), ['names', 'shapes', 'values', 'accBeta']);
   const names = c.strs(opt['names'], p('optimizerState.names'));
   const slots = { sgd: 0, adagrad: 1, adam: 2 }[config.optimizer];
   if (names[0] !== 'iter' || (names.length !== 1 && names.length !== 1 + slots)) {

@@ -10,7 +10,8 @@ import { StreamEvaluation, type StreamEvaluationState } from '../eval/stream.js'
 import { Tally } from '../eval/tally.js';
 import type { Task } from '../learners/types.js';
 import type { CheckpointState, CountsState, EvaluatorState } from '../persist/state.js';
-import { writeCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
+import { SaveError, type LoadedCheckpoint } from '../persist/store.js';
+import type { CheckpointTarget } from '../persist/target.js';
 import type { Random } from '../util/random.js';
 import { evaluationSettings, type RunConfig } from './config.js';
 import type { SummaryEvent } from './events.js';
@@ -18,8 +19,8 @@ import type { RowCounts, TrainingPass } from './loop.js';
 import type { Model } from './train.js';
 
 export interface SaveOptions {
-  /** The checkpoint directory. */
-  dir: string;
+  /** The checkpoint directory, claimed (checked and locked) before the run started. */
+  target: CheckpointTarget;
   /** Also write one every this many rows read (0 or undefined: only at the end). */
   every?: number;
 }
@@ -99,7 +100,24 @@ export async function snapshot(p: SnapshotParts): Promise<CheckpointState> {
 }
 
 export async function saveSnapshot(save: SaveOptions, parts: SnapshotParts, writtenBy: string): Promise<void> {
-  await writeCheckpoint(save.dir, await snapshot(parts), writtenBy);
+  await save.target.save(await snapshot(parts), writtenBy);
+}
+
+/**
+ * A bad row or unreadable input stops the run: what was learned from the rows before it is
+ * checkpointed (`checkpoint`), then `error` is thrown, saying so when that save failed too. A failed
+ * save is thrown as it is, once: it is not tried again.
+ */
+export async function checkpointThenFail(error: unknown, checkpoint: (() => Promise<void>) | undefined): Promise<never> {
+  if (error instanceof DataError && !(error instanceof SaveError) && checkpoint) {
+    try {
+      await checkpoint();
+    } catch (saveError) {
+      const why = saveError instanceof Error ? saveError.message : String(saveError);
+      throw new DataError(error.location, `${error.detail} (and the checkpoint of the rows before it failed: ${why})`, error.reason);
+    }
+  }
+  throw error;
 }
 
 /** Puts a checkpoint's unfinished rows into the first pass of the run that resumes from it. */

@@ -68,6 +68,8 @@ export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, Sampl
   fading?: number;
   /** The drift detector watching the errors (--drift). */
   drift?: DetectorName;
+  /** Rows between a row's prediction and its label: it is scored and learned that much later (--delay). */
+  delay?: number;
 }
 
 /** The evaluation part of a configuration (checkpoints before 0.2 have none of it: the defaults). */

@@ -6,7 +6,7 @@
  * Rows are in the layout the learner reads (Learner.input): blocks, sampler rows and carried rows
  * have that layout's width.
  */
-import { DataError, singleLine } from '../errors.js';
+import { DataError, singleLine, UsageError } from '../errors.js';
 import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner, RowLayout } from '../learners/types.js';
@@ -16,6 +16,7 @@ import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
+import { DelayLine, type DelayedState } from './delay.js';
 import { diverged } from './divergence.js';
 
 /** How many skipped rows are kept as examples for the human summary. */
@@ -54,6 +55,8 @@ export interface PassSettings {
   firstIndex?: number;
   /** Told of each row's prediction and of each skipped row (`predict --learn`). */
   observer?: RowObserver;
+  /** --delay: rows scored and learned this many rows after they were predicted (0: at once). */
+  delay?: number;
 }
 
 /** Sees rows as a pass settles them; rows are named by their index in the stream. */
@@ -73,6 +76,8 @@ export interface CarriedRows {
   block: { rows: number; dim: number; x: number[]; y: number[]; index: number[]; raw?: number[] };
   /** Passed on by the sampler, not yet learned (less than a mini-batch). */
   pending: { rows: number; dim: number; x: number[]; y: number[] };
+  /** --delay: predicted, waiting for their label (absent without a delay). */
+  delayed?: DelayedState;
 }
 
 /** A growable row-major block of rows with targets. */
@@ -182,6 +187,9 @@ export class TrainingPass {
   private readonly raw: RowBlock | undefined;
   /** The row offered to such a sampler to keep: the encoded row with those raw numeric features. */
   private kept: Float64Array;
+  /** --delay: the rows predicted and waiting for their label, and the predictions of the one leaving. */
+  private readonly delayed: DelayLine | undefined;
+  private delayedPrediction: Float64Array;
 
   constructor(
     private readonly featurizer: Featurizer,
@@ -202,7 +210,7 @@ export class TrainingPass {
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
-    this.direct = this.fused && b === 1 && settings.observer === undefined;
+    this.direct = this.fused && b === 1 && settings.observer === undefined && !((settings.delay ?? 0) > 0);
     this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
     // The dense and sparse ones start with the standardized numeric features, kept raw (see RowScaler).
@@ -210,6 +218,11 @@ export class TrainingPass {
     featurizer.keepRaw = keepsRaw;
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);
+    const delay = settings.delay ?? 0;
+    if (delay > 0 && sampler.keepsRows) throw new UsageError(`--delay works with the all, bernoulli and balanced samplers, not ${sampler.description}`);
+    // One slot more than the delay: the arriving row is held before the one it pushes out leaves.
+    this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs) : undefined;
+    this.delayedPrediction = new Float64Array(delay > 0 ? learner.outputs : 0);
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -242,6 +255,11 @@ export class TrainingPass {
       if (width !== before || featurizer.classes.length !== classesBefore) {
         const grown = this.grow();
         if (grown) await grown;
+      }
+      if (this.delayed) {
+        const done = this.predictDelayed(index, y);
+        if (done) await done;
+        continue;
       }
       if (this.direct) {
         this.target[0] = y;
@@ -301,12 +319,20 @@ export class TrainingPass {
   carried(): CarriedRows {
     const block = this.block.save();
     const index = Array.from(this.blockIndex.subarray(0, block.rows));
-    return { block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) }, pending: this.pending.save() };
+    return {
+      block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) },
+      pending: this.pending.save(),
+      ...(this.delayed ? { delayed: this.delayed.save() } : {}),
+    };
   }
 
   carry(rows: CarriedRows): void {
     if (this.block.rows > 0 || this.pending.rows > 0) throw new Error('carry(): the pass has already started');
-    const { block, pending } = rows;
+    const { block, pending, delayed } = rows;
+    if (delayed && delayed.rows > 0) {
+      if (!this.delayed) throw new Error(`it holds ${delayed.rows} rows waiting for their label (--delay): resume it with its --delay`);
+      this.delayed.restore(delayed);
+    }
     if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
     const numeric = this.featurizer.numericCount;
     for (let r = 0; r < block.rows; r++) {
@@ -325,6 +351,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
+    await this.releaseDelayed(true);
     this.offerDim = this.featurizer.widthOf(this.layout);
     this.sampler.endEpoch(this.sink);
     await this.learnPending(true);
@@ -347,6 +374,39 @@ export class TrainingPass {
     }
   }
 
+  /** --delay: predicts the row now; the row that has waited `delay` rows is scored and learned. */
+  private predictDelayed(index: number, y: number): MaybeAsync {
+    const outputs = this.learner.outputs;
+    return then(this.learner.predict(this.featurizer.rowOf(this.layout), 1, this.predictions), this.holdDelayed, this, { index, y, outputs });
+  }
+
+  private holdDelayed(row: { index: number; y: number; outputs: number }): MaybeAsync {
+    this.settings.observer?.predicted(row.index, this.predictions, 0, row.outputs);
+    const line = this.delayed!;
+    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index);
+    return line.full ? this.releaseDelayed(false) : undefined;
+  }
+
+  /** Scores and learns the oldest delayed row (with `all`, every one left, at the end of the input). */
+  private releaseDelayed(all: boolean): MaybeAsync {
+    const line = this.delayed;
+    if (!line) return;
+    while (line.count > 0 && (all || line.full)) {
+      const dim = this.featurizer.widthOf(this.layout);
+      if (this.offered.length < dim) this.offered = new Float64Array(dim);
+      const outputs = this.learner.outputs;
+      if (this.delayedPrediction.length < outputs) this.delayedPrediction = new Float64Array(outputs);
+      const { y, index } = line.shift(this.offered, this.delayedPrediction);
+      if (this.scoring !== null) this.scoring.index = index;
+      this.evaluator.add(this.delayedPrediction, 0, outputs, y);
+      this.counts.evaluated++;
+      this.offerDim = dim;
+      this.sampler.offer(this.offered, dim, y, this.sink);
+      const learned = this.learnPending(false);
+      if (learned) return all ? learned.then(() => this.releaseDelayed(true)) : learned;
+    }
+  }
+
   /** New feature slots or classes: finish the block at the old shape, then grow the learner. */
   private grow(): MaybeAsync {
     return then(this.flush(), this.growLearner, this, undefined);
@@ -363,6 +423,7 @@ export class TrainingPass {
     // Empty here (flushed before growing); widened now so that it has the new width even when rows
     // go direct and never pass through it.
     this.block.widen(width);
+    this.delayed?.widen(width, this.learner.outputs);
     if (this.predictions.length < this.learner.batchSize * this.learner.outputs) {
       this.predictions = new Float64Array(this.learner.batchSize * this.learner.outputs);
     }

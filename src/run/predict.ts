@@ -15,7 +15,7 @@ import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
-import { addCounts, carryInto, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
 import type { MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
@@ -247,6 +247,7 @@ async function completeModel(checkpoint: LoadedCheckpoint, model: Model): Promis
     onError: 'skip',
     holdout: 0,
     seed: 0,
+    delay: checkpoint.state.config.delay ?? 0,
   });
   carryInto(pass, checkpoint);
   await pass.finish();
@@ -260,7 +261,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
   // The checkpoint's configuration with this input; holdout and epochs stay as trained (predict uses neither).
   const config: RunConfig = { ...(state ? state.config : options.newModel!), ...options.input, onError: options.onError };
   const baseCounts = state?.counts ?? NO_COUNTS;
-  const modelName = checkpoint ? (checkpoint.recovered ? checkpoint.path : checkpoint.name) : options.save!.dir;
+  const modelName = checkpoint ? (checkpoint.recovered ? checkpoint.path : checkpoint.name) : options.save!.target.dir;
   const source: Source = await openInput(options.input, { stdin: options.stdin, live: true, stop: signal });
   const started = performance.now();
   let model: (Model & { random: Random }) | undefined;
@@ -351,6 +352,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           holdout: 0,
           seed: config.seed,
           firstIndex,
+          delay: config.delay ?? 0,
           ...(observer ? { observer } : {}),
         })
       : null;
@@ -466,18 +468,18 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         }
       }
     } catch (error) {
-      // A bad row (--on-error fail) or unreadable input: the rows before it still get their lines,
-      // and with --learn what was learned from them is checkpointed, before the error is reported.
+      // A bad row (--on-error fail), unreadable input or a failed save: the predictions already
+      // made are written first; then, after a bad row, what --learn learned from the rows before it
+      // is checkpointed, and the error is reported.
       if (error instanceof DataError) {
         if (scoring) await scoring.flush();
         else {
           const done = pass!.predictNow();
           if (done) await done;
-          if (options.save) await save();
         }
         await sink?.flush();
       }
-      throw error;
+      await checkpointThenFail(error, pass && options.save ? save : undefined);
     }
     if (!checked && !interrupted) aligner.check(source.name, stream.columns, schema, modelName, command === 'evaluate' ? 'required' : 'optional');
     if (pass && options.save && (rowsSinceSave > 0 || checkpoints === 0)) await save();
@@ -503,7 +505,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       ...(command === 'evaluate' ? { unknown_labels: scoring!.unknownLabels } : {}),
       ...(learn ? cumulativeFields(addCounts(baseCounts, counts), headline(cumulative!)) : {}),
       classes: [...featurizer.classes],
-      ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.dir : null, checkpoints } : {}),
+      ...(learn ? { checkpoint: options.save && checkpoints > 0 ? options.save.target.dir : null, checkpoints } : {}),
       rows_per_sec: elapsed > 0 ? Math.round((rows * 1000) / elapsed) : 0,
       elapsed_ms: Math.round(elapsed * 10) / 10,
       interrupted,

@@ -22,7 +22,7 @@ import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
-import { addCounts, carryInto, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
+import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
 import type { DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
@@ -211,7 +211,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const { resume, save, signal } = options;
   const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
   const firstIndex = resume?.state.streamRows ?? 0;
-  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex };
+  const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex, delay: config.delay ?? 0 };
   const total = new RowCounts();
   const baseCounts = resume?.state.counts ?? NO_COUNTS;
   let model: (Model & { random: Random }) | undefined;
@@ -282,7 +282,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           holdout: config.holdout,
           resumed_from: resume ? (resume.recovered ? resume.path : resume.name) : null,
           resumed_rows: baseCounts.rows,
-          checkpoint: save ? save.dir : null,
+          checkpoint: save ? save.target.dir : null,
           window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
           fading: evaluation.settings.fading ?? null,
           drift: evaluation.settings.drift ?? null,
@@ -446,7 +446,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       features: model.featurizer.dim,
       ...lastMetrics(lastEpoch),
       ...cumulativeFields(addCounts(baseCounts, total), totals),
-      checkpoint: save && checkpoints > 0 ? save.dir : null,
+      checkpoint: save && checkpoints > 0 ? save.target.dir : null,
       checkpoints,
       rows_per_sec: rate(total.rows, elapsed),
       elapsed_ms: round(elapsed),
@@ -462,15 +462,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   } catch (error) {
     // A bad row (--on-error fail) or unreadable input mid-stream: what was learned from the rows
     // before it is still checkpointed, then the error is reported.
-    if (error instanceof DataError && saveBeforeFailing) {
-      try {
-        await saveBeforeFailing();
-      } catch (saveError) {
-        const why = saveError instanceof Error ? saveError.message : String(saveError);
-        throw new DataError(error.location, `${error.detail} (and the checkpoint of the rows before it failed: ${why})`, error.reason);
-      }
-    }
-    throw error;
+    await checkpointThenFail(error, saveBeforeFailing);
   } finally {
     model?.learner.dispose();
     if (interrupted) void source.close().catch(() => {});
