@@ -87,7 +87,7 @@ const CONFIG_KEYS = [
   'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'maxRecordBytes',
   'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
   'model', 'params', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay',
 ];
 const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
   all: ['kind'],
