@@ -152,7 +152,7 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   for (const key of countKeys) c.int(counts[key], `counts.${key}`);
   c.int(s['streamRows'], 'streamRows');
   c.int(s['epoch'], 'epoch', 1);
-  const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending']);
+  const carried = c.only(c.obj(s['carried'], 'carried'), 'carried', ['block', 'pending', 'delayed']);
   const block = validateRows(carried['block'], 'carried.block', shape, c, ['index', 'raw']);
   const carriedBlock = c.obj(carried['block'], 'carried.block');
   c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
