@@ -19,7 +19,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, machineLine, type Machine } from './lib/machine.js';
-import { describe, hasGnuTime, jsonLines, median, quickWallMs, timed, type Command, type Run } from './lib/measure.js';
+import { describe, hasGnuTime, jsonLines, median, quickWallMs, shq, timed, type Command, type Run } from './lib/measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = resolve(ROOT, '../shared');
@@ -456,6 +456,7 @@ function fastItems(opts: Options, p: Prepared): Item[] {
         items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
+      if (d.id === p.streamId) items.push(...sideBySideItems(d, runs));
     }
   }
   if (opts.sections.has('linear')) {
@@ -464,6 +465,25 @@ function fastItems(opts: Options, p: Prepared): Item[] {
       const id = `linear-hash-${bits}-${p.hashedId}`;
       items.push(item({ id, section: 'linear', label: `train (logistic, per row), --hash-bits ${bits}`, dataset: p.hashedId, input: `${p.hashedId} CSV file`, rows: hashedRows(opts), cmd: { argv: trainArgs(p.hashedCsv, ['--hash-bits', String(bits)]) }, runs: opts.runs, parse: trainParse }));
     }
+  }
+  return items;
+}
+
+/** The learners of the side-by-side rows: the first 3, then all 6. */
+const SIDE_BY_SIDE = ['linear', 'linear(lr=0.5)', 'linear(lr=0.02)', 'linear(optimizer=adam)', 'majority', 'no-change'];
+
+/**
+ * Several learners in one pass (--model a,b,...: the input read and featurized once) against the
+ * same learners run one after the other, on the 2M stream: what sharing the pass saves.
+ */
+function sideBySideItems(d: { id: string; csv: string; rows: number; name: string }, runs: number): Item[] {
+  const items: Item[] = [];
+  for (const n of [3, 6]) {
+    const models = SIDE_BY_SIDE.slice(0, n);
+    const common = { section: 'linear' as const, dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, runs, parse: trainParse };
+    items.push(item({ ...common, id: `side-by-side-${n}-${d.id}`, label: `train, ${n} learners side by side in one pass`, cmd: { argv: trainArgs(d.csv, ['--model', models.join(',')]) } }));
+    const oneByOne = models.map((m) => trainArgs(d.csv, ['--model', m]).map(shq).join(' ')).join(' && ');
+    items.push(item({ ...common, id: `one-by-one-${n}-${d.id}`, label: `train, the same ${n} learners one run each`, cmd: { argv: ['sh', '-c', oneByOne] } }));
   }
   return items;
 }

@@ -145,6 +145,29 @@ describe('a save replaces or removes only what inc-learn verifiably wrote', () =
   });
 });
 
+describe('the loader knows every key a save writes', () => {
+  it('loads back the checkpoint of every kind of run (keys it does not know are refused)', async () => {
+    const stagger = `${ROOT}datasets/stagger.csv`;
+    const friedman = `${ROOT}datasets/friedman.csv`;
+    const runs: string[][] = [
+      [stagger, '--delay', '5', '--drift', 'adwin', '--window', '50'],
+      [stagger, '--model', 'mlp', '--sampler', 'window', '--fading', '0.99', '--drift', 'ddm'],
+      [stagger, '--sampler', 'shuffle', '--hash-bits', '4', '--drift', 'ph', '--optimizer', 'adam'],
+      [stagger, '--sampler', 'balanced', '--class-weights', '0=1,1=2', '--holdout', '0.1'],
+      [friedman, '--sampler', 'replay', '--optimizer', 'adagrad'],
+      [friedman, '--sampler', 'bernoulli', '--sample-rate', '0.7', '--delay', '3'],
+      [friedman, '--model', 'mlp', '--sampler', 'bernoulli', '--sample-rate', '0.5', '--epochs', '2'],
+    ];
+    for (const [input, ...flags] of runs) {
+      const model = fresh('kind');
+      const saved = await runCli(['train', input!, '-q', '--save', model, ...flags]);
+      assert.equal(saved.code, 0, `${flags.join(' ')}: ${saved.stderr}`);
+      const resumed = await runCli(['train', input!, '-q', '--resume', model]);
+      assert.equal(resumed.code, 0, `${flags.join(' ')}: ${resumed.stderr}`);
+    }
+  });
+});
+
 describe('the checkpoint directory is claimed before the first row is read', () => {
   it('locks it for the whole run: a second writer fails at once naming the holder, in every command that writes', HANG_GUARD, async () => {
     const model = fresh('locked');

@@ -159,7 +159,7 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   if (carried['delayed'] !== undefined) {
-    const d = c.obj(carried['delayed'], 'carried.delayed');
+    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index']);
     const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
     const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
     const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);

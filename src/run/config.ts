@@ -48,6 +48,11 @@ export interface ModelConfig {
   backend?: LearnerOptions['backend'];
 }
 
+/** One of several learners run side by side (--model a,b): its name in every output, and its model flags. */
+export interface ContenderConfig extends ModelConfig {
+  name: string;
+}
+
 export interface SamplerConfig {
   sampler: SamplerOptions['kind'];
   sampleRate: number;
@@ -57,6 +62,11 @@ export interface SamplerConfig {
 }
 
 export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, SamplerConfig {
+  /**
+   * Several learners side by side in one pass (--model a,b): each with its own sampler and
+   * evaluation. Absent for one learner, whose flags are the ModelConfig fields (as are the first's here).
+   */
+  contenders?: ContenderConfig[];
   epochs: number;
   /** Fraction of rows held out of training and evaluated at the end of each epoch; 0 for none. */
   holdout: number;
