@@ -19,6 +19,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, machineLine, type Machine } from './lib/machine.js';
+import { learners } from '../src/learners/registry.js';
 import { describe, hasGnuTime, jsonLines, median, quickWallMs, shq, timed, type Command, type Run } from './lib/measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,8 +40,8 @@ const NODE = process.execPath;
 const SLOW_SECONDS = 20;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-type Section = 'startup' | 'parse' | 'linear' | 'mlp' | 'memory';
-const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'mlp', 'memory'];
+type Section = 'startup' | 'parse' | 'linear' | 'learners' | 'mlp' | 'memory';
+const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'learners', 'mlp', 'memory'];
 
 interface Options {
   quick: boolean;
@@ -61,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,mlp,memory] [--runs N]\n' +
+        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,learners,mlp,memory] [--runs N]\n' +
           '                        [--rows N] [--memory-rows N] [--json] [--baseline]\n',
       );
       process.exit(0);
@@ -71,7 +72,7 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown option ${a} (try --help)`);
   }
   const quick = flags.has('--quick');
-  let sections = new Set<Section>(['startup', 'parse', 'linear', 'mlp']);
+  let sections = new Set<Section>(['startup', 'parse', 'linear', 'learners', 'mlp']);
   if (flags.has('--memory')) sections.add('memory');
   const only = values.get('--only');
   if (only !== undefined) {
@@ -371,7 +372,7 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   const fullJsonl = join(tmp, `${streamId}-full.jsonl`);
   const hashedId = `agrawal-${streamName(hashedRows(opts)).replace(/^[a-z]+-/, '')}`;
   const hashedCsv = join(tmp, `${hashedId}.csv`);
-  const needStream = opts.sections.has('parse') || opts.sections.has('linear');
+  const needStream = opts.sections.has('parse') || opts.sections.has('linear') || opts.sections.has('learners');
   if (needStream) {
     // The streams, generated once by the project's own generator; timed as bonus rows.
     for (const [format, fullPrecision, out] of [
@@ -464,6 +465,32 @@ function fastItems(opts: Options, p: Prepared): Item[] {
     for (const bits of [8, 18]) {
       const id = `linear-hash-${bits}-${p.hashedId}`;
       items.push(item({ id, section: 'linear', label: `train (logistic, per row), --hash-bits ${bits}`, dataset: p.hashedId, input: `${p.hashedId} CSV file`, rows: hashedRows(opts), cmd: { argv: trainArgs(p.hashedCsv, ['--hash-bits', String(bits)]) }, runs: opts.runs, parse: trainParse }));
+    }
+  }
+  return items;
+}
+
+/** Every learner but the MLP (its own section), default flags, on elec.csv and the stream's CSV file. */
+function learnerItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  for (const entry of learners().filter((e) => e.name !== 'mlp')) {
+    for (const d of [
+      { id: 'elec', csv: ELEC, rows: ELEC_ROWS, name: 'elec.csv' },
+      { id: p.streamId, csv: p.streamCsv, rows: opts.streamRows, name: p.streamId },
+    ]) {
+      items.push(
+        item({
+          id: `learner-${entry.name}-${d.id}`,
+          section: 'learners',
+          label: `train --model ${entry.name}`,
+          dataset: d.id,
+          input: `${d.name} CSV file`,
+          rows: d.rows,
+          cmd: { argv: trainArgs(d.csv, ['--model', entry.name]) },
+          runs: opts.runs,
+          parse: trainParse,
+        }),
+      );
     }
   }
   return items;
@@ -672,6 +699,20 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
       pass: Number.isFinite(diff) ? diff <= 100 : null,
     });
   }
+  if (opts.sections.has('learners')) {
+    // The per-row learners: within 1.5x the default learner's time on the stream (the issue's bound).
+    for (const name of ['majority', 'no-change', 'nb', 'perceptron', 'pa', 'alma']) {
+      ratio(`--model ${name}, ${streamId} CSV file ≤ 1.5× --model linear`, get(`learner-${name}-${streamId}`), get(`learner-linear-${streamId}`), 1.5, 'linear');
+    }
+    const knn = get('learner-knn-elec');
+    out.push({
+      target: 'knn (k 5, window 1000) on elec.csv ≥ 20,000 rows/s, whole process',
+      measured: knn?.rows_per_sec ? `${fmtInt(knn.rows_per_sec)} rows/s` : 'not measured',
+      limit: '≥ 20,000 rows/s',
+      value: knn?.rows_per_sec ?? null,
+      pass: knn?.rows_per_sec ? knn.rows_per_sec >= 20000 : null,
+    });
+  }
   if (opts.sections.has('mlp')) {
     const sk = results.find((r) => r.id === 'sklearn-32-elec' && r.loop_rows_per_sec !== null);
     const ours = results
@@ -856,12 +897,14 @@ async function main(): Promise<void> {
   const start = opts.sections.has('startup') ? startup(opts) : [];
   const fast = opts.sections.has('parse') || opts.sections.has('linear') ? fastItems(opts, prepared) : [];
   await runRoundRobin(fast, tmp);
+  const learnerRows = opts.sections.has('learners') ? learnerItems(opts, prepared) : [];
+  await runRoundRobin(learnerRows, tmp);
   const mlp = opts.sections.has('mlp') ? mlpItems(opts, prepared) : [];
   await runRoundRobin(mlp, tmp);
   if (opts.sections.has('mlp')) notes.push('The MLP rows run on elec.csv only (45,312 rows): on the 2M stream the slow backends would take many minutes.');
   const mem = opts.sections.has('memory') ? await memory(opts, tmp) : null;
 
-  const items = summarize([...genItems, ...fast, ...mlp]);
+  const items = summarize([...genItems, ...fast, ...learnerRows, ...mlp]);
   const report: Report = {
     machine,
     revision: rev,

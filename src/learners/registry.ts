@@ -6,8 +6,13 @@
 import { UsageError } from '../errors.js';
 import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
+import { alma } from './alma.js';
+import { knn } from './knn.js';
 import { majority } from './majority.js';
+import { nb } from './nb.js';
 import { noChange } from './no-change.js';
+import { pa } from './pa.js';
+import { perceptron } from './perceptron.js';
 import type { FeatureInfo, Learner, LearnerState, RowLayout, SparseShape, Task } from './types.js';
 
 /** The values of a learner's own options, by key (see LearnerParam). */
@@ -115,7 +120,7 @@ const mlp: LearnerEntry = {
 };
 
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, nb, perceptron, pa, alma, knn];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;
