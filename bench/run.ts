@@ -303,6 +303,9 @@ interface Prepared {
   /** The same stream with every digit of each number (up to 17), as Python prints floats. */
   fullCsv: string;
   fullJsonl: string;
+  /** A stream with categorical columns (Agrawal) for the hashed-feature rows, and its name. */
+  hashedCsv: string;
+  hashedId: string;
   refBinary: string | null;
   /** Why the 'tensorflow' backend is skipped; null when tfjs-node loads. */
   tensorflowNote: string | null;
@@ -311,9 +314,14 @@ interface Prepared {
   notes: string[];
 }
 
-function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv', fullPrecision = false): string[] {
+/** Rows of the hashed-feature stream: --hash-bits rows cost the most before they were sparse. */
+function hashedRows(opts: Options): number {
+  return opts.quick ? 50_000 : 200_000;
+}
+
+function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv', fullPrecision = false, generator = 'sea'): string[] {
   return [
-    NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1',
+    NODE, CLI, 'generate', generator, '--rows', String(rows), '--seed', '1', '--noise', '0.1',
     ...(format === 'jsonl' ? ['--format', 'jsonl'] : []),
     ...(fullPrecision ? ['--full-precision'] : []),
   ];
@@ -362,6 +370,8 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   const streamJsonl = join(tmp, `${streamId}.jsonl`);
   const fullCsv = join(tmp, `${streamId}-full.csv`);
   const fullJsonl = join(tmp, `${streamId}-full.jsonl`);
+  const hashedId = `agrawal-${streamName(hashedRows(opts)).replace(/^[a-z]+-/, '')}`;
+  const hashedCsv = join(tmp, `${hashedId}.csv`);
   const needStream = opts.sections.has('parse') || opts.sections.has('linear') || opts.sections.has('learners') || opts.sections.has('trees');
   if (needStream) {
     // The streams, generated once by the project's own generator; timed as bonus rows.
@@ -388,11 +398,28 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
       items.push(gen);
     }
   }
+  if (opts.sections.has('linear')) {
+    const gen = item({
+      id: 'generate-agrawal',
+      section: 'parse',
+      label: 'inc-learn generate agrawal (CSV to a file)',
+      dataset: hashedId,
+      input: '→ CSV file',
+      rows: hashedRows(opts),
+      cmd: { argv: generateArgs(hashedRows(opts), 'csv', false, 'agrawal'), stdoutFile: hashedCsv },
+      runs: 1,
+      parse: noParse,
+    });
+    log(`generating ${hashedRows(opts)} rows of Agrawal CSV into ${hashedCsv}`);
+    await runRoundRobin([gen], tmp);
+    if (gen.error || !existsSync(hashedCsv)) throw new Error(`could not generate the hashed-feature stream: ${gen.error ?? 'no file'}`);
+    items.push(gen);
+  }
   const tensorflow = opts.sections.has('mlp') ? probeTensorflow() : null;
   if (tensorflow) notes.push(tensorflow);
   const sklearn = opts.sections.has('mlp') ? probeSklearn() : null;
   if (sklearn) notes.push(sklearn);
-  return { prepared: { streamId, streamCsv, streamJsonl, fullCsv, fullJsonl, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
+  return { prepared: { streamId, streamCsv, streamJsonl, fullCsv, fullJsonl, hashedCsv, hashedId, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
 }
 
 function trainArgs(input: string, extra: string[] = []): string[] {
@@ -431,6 +458,13 @@ function fastItems(opts: Options, p: Prepared): Item[] {
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
       if (d.id === p.streamId) items.push(...sideBySideItems(d, runs));
+    }
+  }
+  if (opts.sections.has('linear')) {
+    // Hashed categorical features: the per-row cost must not grow with 2^bits (8 bits: 256 slots, 18: 262,144).
+    for (const bits of [8, 18]) {
+      const id = `linear-hash-${bits}-${p.hashedId}`;
+      items.push(item({ id, section: 'linear', label: `train (logistic, per row), --hash-bits ${bits}`, dataset: p.hashedId, input: `${p.hashedId} CSV file`, rows: hashedRows(opts), cmd: { argv: trainArgs(p.hashedCsv, ['--hash-bits', String(bits)]) }, runs: opts.runs, parse: trainParse }));
     }
   }
   return items;
@@ -695,6 +729,8 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
     const full = `${streamId}-full`;
     ratio(`default learner, ${streamId} full-precision CSV file ≤ 1.2× ref_lr`, get(`linear-csv-file-${full}`), get(`ref-file-${full}`), 1.2, 'ref_lr');
     ratio(`JSONL ≤ 3× CSV (train, ${streamId} full-precision)`, get(`linear-jsonl-file-${full}`), get(`linear-csv-file-${full}`), 3, 'CSV');
+    const hashed = results.find((r) => r.id.startsWith('linear-hash-8-'))?.dataset;
+    if (hashed !== undefined) ratio(`--hash-bits 18 ≤ 1.5× --hash-bits 8 (train, ${hashed} CSV file)`, get(`linear-hash-18-${hashed}`), get(`linear-hash-8-${hashed}`), 1.5, '--hash-bits 8');
   }
   if (start.length) {
     const node = start[0]!.median_ms;

@@ -2,7 +2,7 @@
 import type { ModelConfig } from '../run/config.js';
 import { findLearner, type LearnerEntry } from './registry.js';
 import { ScaledTarget } from './scaled-target.js';
-import type { FeatureInfo, Learner, Task } from './types.js';
+import type { FeatureInfo, Learner, SparseShape, Task } from './types.js';
 
 export interface CreatedLearner {
   learner: Learner;
@@ -17,6 +17,8 @@ export interface LearnerShape {
   classes: number;
   /** The features in the raw layout's order. */
   features: FeatureInfo[];
+  /** When the learner reads the sparse layout: its shape. */
+  sparse?: SparseShape;
 }
 
 export async function createLearner(config: ModelConfig, shape: LearnerShape, seed: number): Promise<CreatedLearner> {

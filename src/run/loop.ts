@@ -247,7 +247,8 @@ export class TrainingPass {
     this.direct = this.fused && b === 1 && settings.observer === undefined && !((settings.delay ?? 0) > 0);
     this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
-    const keepsRaw = sampler.keepsRows === true && this.layout === 'dense';
+    // The dense and sparse ones start with the standardized numeric features, kept raw (see RowScaler).
+    const keepsRaw = sampler.keepsRows === true && this.layout !== 'raw';
     featurizer.keepRaw = keepsRaw;
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);

@@ -13,7 +13,7 @@ import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
-import { findLearner, type LearnerEntry } from '../learners/registry.js';
+import { findLearner, inputOf, type LearnerEntry } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
@@ -165,7 +165,7 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
 
 /** The featurizer for these learners: every row layout one of them reads. */
 function buildFeaturizer(config: RunConfig, schema: Schema, models: readonly ModelConfig[]): Featurizer {
-  const layouts = [...new Set(models.map((m) => learnerFor(m, schema).input))];
+  const layouts = [...new Set(models.map((m) => inputOf(learnerFor(m, schema), config.hashBits)))];
   return new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
 }
 
@@ -183,7 +183,14 @@ function learnerFor(config: ModelConfig, schema: Schema): LearnerEntry {
 /** A learner and its sampler, on the run's featurizer. */
 async function buildLearner(config: RunConfig, schema: Schema, featurizer: Featurizer, random: Random): Promise<Pick<Model, 'learner' | 'backend' | 'sampler'>> {
   const entry = learnerFor(config, schema);
-  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  const layout = inputOf(entry, config.hashBits);
+  const shape = {
+    task: schema.task,
+    dim: featurizer.widthOf(layout),
+    classes: featurizer.classes.length,
+    features: featurizer.rawFeatures(),
+    ...(layout === 'sparse' ? { sparse: featurizer.sparseShape() } : {}),
+  };
   const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
@@ -194,8 +201,8 @@ async function buildLearner(config: RunConfig, schema: Schema, featurizer: Featu
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
-      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
+      // Kept rows of the dense and sparse layouts (numeric features first) are standardized when replayed; raw ones are kept as they are.
+      ...(layout !== 'raw' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
