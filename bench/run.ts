@@ -6,7 +6,7 @@
  *   npm run bench                      # elec.csv + a generated 2,000,000-row SEA stream, median of 3
  *   npm run bench -- --quick           # elec.csv + a 200,000-row stream, 1 run each
  *   npm run bench -- --memory          # adds the flat-memory check (10M-row stdin stream; slow)
- *   npm run bench -- --only memory     # just that section (startup, parse, linear, mlp, memory)
+ *   npm run bench -- --only memory     # just that section (startup, parse, linear, mlp, trees, memory)
  *   npm run bench -- --json            # the results document on stdout, the table on stderr
  *   npm run bench -- --baseline        # also write bench/baseline.json
  *
@@ -19,7 +19,8 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, machineLine, type Machine } from './lib/machine.js';
-import { describe, hasGnuTime, jsonLines, median, quickWallMs, timed, type Command, type Run } from './lib/measure.js';
+import { learners } from '../src/learners/registry.js';
+import { describe, hasGnuTime, jsonLines, median, quickWallMs, shq, timed, type Command, type Run } from './lib/measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = resolve(ROOT, '../shared');
@@ -39,8 +40,8 @@ const NODE = process.execPath;
 const SLOW_SECONDS = 20;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-type Section = 'startup' | 'parse' | 'linear' | 'mlp' | 'memory';
-const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'mlp', 'memory'];
+type Section = 'startup' | 'parse' | 'linear' | 'learners' | 'mlp' | 'trees' | 'memory';
+const SECTIONS: Section[] = ['startup', 'parse', 'linear', 'learners', 'mlp', 'trees', 'memory'];
 
 interface Options {
   quick: boolean;
@@ -61,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,mlp,memory] [--runs N]\n' +
+        'usage: npm run bench -- [--quick] [--memory] [--only startup,parse,linear,learners,mlp,trees,memory] [--runs N]\n' +
           '                        [--rows N] [--memory-rows N] [--json] [--baseline]\n',
       );
       process.exit(0);
@@ -71,7 +72,7 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown option ${a} (try --help)`);
   }
   const quick = flags.has('--quick');
-  let sections = new Set<Section>(['startup', 'parse', 'linear', 'mlp']);
+  let sections = new Set<Section>(['startup', 'parse', 'linear', 'learners', 'mlp', 'trees']);
   if (flags.has('--memory')) sections.add('memory');
   const only = values.get('--only');
   if (only !== undefined) {
@@ -302,6 +303,9 @@ interface Prepared {
   /** The same stream with every digit of each number (up to 17), as Python prints floats. */
   fullCsv: string;
   fullJsonl: string;
+  /** A stream with categorical columns (Agrawal) for the hashed-feature rows, and its name. */
+  hashedCsv: string;
+  hashedId: string;
   refBinary: string | null;
   /** Why the 'tensorflow' backend is skipped; null when tfjs-node loads. */
   tensorflowNote: string | null;
@@ -310,9 +314,14 @@ interface Prepared {
   notes: string[];
 }
 
-function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv', fullPrecision = false): string[] {
+/** Rows of the hashed-feature stream: --hash-bits rows cost the most before they were sparse. */
+function hashedRows(opts: Options): number {
+  return opts.quick ? 50_000 : 200_000;
+}
+
+function generateArgs(rows: number, format: 'csv' | 'jsonl' = 'csv', fullPrecision = false, generator = 'sea'): string[] {
   return [
-    NODE, CLI, 'generate', 'sea', '--rows', String(rows), '--seed', '1', '--noise', '0.1',
+    NODE, CLI, 'generate', generator, '--rows', String(rows), '--seed', '1', '--noise', '0.1',
     ...(format === 'jsonl' ? ['--format', 'jsonl'] : []),
     ...(fullPrecision ? ['--full-precision'] : []),
   ];
@@ -361,7 +370,9 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
   const streamJsonl = join(tmp, `${streamId}.jsonl`);
   const fullCsv = join(tmp, `${streamId}-full.csv`);
   const fullJsonl = join(tmp, `${streamId}-full.jsonl`);
-  const needStream = opts.sections.has('parse') || opts.sections.has('linear');
+  const hashedId = `agrawal-${streamName(hashedRows(opts)).replace(/^[a-z]+-/, '')}`;
+  const hashedCsv = join(tmp, `${hashedId}.csv`);
+  const needStream = opts.sections.has('parse') || opts.sections.has('linear') || opts.sections.has('learners') || opts.sections.has('trees');
   if (needStream) {
     // The streams, generated once by the project's own generator; timed as bonus rows.
     for (const [format, fullPrecision, out] of [
@@ -387,11 +398,28 @@ async function prepare(opts: Options, tmp: string): Promise<{ prepared: Prepared
       items.push(gen);
     }
   }
+  if (opts.sections.has('linear')) {
+    const gen = item({
+      id: 'generate-agrawal',
+      section: 'parse',
+      label: 'inc-learn generate agrawal (CSV to a file)',
+      dataset: hashedId,
+      input: '→ CSV file',
+      rows: hashedRows(opts),
+      cmd: { argv: generateArgs(hashedRows(opts), 'csv', false, 'agrawal'), stdoutFile: hashedCsv },
+      runs: 1,
+      parse: noParse,
+    });
+    log(`generating ${hashedRows(opts)} rows of Agrawal CSV into ${hashedCsv}`);
+    await runRoundRobin([gen], tmp);
+    if (gen.error || !existsSync(hashedCsv)) throw new Error(`could not generate the hashed-feature stream: ${gen.error ?? 'no file'}`);
+    items.push(gen);
+  }
   const tensorflow = opts.sections.has('mlp') ? probeTensorflow() : null;
   if (tensorflow) notes.push(tensorflow);
   const sklearn = opts.sections.has('mlp') ? probeSklearn() : null;
   if (sklearn) notes.push(sklearn);
-  return { prepared: { streamId, streamCsv, streamJsonl, fullCsv, fullJsonl, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
+  return { prepared: { streamId, streamCsv, streamJsonl, fullCsv, fullJsonl, hashedCsv, hashedId, refBinary: binary, tensorflowNote: tensorflow, sklearnNote: sklearn, notes }, items };
 }
 
 function trainArgs(input: string, extra: string[] = []): string[] {
@@ -429,7 +457,88 @@ function fastItems(opts: Options, p: Prepared): Item[] {
         items.push(item({ id: `linear-csv-stdin-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} CSV stdin`, rows: d.rows, cmd: { producer: `cat ${d.csv}`, argv: trainArgs('-') }, runs, parse: trainParse }));
       if (d.jsonl)
         items.push(item({ id: `linear-jsonl-file-${d.id}`, section: 'linear', label: 'train (logistic, per row)', dataset: d.id, input: `${d.name} JSONL file`, rows: d.rows, cmd: { argv: trainArgs(d.jsonl) }, runs, parse: trainParse }));
+      if (d.id === p.streamId) items.push(...sideBySideItems(d, runs));
     }
+  }
+  if (opts.sections.has('linear')) {
+    // Hashed categorical features: the per-row cost must not grow with 2^bits (8 bits: 256 slots, 18: 262,144).
+    for (const bits of [8, 18]) {
+      const id = `linear-hash-${bits}-${p.hashedId}`;
+      items.push(item({ id, section: 'linear', label: `train (logistic, per row), --hash-bits ${bits}`, dataset: p.hashedId, input: `${p.hashedId} CSV file`, rows: hashedRows(opts), cmd: { argv: trainArgs(p.hashedCsv, ['--hash-bits', String(bits)]) }, runs: opts.runs, parse: trainParse }));
+    }
+  }
+  return items;
+}
+
+/** Every learner but the MLP and the trees (their own sections), default flags, on elec.csv and the stream's CSV file. */
+function learnerItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  for (const entry of learners().filter((e) => e.name !== 'mlp' && !(TREE_LEARNERS as readonly string[]).includes(e.name))) {
+    for (const d of [
+      { id: 'elec', csv: ELEC, rows: ELEC_ROWS, name: 'elec.csv' },
+      { id: p.streamId, csv: p.streamCsv, rows: opts.streamRows, name: p.streamId },
+    ]) {
+      items.push(
+        item({
+          id: `learner-${entry.name}-${d.id}`,
+          section: 'learners',
+          label: `train --model ${entry.name}`,
+          dataset: d.id,
+          input: `${d.name} CSV file`,
+          rows: d.rows,
+          cmd: { argv: trainArgs(d.csv, ['--model', entry.name]) },
+          runs: opts.runs,
+          parse: trainParse,
+        }),
+      );
+    }
+  }
+  return items;
+}
+
+/**
+ * The tree learners against the published figures of MOA and River (docs/learners.md cites them):
+ * default flags, prequential, on elec.csv, sea_stream.csv and the generated stream.
+ */
+const SEA_STREAM = join(SHARED, 'datasets/sea_stream.csv');
+const TREE_LEARNERS = ['ht', 'hat', 'arf'] as const;
+/** Published prequential accuracy on Elec2 and throughput on a 100,000-row stream (issue 14's sources). */
+const PUBLISHED: Record<(typeof TREE_LEARNERS)[number], { moaElec: number; riverElec: number; moaRowsPerSec: number | null; riverRowsPerSec: number | null }> = {
+  ht: { moaElec: 0.817, riverElec: 0.796, moaRowsPerSec: 88_000, riverRowsPerSec: 10_300 },
+  hat: { moaElec: 0.847, riverElec: 0.821, moaRowsPerSec: null, riverRowsPerSec: null },
+  arf: { moaElec: 0.893, riverElec: 0.877, moaRowsPerSec: 7_700, riverRowsPerSec: 660 },
+};
+
+function treeItems(opts: Options, p: Prepared): Item[] {
+  const items: Item[] = [];
+  const inputs = [
+    { id: 'elec', name: 'elec.csv', csv: ELEC, rows: ELEC_ROWS },
+    ...(existsSync(SEA_STREAM) ? [{ id: 'sea_stream', name: 'sea_stream.csv', csv: SEA_STREAM, rows: 40000 }] : []),
+    { id: p.streamId, name: p.streamId, csv: p.streamCsv, rows: opts.streamRows },
+  ];
+  for (const model of TREE_LEARNERS) {
+    for (const d of inputs) {
+      items.push(item({ id: `tree-${model}-${d.id}`, section: 'trees', label: `train --model ${model}`, dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, cmd: { argv: trainArgs(d.csv, ['--model', model]) }, runs: opts.runs, parse: trainParse }));
+    }
+  }
+  return items;
+}
+
+/** The learners of the side-by-side rows: the first 3, then all 6. */
+const SIDE_BY_SIDE = ['linear', 'linear(lr=0.5)', 'linear(lr=0.02)', 'linear(optimizer=adam)', 'majority', 'no-change'];
+
+/**
+ * Several learners in one pass (--model a,b,...: the input read and featurized once) against the
+ * same learners run one after the other, on the 2M stream: what sharing the pass saves.
+ */
+function sideBySideItems(d: { id: string; csv: string; rows: number; name: string }, runs: number): Item[] {
+  const items: Item[] = [];
+  for (const n of [3, 6]) {
+    const models = SIDE_BY_SIDE.slice(0, n);
+    const common = { section: 'linear' as const, dataset: d.id, input: `${d.name} CSV file`, rows: d.rows, runs, parse: trainParse };
+    items.push(item({ ...common, id: `side-by-side-${n}-${d.id}`, label: `train, ${n} learners side by side in one pass`, cmd: { argv: trainArgs(d.csv, ['--model', models.join(',')]) } }));
+    const oneByOne = models.map((m) => trainArgs(d.csv, ['--model', m]).map(shq).join(' ')).join(' && ');
+    items.push(item({ ...common, id: `one-by-one-${n}-${d.id}`, label: `train, the same ${n} learners one run each`, cmd: { argv: ['sh', '-c', oneByOne] } }));
   }
   return items;
 }
@@ -530,6 +639,9 @@ async function memory(opts: Options, tmp: string): Promise<MemoryResult[]> {
   const configs: { learner: string; sampler: string; args: string[] }[] = [
     ...samplers.map((s) => ({ learner: 'logistic (default)', sampler: s.name, args: s.args })),
     ...samplers.map((s) => ({ learner: 'mlp 32, batch 256, wasm', sampler: s.name, args: [...mlp, ...s.args] })),
+    // The trees: ht under a memory limit, and the forest (its trees are replaced at drift, each under MOA's 2 MiB).
+    { learner: 'ht --max-size 16', sampler: 'all', args: ['--model', 'ht', '--max-size', '16'] },
+    { learner: 'arf (10 trees)', sampler: 'all', args: ['--model', 'arf'] },
   ];
   const results: MemoryResult[] = [];
   for (const c of configs) {
@@ -596,6 +708,20 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
       pass: value === null ? null : value <= limit,
     });
   };
+  if (opts.sections.has('trees')) {
+    const atLeast = (target: string, value: number | null | undefined, limit: number, text: (v: number) => string): void => {
+      const v = value ?? null;
+      out.push({ target, measured: v === null ? 'not measured' : text(v), limit: `≥ ${text(limit)}`, value: v, pass: v === null ? null : v >= limit });
+    };
+    const rate = (v: number): string => `${fmtInt(v)} rows/s`;
+    for (const [model, limit] of [['ht', 176_000], ['arf', 15_400]] as const) {
+      for (const d of [streamId, 'elec']) atLeast(`${model}: 2× MOA's published rows/s, ${d}, whole process`, get(`tree-${model}-${d}`)?.rows_per_sec, limit, rate);
+    }
+    const acc = (v: number): string => v.toFixed(4);
+    for (const [model, d, limit] of [['ht', 'elec', 0.8], ['hat', 'elec', 0.83], ['arf', 'elec', 0.88], ['ht', 'sea_stream', 0.86], ['arf', 'sea_stream', 0.87]] as const) {
+      atLeast(`${model}: accuracy on ${d}.csv`, get(`tree-${model}-${d}`)?.accuracy, limit, acc);
+    }
+  }
   if (opts.sections.has('linear')) {
     ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr');
     ratio(`JSONL ≤ 3× CSV (train, ${streamId})`, get(`linear-jsonl-file-${streamId}`), get(`linear-csv-file-${streamId}`), 3, 'CSV');
@@ -603,6 +729,8 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
     const full = `${streamId}-full`;
     ratio(`default learner, ${streamId} full-precision CSV file ≤ 1.2× ref_lr`, get(`linear-csv-file-${full}`), get(`ref-file-${full}`), 1.2, 'ref_lr');
     ratio(`JSONL ≤ 3× CSV (train, ${streamId} full-precision)`, get(`linear-jsonl-file-${full}`), get(`linear-csv-file-${full}`), 3, 'CSV');
+    const hashed = results.find((r) => r.id.startsWith('linear-hash-8-'))?.dataset;
+    if (hashed !== undefined) ratio(`--hash-bits 18 ≤ 1.5× --hash-bits 8 (train, ${hashed} CSV file)`, get(`linear-hash-18-${hashed}`), get(`linear-hash-8-${hashed}`), 1.5, '--hash-bits 8');
   }
   if (start.length) {
     const node = start[0]!.median_ms;
@@ -614,6 +742,20 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
       limit: '≤ +100 ms',
       value: Number.isFinite(diff) ? diff : null,
       pass: Number.isFinite(diff) ? diff <= 100 : null,
+    });
+  }
+  if (opts.sections.has('learners')) {
+    // The per-row learners: within 1.5x the default learner's time on the stream (the issue's bound).
+    for (const name of ['majority', 'no-change', 'nb', 'perceptron', 'pa', 'alma']) {
+      ratio(`--model ${name}, ${streamId} CSV file ≤ 1.5× --model linear`, get(`learner-${name}-${streamId}`), get(`learner-linear-${streamId}`), 1.5, 'linear');
+    }
+    const knn = get('learner-knn-elec');
+    out.push({
+      target: 'knn (k 5, window 1000) on elec.csv ≥ 20,000 rows/s, whole process',
+      measured: knn?.rows_per_sec ? `${fmtInt(knn.rows_per_sec)} rows/s` : 'not measured',
+      limit: '≥ 20,000 rows/s',
+      value: knn?.rows_per_sec ?? null,
+      pass: knn?.rows_per_sec ? knn.rows_per_sec >= 20000 : null,
     });
   }
   if (opts.sections.has('mlp')) {
@@ -687,7 +829,7 @@ function markdown(r: Report): string {
   out.push(`Machine: ${machineLine(r.machine)}. Code: ${r.revision.commit ?? 'unknown commit'}${r.revision.dirty ? ' with uncommitted changes in src/' : ''}.`);
   out.push(`Mode: ${r.mode.quick ? 'quick' : 'full'}; ${runsText}; whole process (wall time from spawn to exit, peak RSS by GNU time).`);
   out.push('');
-  const main = r.items.filter((i) => i.section !== 'mlp');
+  const main = r.items.filter((i) => i.section !== 'mlp' && i.section !== 'trees');
   if (main.length) {
     out.push(`### Throughput, whole process`);
     out.push('');
@@ -725,6 +867,28 @@ function markdown(r: Report): string {
                 fmt(i.x_ref, 1),
                 fmt(i.accuracy, 4),
               ],
+        ),
+      ),
+    );
+    out.push('');
+  }
+  const trees = r.items.filter((i) => i.section === 'trees');
+  if (trees.length) {
+    out.push('### Trees and forests (default flags, prequential), beside the published MOA and River figures');
+    out.push('');
+    const published = (i: ItemResult): string[] => {
+      const model = i.id.split('-')[1] as (typeof TREE_LEARNERS)[number];
+      const pub = PUBLISHED[model];
+      const rate = (x: number | null): string => (x === null ? '–' : fmtInt(x));
+      return i.dataset === 'elec' ? [pub.moaElec.toFixed(3), pub.riverElec.toFixed(3), rate(pub.moaRowsPerSec), rate(pub.riverRowsPerSec)] : ['', '', rate(pub.moaRowsPerSec), rate(pub.riverRowsPerSec)];
+    };
+    out.push(
+      table(
+        ['learner', 'input', 'rows', 'runs', 'wall s', 'rows/s', 'peak RSS MiB', 'accuracy', 'MOA accuracy', 'River accuracy', 'MOA rows/s', 'River rows/s'],
+        trees.map((i) =>
+          i.error
+            ? [i.label, i.input, fmtInt(i.rows), String(i.runs.length), `failed: ${i.error}`, '–', '–', '–', ...published(i)]
+            : [i.label, i.input, fmtInt(i.rows), String(i.runs.length), fmt(i.wall_s), i.rows_per_sec ? fmtInt(i.rows_per_sec) : '–', fmt(i.rss_mib, 0), fmt(i.accuracy, 4), ...published(i)],
         ),
       ),
     );
@@ -800,12 +964,16 @@ async function main(): Promise<void> {
   const start = opts.sections.has('startup') ? startup(opts) : [];
   const fast = opts.sections.has('parse') || opts.sections.has('linear') ? fastItems(opts, prepared) : [];
   await runRoundRobin(fast, tmp);
+  const learnerRows = opts.sections.has('learners') ? learnerItems(opts, prepared) : [];
+  await runRoundRobin(learnerRows, tmp);
   const mlp = opts.sections.has('mlp') ? mlpItems(opts, prepared) : [];
   await runRoundRobin(mlp, tmp);
+  const trees = opts.sections.has('trees') ? treeItems(opts, prepared) : [];
+  await runRoundRobin(trees, tmp);
   if (opts.sections.has('mlp')) notes.push('The MLP rows run on elec.csv only (45,312 rows): on the 2M stream the slow backends would take many minutes.');
   const mem = opts.sections.has('memory') ? await memory(opts, tmp) : null;
 
-  const items = summarize([...genItems, ...fast, ...mlp]);
+  const items = summarize([...genItems, ...fast, ...learnerRows, ...mlp, ...trees]);
   const report: Report = {
     machine,
     revision: rev,

@@ -291,8 +291,8 @@ describe('hostile checkpoints, checksums recomputed', () => {
     ] as const) {
       const c = copy();
       reseal(c, edit);
-      await assertRefused(c, `nesting in ${where}`, /checkpoint\.json: nests arrays or objects more than 32 deep/);
-      if (where === 'sampler') await assertCliRefuses(c, /nests arrays or objects more than 32 deep/);
+      await assertRefused(c, `nesting in ${where}`, /checkpoint\.json: nests arrays or objects more than 512 deep/);
+      if (where === 'sampler') await assertCliRefuses(c, /nests arrays or objects more than 512 deep/);
     }
   });
 

@@ -91,6 +91,9 @@ describe('train --save, then --resume on the rest of the data', () => {
       [`${ROOT}datasets/sea_drift.csv`, 3000, ['--sampler', 'window', '--buffer-size', '200', '--replay-ratio', '1.5', '--seed', '5']],
       [`${ROOT}datasets/sea_drift.csv`, 6000, ['--sampler', 'shuffle', '--buffer-size', '300', '--holdout', '0.2']],
       [`${ROOT}datasets/stagger.csv`, 2500, ['--optimizer', 'adam']],
+      // Hashed features: the sparse layout, its L2 scale, and kept sparse rows.
+      [`${ROOT}datasets/stagger.csv`, 2100, ['--hash-bits', '12', '--l2', '0.001', '--sampler', 'replay', '--buffer-size', '100']],
+      [`${ROOT}datasets/stagger.csv`, 1700, ['--hash-bits', '16', '--optimizer', 'adam', '--l2', '0.0001']],
       [`${ROOT}datasets/hyperplane.csv`, 1234, ['--sampler', 'balanced']],
       [`${ROOT}datasets/friedman.csv`, 3000, ['--optimizer', 'adagrad', '--l2', '0.001']],
     ];

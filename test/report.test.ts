@@ -175,7 +175,15 @@ describe('inc-learn report', () => {
     const html = readFileSync(out, 'utf8');
     assertSelfContained(html);
     assert.match(html, /datasets\/stagger\.csv/);
+    assert.match(html, /<th>feature columns<\/th><td>size \(categorical\), color \(categorical\), shape \(categorical\), weight \(numeric\)<\/td>/);
     assert.equal(charts(html).length > 0, true);
+
+    // Regression's curve alone is the rolling RMSE, in the target's units.
+    const regression = join(dir, 'friedman.svg');
+    assert.equal((await runCli(['train', 'datasets/friedman.csv', '--report-every', '500', '--report', regression, '--quiet'])).code, 0);
+    const curve = readFileSync(regression, 'utf8');
+    assert.match(curve, />RMSE \(rolling, last 1,000 rows\)</);
+    assert.match(curve, />RMSE \(target units\)</);
 
     const stopped = join(dir, 'stopped.svg');
     const child = spawn(process.execPath, [BIN, 'train', '-', '--infer-rows', '50', '--report', stopped], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
@@ -218,7 +226,7 @@ describe('inc-learn report', () => {
     assert.match(notEvents.stderr, /^inc-learn: stdin:1: expected a JSON event/);
     const empty = await runCli(['report', '-', '-o', join(dir, 'z.html')], { stdin: '{"event":"progress","rows":1}\n' });
     assert.equal(empty.code, 1);
-    assert.match(empty.stderr, /no run to report/);
+    assert.match(empty.stderr, /z\.html: not written: the events hold no start, epoch, report or summary event/);
     assert.equal((await runCli(['report', input, '-o', join(dir, 'r.pdf')])).code, 2);
     assert.equal((await runCli(['report', input])).code, 2);
   });

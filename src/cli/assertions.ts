@@ -76,7 +76,9 @@ export class AssertionReporter implements Reporter {
     }
   }
 
-  private check(event: ReportEvent | SummaryEvent, where: string, rollingOnly: boolean): void {
+  /** Several learners side by side: every one of them is held to every condition, and a failure names it. */
+  private check(event: ReportEvent | SummaryEvent, at: string, rollingOnly: boolean): void {
+    const where = event.model === undefined ? at : ` for ${event.model}${at}`;
     for (const a of this.assertions) {
       if (this.failures.has(a.text) || (rollingOnly && !a.metric.startsWith('rolling_'))) continue;
       const actual = event[a.metric];

@@ -23,6 +23,8 @@ export const EXAMPLES = {
     { what: 'the columns, their types, the target and the classes that train would infer', run: 'inc-learn inspect datasets/stagger.csv' },
     { what: 'another target, one column left out, as JSON', run: 'inc-learn inspect datasets/friedman.csv --target x1 --ignore x10 --json' },
     { what: 'a JSON-lines stream on stdin', run: 'inc-learn generate sea --rows 200 --format jsonl | inc-learn inspect -' },
+    { what: 'first, a Hoeffding tree saved by train', run: 'inc-learn train datasets/stagger.csv --model ht --save stagger-tree' },
+    { what: 'what it learned: depth, leaves and its splits drawn as a tree', run: 'inc-learn inspect --model stagger-tree' },
   ],
   report: [
     { what: 'a run as JSON events, then its report: a page with the learning curves and the summary', run: 'inc-learn train datasets/sea_drift.csv --json > sea.jsonl && inc-learn report sea.jsonl -o sea-report.html' },

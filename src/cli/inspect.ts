@@ -1,7 +1,15 @@
-/** `inc-learn inspect`: the schema a run would infer, without training. */
+/** `inc-learn inspect`: the schema a run would infer, without training; with --model DIR, what a saved model learned. */
 import type { ChalkInstance } from 'chalk';
 import { singleLine } from '../errors.js';
 import { inferSchema } from '../features/schema.js';
+import { DataError } from '../errors.js';
+import type { ScaledTargetState } from '../learners/scaled-target.js';
+import type { ArfState } from '../learners/tree/arf.js';
+import { describeTreeLearner } from '../learners/tree/describe.js';
+import type { HtState } from '../learners/tree/ht.js';
+import type { HtrState } from '../learners/tree/regressor.js';
+import { checkTreeState } from '../learners/tree/state-check.js';
+import { readCheckpoint } from '../persist/store.js';
 import type { InputConfig, SchemaConfig } from '../run/config.js';
 import type { SchemaSummary } from '../run/events.js';
 import { columnOrigins, openInput, readPrefix, summarizeSchema } from '../run/train.js';
@@ -42,4 +50,48 @@ export function printInspection(result: Inspection, json: boolean, style: ChalkI
   if (result.task === 'classification') lines.push(`classes seen (${result.classes.length}): ${result.classes.join(', ')}`);
   for (const note of result.notes ?? []) lines.push(style.yellow(`note: ${note}`));
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** What `inspect --model DIR` reports of a saved model. */
+export interface ModelInspection {
+  model: string;
+  learner: string;
+  task: string;
+  target: string;
+  /** Rows the model has learned from. */
+  trained: number;
+  /** The learner's own description (a tree's shape and splits), when it has one. */
+  structure: Record<string, unknown> | null;
+  lines: string[];
+}
+
+export async function inspectModel(dir: string): Promise<ModelInspection> {
+  const checkpoint = await readCheckpoint(dir);
+  const state = checkpoint.state;
+  let learner = state.learner;
+  while (learner.kind === 'scaled-target') learner = (learner as ScaledTargetState).inner;
+  const base = { model: checkpoint.name, learner: learner.kind, task: state.schema.task, target: state.schema.columns[state.schema.target]?.name ?? String(state.schema.target), trained: state.counts.trained };
+  if (!['ht', 'hat', 'arf'].includes(learner.kind)) return { ...base, structure: null, lines: [] };
+  try {
+    checkTreeState(learner);
+  } catch (err) {
+    throw new DataError({ source: checkpoint.name }, `corrupt checkpoint: learner: ${err instanceof Error ? err.message : String(err)}`, 'bad-checkpoint');
+  }
+  const tree = learner as HtState | HtrState | ArfState;
+  const numeric = tree.features.filter((f) => f.kind === 'numeric').length;
+  const { json, lines } = describeTreeLearner(tree, {
+    ...(state.schema.task === 'classification' ? { classes: state.featurizer.classes } : {}),
+    category: (feature, code) => state.featurizer.categories[feature - numeric]?.[code] ?? String(code),
+  });
+  return { ...base, structure: json, lines };
+}
+
+export function printModelInspection(result: ModelInspection, json: boolean, style: ChalkInstance): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ event: 'model', model: result.model, learner: result.learner, task: result.task, target: result.target, trained: result.trained, ...(result.structure ?? {}) }) + '\n');
+    return;
+  }
+  const head = `${style.bold(result.model)}: ${result.learner}, ${result.task} of ${style.cyan(result.target)}, ${result.trained.toLocaleString('en-US')} rows learned`;
+  const lines = result.structure === null ? [`(${result.learner} has no structure to draw: inspect --model describes trees and forests)`] : result.lines;
+  process.stdout.write([head, ...lines].join('\n') + '\n');
 }

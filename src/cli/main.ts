@@ -13,11 +13,13 @@ import type { Reporter } from '../report/types.js';
 import type { RunEvent, SummaryEvent } from '../run/events.js';
 import { AssertionFailed, AssertionReporter, checkSkips, parseAssertions } from './assertions.js';
 import { train } from '../run/train.js';
+import { join } from 'node:path';
+import { LearnersTarget, pickLearner, readLearnersList } from '../persist/learners.js';
 import { CheckpointTarget } from '../persist/target.js';
 import { readCheckpoint, type LoadedCheckpoint } from '../persist/store.js';
 import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../run/predict.js';
 import { printEvaluation } from './evaluate.js';
-import { inspect, printInspection } from './inspect.js';
+import { inspect, inspectModel, printInspection, printModelInspection } from './inspect.js';
 import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
 import { resumeConfig } from './resume.js';
 import { Interrupts } from './signals.js';
@@ -66,9 +68,18 @@ function rawInputOptions(cmd: Command, learns = true): Command {
  * The learner and sampler flags that make a new model: train's, and predict --learn's when its
  * --model directory does not exist yet (where --model names the directory and --learner the learner).
  */
+/** --model's default; a --model given replaces it, and each one repeated adds a learner. */
+const DEFAULT_MODEL = ['linear'];
+
 function learnerOptions(cmd: Command, flag: '--model <model>' | '--learner <name>'): Command {
   cmd
-    .addOption(new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md)`).default('linear'))
+    .addOption(
+      flag === '--model <model>'
+        ? new Option(flag, `the learner: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md); several side by side: linear,pa or the flag repeated, each with its own options: 'linear(lr=0.5),linear(name=slow,lr=0.01)'`)
+            .default(DEFAULT_MODEL, 'linear')
+            .argParser((value: string, previous: string[]) => (previous === DEFAULT_MODEL ? [value] : [...previous, value]))
+        : new Option(flag, `the learner of a new model: ${learners().map((e) => e.name).join(', ')} (any case; see docs/learners.md); with a --model checkpoint of several learners (train --model a,b --save DIR), the one to predict with`).default('linear'),
+    )
     .option('--optimizer <name>', 'sgd, adagrad or adam (default: sgd for linear, adam for mlp)')
     .option('--lr <rate>', 'learning rate (default: sgd 0.13 for classification, 0.01 for regression; adagrad 0.1; adam 0.01; mlp adam 0.005 x sqrt(batch/32))')
     .option('--l2 <lambda>', 'L2 regularisation', '0')
@@ -166,6 +177,7 @@ export function buildProgram(): Command {
     .description("a saved model's metrics on a dataset, without learning")
     .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
     .requiredOption('--model <dir>', 'the checkpoint directory (train --save)')
+    .option('--learner <name>', 'with a checkpoint of several learners (train --model a,b --save DIR): score this one only (default: every one)')
     .option('--on-error <mode>', 'bad rows: fail (exit 1) or skip (count them)', 'fail');
   outputOptions(rawInputOptions(evaluateCmd), 'no progress bar').action(async (input: string, raw: RawOptions) => {
     await runEvaluate(input, raw);
@@ -174,9 +186,16 @@ export function buildProgram(): Command {
 
   const inspectCmd = program
     .command('inspect')
-    .description('print the inferred schema (columns, types, target, task, classes) without training')
-    .argument('<input>', "a CSV or JSONL file (gzip is detected), or '-' for stdin");
-  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string, raw: RawOptions) => {
+    .description('print the inferred schema (columns, types, target, task, classes) without training; with --model DIR, what a saved model learned (a tree: depth, leaves, its splits)')
+    .argument('[input]', "a CSV or JSONL file (gzip is detected), or '-' for stdin")
+    .option('--model <dir>', 'describe the model saved in this checkpoint directory (train --save) instead');
+  outputOptions(inputOptions(inspectCmd, false), null).action(async (input: string | undefined, raw: RawOptions) => {
+    if (raw.model !== undefined) {
+      if (input !== undefined) throw new UsageError('inspect takes a dataset or --model DIR, not both');
+      printModelInspection(await inspectModel(String(raw.model)), raw.json === true, makeChalk(process.stdout, raw.color !== false));
+      return;
+    }
+    if (input === undefined) throw new UsageError('inspect needs a dataset (a file, or - for stdin) or --model DIR');
     const result = await inspect(inputConfig(input, raw), schemaConfig(raw));
     printInspection(result, raw.json === true, makeChalk(process.stdout, raw.color !== false));
   });
@@ -267,8 +286,14 @@ async function interruptible(body: (signal: AbortSignal) => Promise<void>): Prom
  * Claims the checkpoint directory a run writes (checked and locked, see persist/target.ts) before
  * anything is read, runs `body`, and releases it however the run ends.
  */
-async function withTarget(dir: string | undefined, quiet: boolean, body: (target: CheckpointTarget | undefined) => Promise<void>): Promise<void> {
-  const target = dir === undefined ? undefined : await CheckpointTarget.claim(dir);
+async function withTarget<T extends CheckpointTarget | LearnersTarget = CheckpointTarget>(
+  dir: string | undefined,
+  quiet: boolean,
+  body: (target: T | undefined) => Promise<void>,
+  /** Several learners side by side: their names, each saved in a subdirectory of DIR. */
+  learnerNames?: readonly string[],
+): Promise<void> {
+  const target = (dir === undefined ? undefined : learnerNames ? await LearnersTarget.claim(dir, learnerNames) : await CheckpointTarget.claim(dir)) as T | undefined;
   try {
     if (!quiet) {
       for (const path of target?.leftovers ?? []) process.stderr.write(`inc-learn: ${path}: left by a save that was interrupted; inc-learn does not remove what another process made\n`);
@@ -281,6 +306,10 @@ async function withTarget(dir: string | undefined, quiet: boolean, body: (target
 
 async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
+  const saved = resumeDir === undefined ? undefined : await readLearnersList(resumeDir);
+  if (saved) {
+    throw new UsageError(`--resume takes one learner; ${resumeDir} holds several (${saved.map((l) => l.name).join(', ')}): resume one from its subdirectory, e.g. --resume ${join(resumeDir!, saved[0]!.dir)}`);
+  }
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
   // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
@@ -289,7 +318,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   const maxSkipRate = raw.maxSkipRate === undefined ? undefined : number('--max-skip-rate', raw.maxSkipRate, { min: 0, max: 1 });
   const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
   const quiet = raw.quiet === true;
-  await withTarget(saveDir, quiet, async (target) => {
+  await withTarget<CheckpointTarget | LearnersTarget>(saveDir, quiet, async (target) => {
     const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
     const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
     let summary: SummaryEvent | undefined;
@@ -336,7 +365,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
     if (interruptedExit !== undefined) return;
     checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
     assertions.verdict();
-  });
+  }, fresh?.contenders?.map((c) => c.name));
 }
 
 /** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */
@@ -350,13 +379,15 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const learn = raw.learn === true;
   if (!learn && raw.save !== undefined) throw new UsageError('--save applies to predict --learn (a model that only predicts does not change)');
-  const dir = String(raw.model);
+  // A checkpoint of several learners (train --model a,b --save DIR): --learner NAME picks one, whose subdirectory is the model.
+  const several = existsSync(String(raw.model)) ? await readLearnersList(String(raw.model)) : undefined;
+  const dir = several ? join(String(raw.model), pickLearner(String(raw.model), several, explicit.has('learner') ? String(raw.learner) : undefined, '--learner').dir) : String(raw.model);
   const saveDir = learn ? (raw.save === undefined ? dir : String(raw.save)) : undefined;
   const every = learn ? checkpointEvery(raw, saveDir) : undefined;
   if (!learn && raw.checkpointEvery !== undefined) throw new UsageError('--checkpoint-every applies to predict --learn');
   const inputConfig_ = inputConfig(input, raw);
   await withTarget(saveDir, raw.quiet === true, async (target) => {
-    const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key));
+    const newModelFlag = NEW_MODEL_KEYS.find((key) => explicit.has(key) && !(several && key === 'learner'));
     // DIR.bak alone is a checkpoint too (a save stopped between its renames): loading uses it.
     const checkpoint = learn && !existsSync(dir) && !existsSync(`${dir.replace(/[\\/]+$/, '')}.bak`) ? undefined : await readModelDirectory(dir, 'predict');
     const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -413,24 +444,47 @@ function progressBar(raw: RawOptions, label: string): ProgressReporter | undefin
 async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
   const onError = oneOf('--on-error', raw.onError ?? 'fail', ['fail', 'skip'] as const);
   const inputConfig_ = inputConfig(input, raw);
-  const checkpoint = await readModelDirectory(String(raw.model), 'evaluate');
+  // A checkpoint of several learners: every one of them scored, one after the other (or the one --learner names).
+  const checkpoints = await readModelDirectories(String(raw.model), raw.learner === undefined ? undefined : String(raw.learner));
   await interruptible(async (signal) => {
-    let start: PredictStartEvent | undefined;
-    const bar = progressBar(raw, 'evaluate');
-    try {
-      for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
-        if (event.event === 'start') start = event;
-        else if (event.event === 'progress') bar?.on(event);
-        else {
-          bar?.close();
-          if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
-          else printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+    for (const [i, checkpoint] of checkpoints.entries()) {
+      if (signal.aborted) break;
+      let start: PredictStartEvent | undefined;
+      const bar = progressBar(raw, 'evaluate');
+      try {
+        for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
+          if (event.event === 'start') start = event;
+          else if (event.event === 'progress') bar?.on(event);
+          else {
+            bar?.close();
+            if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
+            else {
+              if (i > 0) process.stdout.write('\n');
+              printEvaluation(start!, event, makeChalk(process.stdout, raw.color !== false), process.stdout);
+            }
+          }
         }
+      } finally {
+        bar?.close();
       }
-    } finally {
-      bar?.close();
     }
   });
+}
+
+/**
+ * evaluate's --model DIR: its checkpoint; for a checkpoint of several learners (train --model a,b
+ * --save DIR), the one --learner names, or every one.
+ */
+async function readModelDirectories(dir: string, learner: string | undefined): Promise<LoadedCheckpoint[]> {
+  const several = await readLearnersList(dir);
+  if (!several) {
+    if (learner !== undefined) throw new UsageError(`--learner picks one learner of a checkpoint of several (train --model a,b --save DIR); ${dir} holds one`);
+    return [await readModelDirectory(dir, 'evaluate')];
+  }
+  const chosen = learner === undefined ? several : [pickLearner(dir, several, learner, '--learner')];
+  const out: LoadedCheckpoint[] = [];
+  for (const l of chosen) out.push(await readModelDirectory(join(dir, l.dir), 'evaluate'));
+  return out;
 }
 
 /**

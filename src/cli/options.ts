@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import type { Format } from '../io/types.js';
 import { allParams, findLearner, type LearnerEntry, type LearnerParam, type LearnerParams } from '../learners/registry.js';
 import type { Task } from '../learners/types.js';
-import type { InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
+import type { ContenderConfig, InputConfig, ModelConfig, RunConfig, SamplerConfig, SchemaConfig } from '../run/config.js';
 import { DETECTORS } from '../eval/drift/index.js';
 
 /** The optimizer of the gradient learners when --optimizer is not given. */
@@ -82,7 +82,7 @@ export function schemaConfig(o: RawOptions): SchemaConfig {
 }
 
 export function modelConfig(o: RawOptions): ModelConfig {
-  const entry = findLearner(String(o.model ?? 'linear'));
+  const entry = findLearner(String(Array.isArray(o.model) ? o.model[0] : (o.model ?? 'linear')));
   const model = entry.name;
   if (entry.gradient !== true) {
     for (const [key, flag] of [['optimizer', '--optimizer'], ['lr', '--lr']] as const) {
@@ -134,10 +134,11 @@ function flagName(param: LearnerParam): string {
   return param.flag.split(' ')[0]!;
 }
 
-function paramValue(param: LearnerParam, raw: unknown): number | boolean {
+function paramValue(param: LearnerParam, raw: unknown): number | boolean | string {
   if (typeof param.default === 'boolean') return raw === undefined ? param.default : raw === true || raw === 'true';
   if (raw === undefined) return param.default;
   const flag = flagName(param);
+  if (typeof param.default === 'string') return oneOf(flag, String(raw), param.choices ?? [param.default]);
   const value = number(flag, raw, {
     ...(param.min === undefined ? {} : { min: param.min }),
     ...(param.max === undefined ? {} : { max: param.max }),
@@ -176,11 +177,97 @@ function classWeights(text: string): Record<string, number> {
   return weights;
 }
 
+/**
+ * The learners of --model: `linear`, `linear,nb`, the flag repeated, and per-learner options in
+ * parentheses, `linear(lr=0.5),linear(name=slow,lr=0.01),pa(C=0.1)`. Each is one contender with a
+ * name (`name=`, or its text as given, numbered when given twice). The learner flags given outside
+ * (--lr, --l2, a learner's own --option) apply to every learner that takes them.
+ */
+export function contenderConfigs(o: RawOptions): ContenderConfig[] {
+  const given = o.model === undefined ? ['linear'] : Array.isArray(o.model) ? o.model : [String(o.model)];
+  const specs = given.flatMap(splitSpecs);
+  if (specs.length === 0) throw new UsageError('--model needs a learner, e.g. --model linear or --model linear,pa');
+  const names = new Map<string, number>();
+  return specs.map((spec) => {
+    const { learner, options } = parseSpec(spec);
+    const entry = findLearner(learner);
+    const raw: RawOptions = { ...(specs.length > 1 ? applicable(entry, o) : o), model: entry.name };
+    let name: string | undefined;
+    for (const [key, value] of options) {
+      if (key === 'name') name = value;
+      else raw[optionKey(entry, key, spec)] = value;
+    }
+    const config = modelConfig(raw);
+    let unique = name ?? spec.replace(/\s+/g, '');
+    const seen = names.get(unique) ?? 0;
+    if (seen > 0 && name !== undefined) throw new UsageError(`--model: two learners are named "${name}"; each needs its own name`);
+    names.set(unique, seen + 1);
+    if (seen > 0) unique = `${unique}#${seen + 1}`;
+    return { name: unique, ...config };
+  });
+}
+
+/** The flags given outside the learner list that this learner takes (the others apply to other learners). */
+function applicable(entry: LearnerEntry, o: RawOptions): RawOptions {
+  const out: RawOptions = { ...o };
+  if (entry.gradient !== true) for (const key of ['optimizer', 'lr', 'l2']) delete out[key];
+  if (entry.name !== 'mlp') for (const key of ['batchSize']) delete out[key];
+  for (const { param, owners } of allParams()) if (!owners.includes(entry)) delete out[param.key];
+  return out;
+}
+
+/** Option names inside the parentheses: a flag's name without dashes (lr, batch-size, window-size) or its key. */
+const MODEL_OPTIONS: Record<string, string> = { lr: 'lr', l2: 'l2', optimizer: 'optimizer', 'batch-size': 'batchSize', activation: 'activation', backend: 'backend' };
+
+function optionKey(entry: LearnerEntry, key: string, spec: string): string {
+  const known = MODEL_OPTIONS[key] ?? entry.params.find((p) => p.key === key || flagName(p) === `--${key}`)?.key;
+  if (known !== undefined) return known;
+  const offered = ['name', ...Object.keys(MODEL_OPTIONS), ...entry.params.map((p) => flagName(p).slice(2))];
+  throw new UsageError(`--model ${spec}: "${key}" is not an option of ${entry.name}; it takes ${offered.join(', ')}`);
+}
+
+/** Splits a --model value at the commas outside parentheses. */
+function splitSpecs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    if (depth < 0) throw new UsageError(`--model "${text}": a ")" without its "("`);
+    if ((c === ',' && depth === 0) || i === text.length) {
+      const part = text.slice(from, i).trim();
+      if (part !== '') out.push(part);
+      from = i + 1;
+    }
+  }
+  if (depth !== 0) throw new UsageError(`--model "${text}": a "(" without its ")"`);
+  return out;
+}
+
+/** `pa(C=0.1, name=strict)` to its learner and options, in order. */
+function parseSpec(spec: string): { learner: string; options: [string, string][] } {
+  const open = spec.indexOf('(');
+  if (open < 0) return { learner: spec, options: [] };
+  if (!spec.endsWith(')')) throw new UsageError(`--model ${spec}: the options go in parentheses at the end, e.g. linear(lr=0.5,name=fast)`);
+  const options = splitSpecs(spec.slice(open + 1, -1)).map((pair): [string, string] => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--model ${spec}: options are key=value, e.g. lr=0.5; got "${pair}"`);
+    return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+  });
+  return { learner: spec.slice(0, open).trim(), options };
+}
+
 export function runConfig(input: string, o: RawOptions): RunConfig {
+  const contenders = contenderConfigs(o);
+  // The first learner's flags (the only one's, in a run of one: the config a checkpoint stores).
+  const { name: _name, ...first } = contenders[0]!;
   return {
     ...inputConfig(input, o),
     ...schemaConfig(o),
-    ...modelConfig(o),
+    ...first,
+    ...(contenders.length > 1 ? { contenders } : {}),
     ...samplerConfig(o),
     epochs: number('--epochs', o.epochs ?? 1, { min: 1, integer: true }),
     holdout: number('--holdout', o.holdout ?? 0, { min: 0, max: 0.9 }),

@@ -6,13 +6,15 @@
  *
  * That standardized one-hot row is the 'dense' layout. Learners that want the values themselves
  * (naive Bayes, trees) read the 'raw' layout instead: the numeric values (missing ones imputed with
- * the running mean) and one category code per categorical feature. A layout is computed only when
+ * the running mean) and one category code per categorical feature. With hashing, the linear models
+ * read the 'sparse' layout: the standardized numeric features, then one (slot, value) pair per
+ * categorical feature, so that a row costs O(features) whatever 2^bits. A layout is computed only when
  * some learner reads it (FeaturizerOptions.layouts); the running statistics are kept either way.
  */
 import { quoteText } from '../io/bytes.js';
 import { PLAIN_NUMBER } from '../io/number.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
-import type { FeatureInfo, RowLayout } from '../learners/types.js';
+import type { FeatureInfo, RowLayout, SparseShape } from '../learners/types.js';
 import { isMissing } from './missing.js';
 import { MAX_CLASSES, numberFromText, numberHint, type Schema } from './schema.js';
 
@@ -106,6 +108,13 @@ export class Featurizer {
   private readonly dense: boolean;
   private readonly rawLayout: boolean;
   /**
+   * The sparse layout of the row (SparseShape in learners/types.ts): the standardized numeric
+   * features, then per categorical feature its slot in the dense row and 1, or (-1, 0) when it has
+   * none (missing, or hashed to the slot of an earlier feature: the dense row holds a 1 there once).
+   * Empty unless asked for; hashing only.
+   */
+  readonly sparse: Float64Array;
+  /**
    * With `keepRaw`, encode() also writes the row's numeric features in their own units (the first
    * slots of `raw`): what a sampler keeps, to standardize when it replays the row.
    */
@@ -132,6 +141,8 @@ export class Featurizer {
     this.row = new Float64Array(Math.max(this.dense ? this._dim : n, 8));
     this.rawLayout = layouts.includes('raw');
     this.raw = new Float64Array(n + this.categorical.length);
+    if (layouts.includes('sparse') && this.hashBits === null) throw new Error('the sparse layout is for hashed categorical features (--hash-bits)');
+    this.sparse = new Float64Array(layouts.includes('sparse') ? n + 2 * this.categorical.length : 0);
     for (const label of schema.classes) this.classOf(label, true);
   }
 
@@ -142,12 +153,18 @@ export class Featurizer {
 
   /** The row as encoded in a layout (by the last encode()); the layout must have been asked for. */
   rowOf(layout: RowLayout): Float64Array {
-    return layout === 'raw' ? this.raw : this.row;
+    return layout === 'raw' ? this.raw : layout === 'sparse' ? this.sparse : this.row;
   }
 
-  /** Numbers per row in a layout now: the dense one grows with new categories, the raw one is fixed. */
+  /** Numbers per row in a layout now: the dense one grows with new categories, the raw and sparse ones are fixed. */
   widthOf(layout: RowLayout): number {
-    return layout === 'raw' ? this.numeric.length + this.categorical.length : this._dim;
+    if (layout === 'dense') return this._dim;
+    return this.numeric.length + (layout === 'raw' ? 1 : 2) * this.categorical.length;
+  }
+
+  /** The sparse layout's shape: its numeric features, its pairs, and the dense slots they index. */
+  sparseShape(): SparseShape {
+    return { numeric: this.numeric.length, pairs: this.categorical.length, slots: this._dim };
   }
 
   /** The features in the raw layout's order: the numeric ones, then the categorical ones. */
@@ -218,6 +235,7 @@ export class Featurizer {
         this.m2[j] = this.m2[j]! + delta * (v - newMean);
       }
     }
+    if (this.sparse.length > 0) for (let j = 0; j < numeric.length; j++) this.sparse[j] = row[j]!;
     if (this.categorical.length > 0) this.encodeCategorical(batch, base, width, learn);
     return y;
   }
@@ -226,15 +244,21 @@ export class Featurizer {
     const offset = this.numeric.length;
     const dense = this.dense;
     const raw = this.raw;
+    const sparse = this.sparse;
     if (dense) this.row.fill(0, offset, this._dim);
     for (let j = 0; j < this.categorical.length; j++) {
       if (this.rawLayout) raw[offset + j] = -1;
+      if (sparse.length > 0) {
+        sparse[offset + 2 * j] = -1;
+        sparse[offset + 2 * j + 1] = 0;
+      }
       const c = this.categorical[j]!;
       const value = c < width ? cellText(batch, base + c) : '';
       if (value === '' || isMissing(value)) continue;
       if (this.hashBits !== null) {
-        const slot = hashString(`${j}\u0000${value}`) & (2 ** this.hashBits - 1);
-        this.row[offset + slot] = 1;
+        const slot = offset + (hashString(`${j}\u0000${value}`) & (2 ** this.hashBits - 1));
+        if (dense) this.row[slot] = 1;
+        if (sparse.length > 0) this.pair(j, slot);
         continue;
       }
       let code = this.codes[j]!.get(value);
@@ -245,6 +269,15 @@ export class Featurizer {
       if (this.rawLayout) raw[offset + j] = code;
       if (dense) this.row[this.slotOf[j]![code]!] = 1;
     }
+  }
+
+  /** Categorical feature j's pair in the sparse row: `slot` and 1, unless an earlier feature's pair has that slot. */
+  private pair(j: number, slot: number): void {
+    const sparse = this.sparse;
+    const offset = this.numeric.length;
+    for (let k = 0; k < j; k++) if (sparse[offset + 2 * k] === slot) return;
+    sparse[offset + 2 * j] = slot;
+    sparse[offset + 2 * j + 1] = 1;
   }
 
   /** Gives feature j's new category the next code and the dense slot `slot`; returns the code. */

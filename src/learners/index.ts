@@ -2,7 +2,7 @@
 import type { ModelConfig } from '../run/config.js';
 import { findLearner, type LearnerEntry } from './registry.js';
 import { ScaledTarget } from './scaled-target.js';
-import type { FeatureInfo, Learner, Task } from './types.js';
+import type { FeatureInfo, Learner, SparseShape, Task } from './types.js';
 
 export interface CreatedLearner {
   learner: Learner;
@@ -17,6 +17,8 @@ export interface LearnerShape {
   classes: number;
   /** The features in the raw layout's order. */
   features: FeatureInfo[];
+  /** When the learner reads the sparse layout: its shape. */
+  sparse?: SparseShape;
 }
 
 export async function createLearner(config: ModelConfig, shape: LearnerShape, seed: number): Promise<CreatedLearner> {
@@ -27,8 +29,8 @@ export async function createLearner(config: ModelConfig, shape: LearnerShape, se
 }
 
 /** The learner's options: those in the configuration, the defaults for the others. */
-export function paramsOf(entry: LearnerEntry, config: Pick<ModelConfig, 'params'>): Record<string, number | boolean> {
-  const params: Record<string, number | boolean> = {};
+export function paramsOf(entry: LearnerEntry, config: Pick<ModelConfig, 'params'>): Record<string, number | boolean | string> {
+  const params: Record<string, number | boolean | string> = {};
   for (const p of entry.params) params[p.key] = config.params?.[p.key] ?? p.default;
   return params;
 }

@@ -9,7 +9,8 @@
  */
 import type { LearnerEntry } from './registry.js';
 import { outputsFor, StateReader } from './state-reader.js';
-import type { Learner, LearnerState, Task } from './types.js';
+import { PerRowLearner } from './per-row.js';
+import type { LearnerState, Task } from './types.js';
 
 export interface MajorityState extends LearnerState {
   kind: 'majority';
@@ -22,9 +23,8 @@ export interface MajorityState extends LearnerState {
   mean: number;
 }
 
-export class Majority implements Learner {
+export class Majority extends PerRowLearner {
   readonly input = 'raw' as const;
-  readonly batchSize = 1;
   readonly description: string;
   private counts: Float64Array;
   private rows = 0;
@@ -35,6 +35,7 @@ export class Majority implements Learner {
     private _dim: number,
     classes: number,
   ) {
+    super();
     this.counts = new Float64Array(task === 'regression' ? 0 : outputsFor(task, classes));
     this.description = task === 'regression' ? 'majority(mean)' : 'majority';
   }
@@ -47,11 +48,8 @@ export class Majority implements Learner {
     return this.task === 'regression' ? 1 : this.counts.length;
   }
 
-  predict(_x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.predictRow(out, r * this.outputs);
-  }
 
-  private predictRow(out: Float64Array, at: number): void {
+  protected predictRow(_x: Float64Array, _offset: number, out: Float64Array, at: number): void {
     if (this.task === 'regression') {
       out[at] = this.mean;
       return;
@@ -61,18 +59,9 @@ export class Majority implements Learner {
     for (let c = 0; c < k; c++) out[at + c] = (this.counts[c]! + 1) / total;
   }
 
-  learn(_x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.learnRow(y[r]!);
-  }
 
-  predictAndLearn(_x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) {
-      this.predictRow(out, r * this.outputs);
-      this.learnRow(y[r]!);
-    }
-  }
 
-  private learnRow(y: number): void {
+  protected learnRow(_x: Float64Array, _offset: number, y: number): void {
     this.rows++;
     if (this.task === 'regression') this.mean += (y - this.mean) / this.rows;
     else this.counts[y]!++;
@@ -104,7 +93,6 @@ export class Majority implements Learner {
     return model;
   }
 
-  dispose(): void {}
 }
 
 export const majority: LearnerEntry = {

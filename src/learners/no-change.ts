@@ -8,7 +8,8 @@
  */
 import type { LearnerEntry } from './registry.js';
 import { outputsFor, StateReader } from './state-reader.js';
-import type { Learner, LearnerState, Task } from './types.js';
+import { PerRowLearner } from './per-row.js';
+import type { LearnerState, Task } from './types.js';
 
 /** The least probability of the previous label: above 1/2, so that it is the argmax for any number of classes. */
 const AT_LEAST = 0.5 + 2 ** -20;
@@ -25,9 +26,8 @@ export interface NoChangeState extends LearnerState {
   repeats: number;
 }
 
-export class NoChange implements Learner {
+export class NoChange extends PerRowLearner {
   readonly input = 'raw' as const;
-  readonly batchSize = 1;
   readonly description = 'no-change';
   private last = NaN;
   private pairs = 0;
@@ -38,6 +38,7 @@ export class NoChange implements Learner {
     private _dim: number,
     private classes: number,
   ) {
+    super();
     this.classes = outputsFor(task, classes);
   }
 
@@ -49,11 +50,8 @@ export class NoChange implements Learner {
     return this.classes;
   }
 
-  predict(_x: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) this.predictRow(out, r * this.classes);
-  }
 
-  private predictRow(out: Float64Array, at: number): void {
+  protected predictRow(_x: Float64Array, _offset: number, out: Float64Array, at: number): void {
     const last = this.last;
     if (this.task === 'regression') {
       out[at] = last === last ? last : 0;
@@ -70,18 +68,9 @@ export class NoChange implements Learner {
     out[at + last] = p;
   }
 
-  learn(_x: Float64Array, y: Float64Array, rows: number): void {
-    for (let r = 0; r < rows; r++) this.learnRow(y[r]!);
-  }
 
-  predictAndLearn(_x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
-    for (let r = 0; r < rows; r++) {
-      this.predictRow(out, r * this.classes);
-      this.learnRow(y[r]!);
-    }
-  }
 
-  private learnRow(y: number): void {
+  protected learnRow(_x: Float64Array, _offset: number, y: number): void {
     if (this.last === this.last) {
       this.pairs++;
       if (y === this.last) this.repeats++;
@@ -113,7 +102,6 @@ export class NoChange implements Learner {
     return model;
   }
 
-  dispose(): void {}
 }
 
 export const noChange: LearnerEntry = {

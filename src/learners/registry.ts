@@ -6,12 +6,18 @@
 import { UsageError } from '../errors.js';
 import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
+import { alma } from './alma.js';
+import { knn } from './knn.js';
 import { majority } from './majority.js';
+import { nb } from './nb.js';
 import { noChange } from './no-change.js';
-import type { FeatureInfo, Learner, LearnerState, RowLayout, Task } from './types.js';
+import { pa } from './pa.js';
+import { perceptron } from './perceptron.js';
+import { arf, hat, ht } from './tree/entries.js';
+import type { FeatureInfo, Learner, LearnerState, RowLayout, SparseShape, Task } from './types.js';
 
 /** The values of a learner's own options, by key (see LearnerParam). */
-export type LearnerParams = Record<string, number | boolean>;
+export type LearnerParams = Record<string, number | boolean | string>;
 
 /** An option a learner takes: a command-line flag whose value ends up in `params[key]`. */
 export interface LearnerParam {
@@ -21,7 +27,9 @@ export interface LearnerParam {
   flag: string;
   /** One line for --help, without the default. */
   help: string;
-  default: number | boolean;
+  default: number | boolean | string;
+  /** For words (a string default): the values allowed. */
+  choices?: readonly string[];
   /** For numbers: the allowed range. */
   min?: number;
   max?: number;
@@ -41,6 +49,8 @@ export interface LearnerContext {
   seed: number;
   /** The features in the raw layout's order (numeric ones, then categorical ones). */
   features: FeatureInfo[];
+  /** When it reads the sparse layout: its shape. */
+  sparse?: SparseShape;
   params: LearnerParams;
   /** The run's model flags, the learning rate resolved to its default when not given. */
   model: ModelConfig & { lr: number };
@@ -49,6 +59,8 @@ export interface LearnerContext {
 /** What a learner is rebuilt with: the run's model flags (a resumed run may change --lr, --l2, --backend). */
 export interface RestoreContext {
   model: ModelConfig;
+  /** When it reads the sparse layout (--hash-bits): its shape. */
+  sparse?: SparseShape;
 }
 
 export interface LearnerEntry {
@@ -59,6 +71,8 @@ export interface LearnerEntry {
   summary: string;
   tasks: readonly Task[];
   input: RowLayout;
+  /** The layout it reads instead when categorical features are hashed (--hash-bits); see inputOf(). */
+  hashedInput?: RowLayout;
   /** Its own options (the gradient learners' --optimizer, --lr and --l2 are not among these). */
   params: readonly LearnerParam[];
   /** Trained by gradient steps: takes --optimizer, --lr and --l2. */
@@ -80,12 +94,15 @@ const linear: LearnerEntry = {
   summary: 'logistic (binary), softmax (multiclass) or linear regression by the task, per row on typed arrays',
   tasks: ['classification', 'regression'],
   input: 'dense',
+  // Hashed features: O(features) per row, not O(2^bits).
+  hashedInput: 'sparse',
   params: [],
   gradient: true,
   scaledTarget: true,
-  create: (ctx) => new LinearModel({ ...ctx.model, task: ctx.task, dim: ctx.dim, classes: ctx.classes }),
+  create: (ctx) =>
+    new LinearModel({ ...ctx.model, task: ctx.task, dim: ctx.sparse ? ctx.sparse.slots : ctx.dim, classes: ctx.classes, ...(ctx.sparse ? { sparse: ctx.sparse } : {}) }),
   // A resumed run may change the learning rate and L2: they take effect from the next row.
-  restore: (state, ctx) => LinearModel.restore({ ...(state as LinearState), lr: ctx.model.lr ?? (state as LinearState).lr, l2: ctx.model.l2 }),
+  restore: (state, ctx) => LinearModel.restore({ ...(state as LinearState), lr: ctx.model.lr ?? (state as LinearState).lr, l2: ctx.model.l2 }, ctx.sparse),
 };
 
 const mlp: LearnerEntry = {
@@ -106,10 +123,15 @@ const mlp: LearnerEntry = {
 };
 
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, nb, perceptron, pa, alma, knn, ht, hat, arf];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;
+}
+
+/** The row layout a learner reads in a run: its hashed one when categorical features are hashed. */
+export function inputOf(entry: LearnerEntry, hashBits: number | undefined): RowLayout {
+  return hashBits !== undefined && entry.hashedInput !== undefined ? entry.hashedInput : entry.input;
 }
 
 /** The entry for a state's `kind` (the learner's name), or undefined. */
@@ -169,6 +191,6 @@ export function allParams(): { param: LearnerParam; owners: LearnerEntry[] }[] {
 }
 
 /** A parameter's default as the help and docs show it. */
-export function showDefault(value: number | boolean): string {
+export function showDefault(value: number | boolean | string): string {
   return typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
 }

@@ -11,8 +11,24 @@ export type Task = 'classification' | 'regression';
  * - 'raw': fixed width: the numeric features' raw values (missing ones imputed with the running
  *   mean), then one slot per categorical feature holding its category code (0, 1, 2, ... in order
  *   of first arrival in that column; -1 for missing, and for a category not yet learned).
+ * - 'sparse' (hashed categorical features only): fixed width (SparseShape): the standardized numeric
+ *   features as in 'dense', then one (slot, value) pair per categorical feature, so that a learner
+ *   can predict and learn in O(features) whatever the 2^bits slots. The linear models read it with
+ *   --hash-bits.
  */
-export type RowLayout = 'dense' | 'raw';
+export type RowLayout = 'dense' | 'raw' | 'sparse';
+
+/**
+ * The sparse layout: `numeric` standardized numeric features (the dense row's slots 0..numeric-1),
+ * then `pairs` (slot, value) pairs, one per categorical feature: its slot in the dense row and 1, or
+ * (-1, 0) when it has none (missing, or the slot of an earlier pair: the dense row holds a 1 there
+ * once). Width numeric + 2 * pairs; `slots` is the dense row's width, the range of the slots.
+ */
+export interface SparseShape {
+  numeric: number;
+  pairs: number;
+  slots: number;
+}
 
 /** A feature as a learner reading the raw layout sees it. */
 export interface FeatureInfo {

@@ -5,9 +5,9 @@
  */
 import { DataError, UsageError } from '../errors.js';
 import { Featurizer } from '../features/featurizer.js';
-import { findLearner, learnerByKind } from '../learners/registry.js';
+import { findLearner, inputOf, learnerByKind } from '../learners/registry.js';
 import { ScaledTarget, type ScaledTargetState } from '../learners/scaled-target.js';
-import type { Learner, LearnerState } from '../learners/types.js';
+import type { Learner, LearnerState, SparseShape } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { Model } from '../run/train.js';
 import { restoreSampler } from '../samplers/index.js';
@@ -30,9 +30,9 @@ async function guard<T>(where: string, what: string, f: () => T | Promise<T>): P
 export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig): Promise<Model & { random: Random }> {
   const where = checkpoint.name;
   const state = checkpoint.state;
-  const layouts = [findLearner(config.model).input];
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', layouts));
-  const learner = await restoreLearner(where, state.learner, config);
+  const layout = inputOf(findLearner(config.model), state.featurizer.hashBits ?? undefined);
+  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', [layout]));
+  const learner = await restoreLearner(where, state.learner, config, layout === 'sparse' ? featurizer.sparseShape() : undefined);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {
       kind: config.sampler,
@@ -42,8 +42,8 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
       task: state.schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
-      ...(layouts[0] === 'dense' ? { scaler: featurizer } : {}),
+      // Kept rows of the dense and sparse layouts (numeric features first) are standardized when replayed; raw ones are kept as they are.
+      ...(layout !== 'raw' ? { scaler: featurizer } : {}),
     }),
   );
   return {
@@ -56,13 +56,13 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
   };
 }
 
-async function restoreLearner(where: string, state: LearnerState, config: RunConfig): Promise<Learner> {
+async function restoreLearner(where: string, state: LearnerState, config: RunConfig, sparse: SparseShape | undefined): Promise<Learner> {
   if (state.kind === 'scaled-target') {
     const s = state as ScaledTargetState;
-    const inner = await restoreLearner(where, s.inner, config);
+    const inner = await restoreLearner(where, s.inner, config, sparse);
     return ScaledTarget.restore(s, inner);
   }
   const entry = learnerByKind(state.kind);
   if (entry === undefined) throw new DataError({ source: where }, `corrupt checkpoint: learner.kind: expected a learner, found ${JSON.stringify(state.kind)}`, 'bad-checkpoint');
-  return guard(where, 'learner', () => entry.restore(state, { model: config }));
+  return guard(where, 'learner', () => entry.restore(state, { model: config, ...(sparse ? { sparse } : {}) }));
 }

@@ -5,8 +5,8 @@
  */
 import type { FeaturizerState } from '../features/featurizer.js';
 import type { ColumnInfo, Schema } from '../features/schema.js';
-import { findLearner, learnerByKind, learners } from '../learners/registry.js';
-import type { LearnerState, Task } from '../learners/types.js';
+import { findLearner, inputOf, learnerByKind, learners } from '../learners/registry.js';
+import type { LearnerState, RowLayout, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { StreamEvaluationState } from '../eval/stream.js';
 import type { DelayedState } from '../run/delay.js';
@@ -103,6 +103,8 @@ interface Shape {
   task: Task;
   /** Numbers per row in the learner's layout. */
   dim: number;
+  /** The dense row's width (the slots the sparse layout indexes). */
+  dense: number;
   /** Learner outputs: max(2, classes) for classification, 1 for regression. */
   outputs: number;
   classes: number;
@@ -113,7 +115,9 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   const s = c.only(c.obj(raw, 'checkpoint'), '', STATE_KEYS);
   const config = validateConfig(c.obj(s['config'], 'config'), c);
   const schema = validateSchema(c.obj(s['schema'], 'schema'), c);
-  const shape = validateFeaturizer(c.obj(s['featurizer'], 'featurizer'), schema, findLearner(config.model).input === 'raw', c);
+  const featurizer = c.obj(s['featurizer'], 'featurizer');
+  const hashed = featurizer['hashBits'] !== null && featurizer['hashBits'] !== undefined;
+  const shape = validateFeaturizer(featurizer, schema, inputOf(findLearner(config.model), hashed ? 1 : undefined), c);
   validateLearner(s['learner'], config, shape, c);
   c.str(s['backend'], 'backend');
   const sampler = c.obj(s['sampler'], 'sampler');
@@ -273,7 +277,7 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['hashBits'], (v) => c.int(v, p('hashBits'), 1, 24));
   c.oneOf(o['model'], p('model'), learners().map((e) => e.name));
   c.opt(o['params'], (v) => {
-    for (const [k, x] of Object.entries(c.obj(v, p('params')))) if (typeof x !== 'boolean') c.num(x, `${p('params')}.${k}`);
+    for (const [k, x] of Object.entries(c.obj(v, p('params')))) if (typeof x !== 'boolean' && typeof x !== 'string') c.num(x, `${p('params')}.${k}`);
   });
   c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS);
   c.opt(o['lr'], (v) => c.num(v, p('lr'), { min: 0, minExclusive: true }));
@@ -330,7 +334,7 @@ export function validateSchema(o: Json, c: Check): Schema {
 }
 
 /** The featurizer's fields, and the shape of the rows and outputs of a learner reading the raw layout or the dense one. */
-function validateFeaturizer(o: Json, schema: Schema, raw: boolean, c: Check): Shape {
+function validateFeaturizer(o: Json, schema: Schema, layout: RowLayout, c: Check): Shape {
   c.only(o, 'featurizer', ['hashBits', 'count', 'mean', 'm2', 'categories', 'slots', 'classes', 'missingImputed']);
   const features = schema.columns.filter((x) => x.role === 'feature');
   const numeric = features.filter((x) => x.kind === 'numeric').length;
@@ -352,9 +356,9 @@ function validateFeaturizer(o: Json, schema: Schema, raw: boolean, c: Check): Sh
   });
   c.int(o['missingImputed'], 'featurizer.missingImputed');
   const dense = numeric + (hashBits !== null ? (categorical > 0 ? 2 ** hashBits : 0) : categories.reduce((a, list) => a + list.length, 0));
-  const dim = raw ? numeric + categorical : dense;
+  const dim = layout === 'dense' ? dense : numeric + (layout === 'raw' ? 1 : 2) * categorical;
   const outputs = schema.task === 'regression' ? 1 : Math.max(2, classes.length);
-  return { task: schema.task, dim, outputs, classes: classes.length };
+  return { task: schema.task, dim, dense, outputs, classes: classes.length };
 }
 
 function validateLearner(raw: unknown, config: RunConfig, shape: Shape, c: Check): void {
@@ -383,13 +387,15 @@ function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c
   if (c.oneOf(o['optimizer'], p('optimizer'), OPTIMIZERS) !== config.optimizer) c.fail(p('optimizer'), `expected "${config.optimizer}" (the config's optimizer)`);
   c.num(o['lr'], p('lr'), { min: 0, minExclusive: true });
   c.num(o['l2'], p('l2'), { min: 0 });
-  if (c.int(o['dim'], p('dim')) !== shape.dim) c.fail(p('dim'), `expected ${shape.dim} (the featurizer's inputs), found ${String(o['dim'])}`);
+  // The gradient learners' weights span the dense row, whichever layout they read.
+  if (c.int(o['dim'], p('dim')) !== shape.dense) c.fail(p('dim'), `expected ${shape.dense} (the featurizer's inputs), found ${String(o['dim'])}`);
   if (kind === 'linear') {
-    c.only(o, path, ['kind', 'task', 'optimizer', 'lr', 'l2', 'dim', 'classes', 'steps', 'weights', 'slot1', 'slot2']);
+    c.only(o, path, ['kind', 'task', 'optimizer', 'lr', 'l2', 'dim', 'classes', 'steps', 'weights', 'slot1', 'slot2', 'scale']);
+    if (o['scale'] !== undefined) c.num(o['scale'], p('scale'), { min: 0, minExclusive: true, max: 1 });
     if (c.int(o['classes'], p('classes'), 1) !== shape.outputs) c.fail(p('classes'), `expected ${shape.outputs}, found ${String(o['classes'])}`);
     c.int(o['steps'], p('steps'));
     const heads = shape.task === 'regression' || shape.outputs <= 2 ? 1 : shape.outputs;
-    const size = heads * (shape.dim + 1);
+    const size = heads * (shape.dense + 1);
     c.nums(o['weights'], p('weights'), size);
     c.nums(o['slot1'], p('slot1'), config.optimizer === 'sgd' ? 0 : size, config.optimizer === 'adagrad' ? { min: 0 } : {});
     c.nums(o['slot2'], p('slot2'), config.optimizer === 'adam' ? size : 0, { min: 0 });
@@ -405,7 +411,7 @@ function validateInner(o: Json, path: string, config: RunConfig, shape: Shape, c
   c.str(o['backend'], p('backend'));
   // Layer shapes follow from dim, hidden and outputs; weights must fill them exactly.
   const expected: number[][] = [];
-  let fanIn = shape.dim;
+  let fanIn = shape.dense;
   for (const units of [...hidden, shape.outputs]) {
     expected.push([fanIn, units], [units]);
     fanIn = units;

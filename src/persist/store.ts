@@ -39,7 +39,12 @@ const OWN_FILES: readonly string[] = [MANIFEST, ARRAYS];
 /** Limits of what is read: checkpoint.json's size, arrays.f64's (2^27 numbers), and how deep the JSON nests. */
 export const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
 export const MAX_ARRAYS_BYTES = 2 ** 30;
-export const MAX_DEPTH = 32;
+/**
+ * A tree learner's state nests about three levels per level of the tree (node, split, children), so
+ * the limit admits trees far deeper than streams grow while staying well inside the stack of the
+ * recursive code that reads and checks them.
+ */
+export const MAX_DEPTH = 512;
 
 export interface LoadedCheckpoint {
   /** The directory as the user named it. */
@@ -369,8 +374,8 @@ async function readOwnFile(path: string, c: Check, what: string, limit: number, 
 }
 
 /**
- * How deep arrays and objects nest in JSON text, checked on the bytes before parsing: a checkpoint
- * nests a few levels, and JSON nested thousands deep would exhaust the stack of what reads it.
+ * How deep arrays and objects nest in JSON text, checked on the bytes before parsing: JSON nested
+ * thousands deep would exhaust the stack of what reads it.
  */
 function checkDepth(text: Uint8Array, c: Check): void {
   let depth = 0;

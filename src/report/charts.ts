@@ -49,10 +49,12 @@ export function axisTitle(name: string, task?: unknown): string {
 }
 
 /** A metric's rank in chart order: known metrics first (rolling before cumulative), then the rest by name. */
-function rank(name: string): number {
+function rank(name: string, task: unknown): number {
   const base = name.replace(/^rolling_/, '');
   const known = Object.keys(METRICS).indexOf(base);
-  return (known < 0 ? 1000 : known * 2) + (name.startsWith('rolling_') ? 0 : 1);
+  // Regression leads with the RMSE, in the target's own units, as the terminal's sparkline does.
+  const position = task === 'regression' && base === 'rmse' ? -1 : known < 0 ? 1000 : known;
+  return position * 2 + (name.startsWith('rolling_') ? 0 : 1);
 }
 
 export interface ChartPlan {
@@ -78,7 +80,7 @@ export function chartPlans(runs: Run[]): ChartPlan[] {
   const window = windowOf(runs);
   const rolling = window === undefined ? 'rolling' : `rolling, last ${formatCount(window)} rows`;
   return [...metrics]
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .sort((a, b) => rank(a, task) - rank(b, task) || a.localeCompare(b))
     .map((metric) => ({
       metric,
       title: axisTitle(metric, task).replace(/ \(.*$/, ''),

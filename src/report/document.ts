@@ -24,9 +24,11 @@ function settingsRows(run: Run): [string, string][] {
   const s: Event = run.start ?? {};
   const schema = (s.schema ?? {}) as Event;
   const classes = Array.isArray(schema.classes) && schema.classes.length > 0 ? ` (${schema.classes.length} classes: ${schema.classes.slice(0, 12).join(', ')}${schema.classes.length > 12 ? ', …' : ''})` : '';
+  const columns = Array.isArray(schema.columns) ? (schema.columns as Event[]).filter((c) => c.role === 'feature').map((c) => `${String(c.name)} (${String(c.type)})`) : [];
   const rows: [string, unknown][] = [
     ['input', s.input === undefined ? run.source : `${String(s.input)}${s.format === undefined ? '' : ` (${String(s.format)})`}`],
     ['target', schema.target === undefined ? undefined : `${String(schema.target)}, ${String(schema.task)}${classes}`],
+    ['feature columns', columns.length === 0 ? undefined : `${columns.slice(0, 20).join(', ')}${columns.length > 20 ? `, … (${columns.length})` : ''}`],
     ['features', s.features],
     ['learner', s.learner],
     ['sampler', s.sampler],

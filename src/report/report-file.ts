@@ -39,11 +39,11 @@ function madeByReport(path: string): boolean {
 /** Renders the collected runs and writes them to `path`. */
 export async function writeReport(collector: RunCollector, path: string, format: ReportFormat, generator: string): Promise<void> {
   const runs = collector.result();
-  if (runs.length === 0) throw new DataError({ source: path }, 'no run to report: the events hold no start, epoch, report or summary event');
+  if (runs.length === 0) throw new DataError({ source: path }, 'not written: the events hold no start, epoch, report or summary event');
   // The charting libraries load only when a report is written, not with every command.
   const { reportHtml, reportSvg } = await import('./document.js');
   const text = format === 'html' ? await reportHtml(runs, generator) : await reportSvg(runs);
-  if (text === '') throw new DataError({ source: path }, 'no metric to draw: the events hold no epoch or report metrics');
+  if (text === '') throw new DataError({ source: path }, 'not written: the events hold no metric to draw (no epoch or report event)');
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, text);

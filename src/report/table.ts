@@ -4,7 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../errors.js';
-import type { DriftEvent, EpochEvent, ReportEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
+import type { ComparisonEvent, DriftEvent, EpochEvent, ReportEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
 import { formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
 
@@ -15,6 +15,8 @@ interface Column {
   title: string;
   width: number;
   cell: (e: Line) => string;
+  /** Aligned to the left (names). */
+  left?: boolean;
   /** Colour for the cell, from the whole event. */
   style?: (text: string, e: Line) => string;
 }
@@ -50,6 +52,14 @@ export function tableMetrics(raw: unknown): string[] | undefined {
   return names;
 }
 
+/** Metrics where a higher value is better (the others, losses and errors, lower). */
+const HIGHER_IS_BETTER = /accuracy|f1|kappa|mcc|auc|r2/;
+
+/** A cell at its column's width: numbers to the right, names to the left. */
+function pad(c: Column, text: string): string {
+  return c.left === true ? text.padEnd(c.width) : text.padStart(c.width);
+}
+
 export class TableReporter implements Reporter {
   private columns: Column[] = [];
 
@@ -65,18 +75,26 @@ export class TableReporter implements Reporter {
 
   /** A learning-curve point, held until the next event: not printed when the epoch ends on it. */
   private heldReport: ReportEvent | undefined;
+  /** Several learners side by side: how many, and the lines of the current epoch or report, printed together ranked. */
+  private learners = 1;
+  private group: Line[] = [];
+  /** The column the lines of several learners are ranked by, and whether higher is better. */
+  private rankBy: { name: string; higher: boolean } = { name: 'loss', higher: false };
 
   on(event: RunEvent): void {
     const held = this.heldReport;
     if (held && event.event !== 'progress') {
       this.heldReport = undefined;
       if (!(event.event === 'epoch' && event.rows === held.rows)) this.line(held);
+      // The epoch ends on the report point: the other learners' lines for it go too.
+      else this.group = this.group.filter((l) => l.event !== 'report');
     }
     if (event.event === 'start') this.start(event);
     else if (event.event === 'report') this.heldReport = event;
     else if (event.event === 'epoch') this.line(event);
     else if (event.event === 'drift') this.drift(event);
     else if (event.event === 'summary') this.summary(event);
+    else if (event.event === 'comparison') this.comparison(event);
     else if (event.event === 'warning') this.err.write(this.errStyle.yellow(`${event.kind === 'buffer-delay' ? 'note' : 'warning'}: ${event.message}`) + '\n');
   }
 
@@ -99,6 +117,9 @@ export class TableReporter implements Reporter {
         `  sampler  ${e.sampler}`,
         `  run      ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, prequential${e.holdout > 0 ? `, holdout ${e.holdout}` : ''}, seed ${e.seed}`,
       ];
+      if (e.models) {
+        lines.splice(lines.findIndex((l) => l.startsWith('  learner')), 3, ...e.models.map((m) => `  learner  ${s.cyan(m.model)}: ${m.learner}, ${m.backend}, sampler ${m.sampler}`));
+      }
       if (e.resumed_from !== null) lines.push(`  resumed  from ${e.resumed_from} (${formatCount(e.resumed_rows)} rows before)`);
       this.err.write(lines.join('\n') + '\n');
     }
@@ -119,7 +140,12 @@ export class TableReporter implements Reporter {
       ...(style ? { style: (text: string, ev: Line) => styleAccuracy(style, text, ev, prefix) } : {}),
     });
     const chosen = this.metrics ?? (classification ? ['loss', 'accuracy'] : ['loss', 'mae', 'rmse']);
+    this.learners = e.models?.length ?? 1;
+    const several = e.models !== undefined;
+    const ranking = chosen.find((name) => HIGHER_IS_BETTER.test(name)) ?? chosen[0] ?? 'loss';
+    this.rankBy = { name: ranking, higher: HIGHER_IS_BETTER.test(ranking) };
     this.columns = [
+      ...(several ? [{ title: 'model', width: Math.max(5, ...e.models!.map((m) => m.model.length)), cell: (ev: Line) => String(ev.model), left: true }] : []),
       { title: 'epoch', width: 5, cell: (ev) => String(ev.epoch) },
       { title: 'rows', width: 11, cell: (ev) => formatCount(ev.rows) },
       { title: 'trained', width: 11, cell: (ev) => formatCount(ev.trained as number) },
@@ -130,31 +156,60 @@ export class TableReporter implements Reporter {
             ...(classification ? [accuracy('val_acc', 'val_')] : [metric('val_mae', (ev) => ev.val_mae), metric('val_rmse', (ev) => ev.val_rmse)]),
           ]
         : []),
-      { title: 'rows/s', width: 10, cell: (ev) => formatCount(ev.rows_per_sec) },
-      { title: 'time', width: 8, cell: (ev) => formatDuration(ev.elapsed_ms) },
+      // Several learners: each one's own rows per second and time (its predict and learn).
+      { title: 'rows/s', width: 10, cell: (ev) => formatCount(several ? (ev.learner_rows_per_sec as number) : ev.rows_per_sec) },
+      { title: 'time', width: 8, cell: (ev) => formatDuration(several ? (ev.learner_ms as number) : ev.elapsed_ms) },
     ];
-    this.out?.stream.write(this.out.style.bold(this.columns.map((c) => c.title.padStart(c.width)).join('  ')) + '\n');
+    this.out?.stream.write(this.out.style.bold(this.columns.map((c) => pad(c, c.title)).join('  ')) + '\n');
   }
 
-  /** One table line: an epoch's end, or a learning-curve point (dimmed). */
+  /** One table line: an epoch's end, or a learning-curve point (dimmed); several learners' lines together, best first. */
   private line(e: Line): void {
     if (!this.out) return;
+    if (this.learners === 1) return this.print(e);
+    this.group.push(e);
+    if (this.group.length < this.learners) return;
+    const { name, higher } = this.rankBy;
+    const value = (l: Line): number => (typeof l[name] === 'number' ? (l[name] as number) : higher ? -Infinity : Infinity);
+    const ranked = this.group.sort((a, b) => (higher ? value(b) - value(a) : value(a) - value(b)));
+    this.group = [];
+    for (const l of ranked) this.print(l);
+  }
+
+  private print(e: Line): void {
     const cells = this.columns.map((c) => {
-      const cell = c.cell(e).padStart(c.width);
+      const cell = pad(c, c.cell(e));
       return c.style ? c.style(cell, e) : cell;
     });
     const text = cells.join('  ');
-    this.out.stream.write((e.event === 'report' ? this.out.style.dim(text) : text) + '\n');
+    this.out!.stream.write((e.event === 'report' ? this.out!.style.dim(text) : text) + '\n');
+  }
+
+  private summarized = false;
+
+  /** The ranking of several learners over the whole run, one line each, best first. */
+  private comparison(e: ComparisonEvent): void {
+    if (this.quiet) return;
+    const s = this.errStyle;
+    const width = Math.max(...e.models.map((m) => m.model.length));
+    const lines = [`  ranked by ${e.metric} over the run:`];
+    for (const m of e.models) {
+      lines.push(`  ${String(m.rank).padStart(2)}. ${(m.rank === 1 ? s.bold : (t: string) => t)(m.model.padEnd(width))}  ${e.metric} ${formatNumber(m[e.metric] as number | null)}  loss ${formatNumber(m.loss)}  ${formatCount(m.learner_rows_per_sec)} rows/s in ${formatDuration(m.learner_ms)}`);
+    }
+    this.err.write(lines.join('\n') + '\n');
   }
 
   private drift(e: DriftEvent): void {
     if (!this.out) return;
     const [name, before] = Object.entries(e.before)[0] ?? ['', null];
     const after = e.after[name];
-    this.out.stream.write(this.out.style.yellow(`drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}`) + '\n');
+    this.out.stream.write(this.out.style.yellow(`${e.model === undefined ? '' : `${e.model}: `}drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}`) + '\n');
   }
 
   private summary(e: SummaryEvent): void {
+    // Several learners read the same rows: the run's summary once, then the ranking (comparison).
+    if (e.model !== undefined && this.summarized) return;
+    this.summarized = true;
     const s = this.errStyle;
     const parts = [`${formatCount(e.rows)} rows`, `${formatCount(e.trained)} trained`];
     if (e.held_out > 0) parts.push(`${formatCount(e.held_out)} held out`);
@@ -166,9 +221,8 @@ export class TableReporter implements Reporter {
       lines.push(`  cumulative, with the runs before the checkpoint: ${formatCount(e.cumulative_rows)} rows, loss ${formatNumber(e.cumulative_loss)}, ${metric}`);
     }
     if (typeof e.majority_accuracy === 'number' || typeof e.no_change_accuracy === 'number') {
-      lines.push(
-        `  baselines: majority class ${formatNumber(e.majority_accuracy as number | null)}, no change ${formatNumber(e.no_change_accuracy as number | null)} (accuracy ${formatNumber(e.accuracy)}; kappa_m ${formatNumber(e.kappa_m as number | null)}, kappa_t ${formatNumber(e.kappa_t as number | null)})`,
-      );
+      const baselines = `  baselines: majority class ${formatNumber(e.majority_accuracy as number | null)}, no change ${formatNumber(e.no_change_accuracy as number | null)}`;
+      lines.push(e.model !== undefined ? baselines : `${baselines} (accuracy ${formatNumber(e.accuracy)}; kappa_m ${formatNumber(e.kappa_m as number | null)}, kappa_t ${formatNumber(e.kappa_t as number | null)})`);
     }
     if (e.drifts !== undefined) lines.push(`  drifts detected: ${formatCount(e.drifts as number)}`);
     if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);

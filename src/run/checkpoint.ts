@@ -11,7 +11,8 @@ import { Tally } from '../eval/tally.js';
 import type { Task } from '../learners/types.js';
 import type { CheckpointState, CountsState, EvaluatorState } from '../persist/state.js';
 import { SaveError, type LoadedCheckpoint } from '../persist/store.js';
-import type { CheckpointTarget } from '../persist/target.js';
+import { CheckpointTarget } from '../persist/target.js';
+import { LearnersTarget } from '../persist/learners.js';
 import type { Random } from '../util/random.js';
 import { evaluationSettings, type RunConfig } from './config.js';
 import type { SummaryEvent } from './events.js';
@@ -19,8 +20,8 @@ import type { RowCounts, TrainingPass } from './loop.js';
 import type { Model } from './train.js';
 
 export interface SaveOptions {
-  /** The checkpoint directory, claimed (checked and locked) before the run started. */
-  target: CheckpointTarget;
+  /** The checkpoint directory, claimed (checked and locked) before the run started; several learners side by side: theirs. */
+  target: CheckpointTarget | LearnersTarget;
   /** Also write one every this many rows read (0 or undefined: only at the end). */
   every?: number;
 }
@@ -100,6 +101,7 @@ export async function snapshot(p: SnapshotParts): Promise<CheckpointState> {
 }
 
 export async function saveSnapshot(save: SaveOptions, parts: SnapshotParts, writtenBy: string): Promise<void> {
+  if (!(save.target instanceof CheckpointTarget)) throw new Error('saveSnapshot(): the target is a checkpoint of several learners');
   await save.target.save(await snapshot(parts), writtenBy);
 }
 
@@ -118,6 +120,17 @@ export async function checkpointThenFail(error: unknown, checkpoint: (() => Prom
     }
   }
   throw error;
+}
+
+/**
+ * Several learners side by side: each one's checkpoint in a subdirectory of the directory, as its
+ * run alone would have saved it, then the list of them (persist/learners.ts).
+ */
+export async function saveLearners(save: SaveOptions, learners: readonly SnapshotParts[], writtenBy: string): Promise<void> {
+  if (!(save.target instanceof LearnersTarget)) throw new Error('saveLearners(): the target is a checkpoint of one learner');
+  const states: CheckpointState[] = [];
+  for (const parts of learners) states.push(await snapshot(parts));
+  await save.target.save(states, writtenBy);
 }
 
 /** Puts a checkpoint's unfinished rows into the first pass of the run that resumes from it. */

@@ -37,7 +37,7 @@ export interface SchemaConfig {
 export interface ModelConfig {
   model: ModelName;
   /** The learner's own options (its registry entry's params), defaults included; absent when it has none. */
-  params?: Record<string, number | boolean>;
+  params?: Record<string, number | boolean | string>;
   optimizer: LearnerOptions['optimizer'];
   /** Undefined: the learner's default for the task, optimizer and batch size (learners/index.ts). */
   lr?: number;
@@ -46,6 +46,11 @@ export interface ModelConfig {
   hidden: number[];
   activation: LearnerOptions['activation'];
   backend?: LearnerOptions['backend'];
+}
+
+/** One of several learners run side by side (--model a,b): its name in every output, and its model flags. */
+export interface ContenderConfig extends ModelConfig {
+  name: string;
 }
 
 export interface SamplerConfig {
@@ -57,6 +62,11 @@ export interface SamplerConfig {
 }
 
 export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, SamplerConfig {
+  /**
+   * Several learners side by side in one pass (--model a,b): each with its own sampler and
+   * evaluation. Absent for one learner, whose flags are the ModelConfig fields (as are the first's here).
+   */
+  contenders?: ContenderConfig[];
   epochs: number;
   /** Fraction of rows held out of training and evaluated at the end of each epoch; 0 for none. */
   holdout: number;

@@ -37,6 +37,8 @@ export interface StartEvent {
   window?: number | null;
   fading?: number | null;
   drift?: string | null;
+  /** Several learners side by side: each one's name, description, backend and sampler (the fields above are the first's). */
+  models?: { model: string; learner: string; backend: string; sampler: string }[];
 }
 
 export interface ProgressEvent {
@@ -62,7 +64,7 @@ export interface ProgressEvent {
 export type CatalogueFields = Record<string, unknown>;
 
 /** A point of the learning curve: every --report-every rows of an epoch. */
-export interface ReportEvent extends CatalogueFields {
+export interface ReportEvent extends CatalogueFields, PerLearnerFields {
   event: 'report';
   epoch: number;
   /** Records read in this epoch so far. */
@@ -77,7 +79,7 @@ export interface ReportEvent extends CatalogueFields {
 }
 
 /** A change of the error level found by the --drift detector. */
-export interface DriftEvent {
+export interface DriftEvent extends PerLearnerFields {
   event: 'drift';
   epoch: number;
   /** The row at which it was detected: its number in this epoch, and in the stream. */
@@ -107,7 +109,7 @@ export interface SkippedRow {
   message: string;
 }
 
-export interface EpochEvent extends MetricFields, CatalogueFields {
+export interface EpochEvent extends MetricFields, CatalogueFields, PerLearnerFields {
   event: 'epoch';
   epoch: number;
   /** Records read in this epoch, good or bad. */
@@ -124,7 +126,7 @@ export interface EpochEvent extends MetricFields, CatalogueFields {
   elapsed_ms: number;
 }
 
-export interface SummaryEvent extends MetricFields, CatalogueFields {
+export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerFields {
   event: 'summary';
   epochs: number;
   rows: number;
@@ -156,7 +158,7 @@ export interface SummaryEvent extends MetricFields, CatalogueFields {
 }
 
 /** Something the user should know while the run goes on; told once per kind. */
-export interface WarningEvent {
+export interface WarningEvent extends PerLearnerFields {
   event: 'warning';
   /**
    * 'diverging': a prediction is not a number, or lies far outside the range of the targets (regression).
@@ -170,4 +172,24 @@ export interface WarningEvent {
   message: string;
 }
 
-export type RunEvent = StartEvent | ProgressEvent | ReportEvent | DriftEvent | EpochEvent | SummaryEvent | WarningEvent;
+/**
+ * Several learners side by side (--model a,b): each of their report, drift, warning, epoch and summary
+ * events names its learner, and carries the time spent in that learner (its predict, learn and scoring).
+ */
+export interface PerLearnerFields {
+  /** The learner's name: `name=`, or its --model text as given. Absent in a run of one learner. */
+  model?: string;
+  /** Time in this learner's predict and learn, and the rows per second that makes (several learners only). */
+  learner_ms?: number;
+  learner_rows_per_sec?: number;
+}
+
+/** The end of a run of several learners: them ranked, best first. */
+export interface ComparisonEvent {
+  event: 'comparison';
+  /** The ranking metric over the whole run: accuracy (highest first) or rmse (lowest first). */
+  metric: 'accuracy' | 'rmse';
+  models: ({ rank: number; model: string; loss: number | null; rows: number; learner_ms: number; learner_rows_per_sec: number } & Record<string, number | string | null>)[];
+}
+
+export type RunEvent = StartEvent | ProgressEvent | ReportEvent | DriftEvent | EpochEvent | SummaryEvent | WarningEvent | ComparisonEvent;

@@ -147,8 +147,37 @@ class RowBlock {
 type MaybeAsync = void | Promise<void>;
 
 /** Chains a step after one that may be async; callers pass `next` as a method reference so nothing is allocated. */
-function then<A>(first: MaybeAsync, next: (arg: A) => MaybeAsync, self: object, arg: A): MaybeAsync {
-  return first ? first.then(() => next.call(self, arg)) : next.call(self, arg);
+function then<A, B = undefined>(first: MaybeAsync, next: (arg: A, arg2: B) => MaybeAsync, self: object, arg: A, arg2?: B): MaybeAsync {
+  return first ? first.then(() => next.call(self, arg, arg2 as B)) : next.call(self, arg, arg2 as B);
+}
+
+/** What a training pass tells of the rows it does not learn. */
+interface RowFate {
+  heldOut(): void;
+  reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void;
+}
+
+/**
+ * Encodes row r of the batch (stream index `index`) for training and returns its target; NaN when
+ * the row is not learned: bad (rejected, or the run fails) or held out.
+ */
+function encodeRow(featurizer: Featurizer, settings: PassSettings, batch: RecordBatch, r: number, index: number, fate: RowFate): number {
+  const issue = batch.issues?.[r];
+  if (issue) {
+    fate.reject(batch, r, issue, index);
+    return NaN;
+  }
+  if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
+    // A bad held-out row fails the run or counts as skipped, like any other bad row.
+    const bad = featurizer.check(batch, r);
+    if (bad !== null) fate.reject(batch, r, bad, index);
+    else fate.heldOut();
+    return NaN;
+  }
+  const y = featurizer.encode(batch, r, true);
+  if (typeof y === 'number') return y;
+  fate.reject(batch, r, y, index);
+  return NaN;
 }
 
 export class TrainingPass {
@@ -179,6 +208,9 @@ export class TrainingPass {
   private readonly target = new Float64Array(1);
   /** The row layout the learner reads. */
   private readonly layout: RowLayout;
+  /** The learner's row width and class count: a row that changes them grows the learner first. */
+  private width: number;
+  private classes: number;
   /** The stream's evaluation (baselines, window, detector), told the index of each row scored. */
   private readonly scoring: StreamEvaluation | null;
   /** The first prediction found diverged (see divergence.ts), with the row read before it was seen. */
@@ -201,6 +233,8 @@ export class TrainingPass {
     const b = learner.batchSize;
     this.layout = learner.input ?? 'dense';
     const width = featurizer.widthOf(this.layout);
+    this.width = width;
+    this.classes = featurizer.classes.length;
     this.block = new RowBlock(width, b);
     this.pending = new RowBlock(width, b * 2);
     this.predictions = new Float64Array(b * learner.outputs);
@@ -213,7 +247,8 @@ export class TrainingPass {
     this.direct = this.fused && b === 1 && settings.observer === undefined && !((settings.delay ?? 0) > 0);
     this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
-    const keepsRaw = sampler.keepsRows === true && this.layout === 'dense';
+    // The dense and sparse ones start with the standardized numeric features, kept raw (see RowScaler).
+    const keepsRaw = sampler.keepsRows === true && this.layout !== 'raw';
     featurizer.keepRaw = keepsRaw;
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);
@@ -226,59 +261,58 @@ export class TrainingPass {
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
   async consume(batch: RecordBatch): Promise<void> {
-    const { featurizer, block, settings, layout } = this;
-    const batchSize = this.learner.batchSize;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
       this.counts.rows++;
-      const issue = batch.issues?.[r];
-      if (issue) {
-        this.reject(batch, r, issue, index);
-        continue;
-      }
-      if (settings.holdout > 0 && hashUnit(settings.seed, index) < settings.holdout) {
-        // A bad held-out row fails the run or counts as skipped, like any other bad row.
-        const bad = featurizer.check(batch, r);
-        if (bad !== null) this.reject(batch, r, bad, index);
-        else this.counts.heldOut++;
-        continue;
-      }
-      const before = featurizer.widthOf(layout);
-      const classesBefore = featurizer.classes.length;
-      const y = featurizer.encode(batch, r, true);
-      if (typeof y !== 'number') {
-        this.reject(batch, r, y, index);
-        continue;
-      }
-      const width = featurizer.widthOf(layout);
-      if (width !== before || featurizer.classes.length !== classesBefore) {
-        const grown = this.grow();
-        if (grown) await grown;
-      }
-      if (this.delayed) {
-        const done = this.predictDelayed(index, y);
-        if (done) await done;
-        continue;
-      }
-      if (this.direct) {
-        this.target[0] = y;
-        const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
-        if (learned) await learned;
-        if (this.scoring !== null) this.scoring.index = index;
-        this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
-        this.counts.evaluated++;
-        this.counts.trained++;
-        continue;
-      }
-      this.blockIndex[block.rows] = index;
-      block.push(featurizer.rowOf(layout), width, y);
-      this.raw?.push(featurizer.raw, featurizer.numericCount, y);
-      if (block.rows === batchSize) {
-        const flushed = this.flush();
-        if (flushed) await flushed;
-      }
+      const y = encodeRow(this.featurizer, this.settings, batch, r, index, this);
+      if (Number.isNaN(y)) continue;
+      const taken = this.take(index, y);
+      if (taken) await taken;
     }
+    this.endBatch();
+  }
+
+  /**
+   * The row the featurizer has just encoded (stream index `index`, target `y`), in this learner's
+   * layout: grows the learner if the row brought new slots or classes, then predicts, scores and
+   * learns it (at once on the direct path; otherwise through the block).
+   */
+  take(index: number, y: number): MaybeAsync {
+    const { featurizer, layout } = this;
+    if (featurizer.widthOf(layout) !== this.width || featurizer.classes.length !== this.classes) {
+      return then(this.grow(), this.takeRow, this, index, y);
+    }
+    return this.takeRow(index, y);
+  }
+
+  private takeRow(index: number, y: number): MaybeAsync {
+    const { featurizer, layout, block } = this;
+    if (this.delayed) return this.predictDelayed(index, y);
+    if (this.direct) {
+      this.target[0] = y;
+      return then(this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions), this.scoreDirect, this, index, y);
+    }
+    this.blockIndex[block.rows] = index;
+    block.push(featurizer.rowOf(layout), this.width, y);
+    this.raw?.push(featurizer.raw, featurizer.numericCount, y);
+    if (block.rows === this.learner.batchSize) return this.flush();
+  }
+
+  private scoreDirect(index: number, y: number): void {
+    if (this.scoring !== null) this.scoring.index = index;
+    this.evaluator.add(this.predictions, 0, this.learner.outputs, y);
+    this.counts.evaluated++;
+    this.counts.trained++;
+  }
+
+  /** After a batch of records: looks at the latest predictions for divergence. */
+  endBatch(): void {
     if (this.divergence === undefined && this.counts.evaluated > 0) this.checkDivergence();
+  }
+
+  /** Rows of the dense layout are kept by its sampler in their own units (featurizer.keepRaw). */
+  get keepsRaw(): boolean {
+    return this.raw !== undefined;
   }
 
   /** Looks at the latest predictions (the first of the last block scored): one row per batch of records. */
@@ -356,7 +390,11 @@ export class TrainingPass {
     await this.learnPending(true);
   }
 
-  private reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
+  heldOut(): void {
+    this.counts.heldOut++;
+  }
+
+  reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
     const line = batch.line[r]!;
     if (this.settings.onError === 'fail' || issue.fatal === true) {
       // The row is not consumed: the counts (and a checkpoint taken now) cover the rows before it.
@@ -417,6 +455,8 @@ export class TrainingPass {
 
   private afterGrow(): void {
     const width = this.featurizer.widthOf(this.layout);
+    this.width = width;
+    this.classes = this.featurizer.classes.length;
     // Rows waiting for a full mini-batch were laid out at the old width: the learner now reads the new one.
     this.pending.widen(width);
     // Empty here (flushed before growing); widened now so that it has the new width even when rows
@@ -520,6 +560,64 @@ export class TrainingPass {
     this.counts.trained += n;
     this.pending.shift(n);
     return this.learnPending(all);
+  }
+}
+
+/**
+ * Several learners side by side (contenders): each row is read and encoded once (the featurizer's
+ * statistics advance once per row), then taken by every contender's pass in turn, each of which
+ * counts, predicts, scores and learns it exactly as it would in a run of its own.
+ */
+export class SharedPass {
+  /** The time spent in each contender's take() (its predict and learn, and its scoring). */
+  readonly busyMs: Float64Array;
+  private recordIndex: number;
+
+  constructor(
+    private readonly featurizer: Featurizer,
+    readonly passes: readonly TrainingPass[],
+    private readonly settings: PassSettings,
+  ) {
+    this.busyMs = new Float64Array(passes.length);
+    this.recordIndex = settings.firstIndex ?? 0;
+    featurizer.keepRaw = passes.some((p) => p.keepsRaw);
+  }
+
+  async consume(batch: RecordBatch): Promise<void> {
+    const { passes, busyMs } = this;
+    const n = passes.length;
+    for (let r = 0; r < batch.rows; r++) {
+      const index = this.recordIndex++;
+      for (let i = 0; i < n; i++) passes[i]!.counts.rows++;
+      const y = encodeRow(this.featurizer, this.settings, batch, r, index, this);
+      if (Number.isNaN(y)) continue;
+      let started = performance.now();
+      for (let i = 0; i < n; i++) {
+        const taken = passes[i]!.take(index, y);
+        if (taken) await taken;
+        const now = performance.now();
+        busyMs[i]! += now - started;
+        started = now;
+      }
+    }
+    for (let i = 0; i < n; i++) passes[i]!.endBatch();
+  }
+
+  heldOut(): void {
+    for (const pass of this.passes) pass.heldOut();
+  }
+
+  /** A bad row, for every contender: with --on-error fail, none of them has read it, and the run stops. */
+  reject(batch: RecordBatch, r: number, issue: RowIssue, index: number): void {
+    if (this.settings.onError === 'fail' || issue.fatal === true) {
+      this.recordIndex--;
+      for (let i = 1; i < this.passes.length; i++) this.passes[i]!.counts.rows--;
+    }
+    for (const pass of this.passes) pass.reject(batch, r, issue, index);
+  }
+
+  async finish(): Promise<void> {
+    for (const pass of this.passes) await pass.finish();
   }
 }
 

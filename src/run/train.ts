@@ -13,7 +13,7 @@ import { inferSchema, type ColumnOrigins, type Schema } from '../features/schema
 import { openInputSource } from '../io/threaded.js';
 import type { RecordBatch, RecordStream, Source } from '../io/types.js';
 import { createLearner } from '../learners/index.js';
-import { findLearner } from '../learners/registry.js';
+import { findLearner, inputOf, type LearnerEntry } from '../learners/registry.js';
 import type { Learner } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
@@ -22,11 +22,11 @@ import { restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
-import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions } from './checkpoint.js';
-import type { InputConfig, RunConfig } from './config.js';
+import { addCounts, carryInto, checkpointThenFail, cumulativeFields, NO_COUNTS, saveLearners, saveSnapshot, streamEvaluationFor, tallyFrom, type SaveOptions, type SnapshotParts } from './checkpoint.js';
+import type { InputConfig, ModelConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
-import type { DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
-import { HoldoutPass, RowCounts, TrainingPass, type PassSettings } from './loop.js';
+import type { ComparisonEvent, DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
+import { HoldoutPass, RowCounts, SharedPass, TrainingPass, type PassSettings } from './loop.js';
 import { settleYoungGeneration } from './young-generation.js';
 import { formatCount } from '../report/style.js';
 
@@ -159,15 +159,38 @@ export function columnOrigins(config: InputConfig, source: Source, stream: Recor
 }
 
 export async function buildModel(config: RunConfig, schema: Schema, random: Random): Promise<Model> {
+  const featurizer = buildFeaturizer(config, schema, [config]);
+  return { schema, featurizer, ...(await buildLearner(config, schema, featurizer, random)) };
+}
+
+/** The featurizer for these learners: every row layout one of them reads. */
+function buildFeaturizer(config: RunConfig, schema: Schema, models: readonly ModelConfig[]): Featurizer {
+  const layouts = [...new Set(models.map((m) => inputOf(learnerFor(m, schema), config.hashBits)))];
+  return new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
+}
+
+/** The registry's entry for the learner, which must do the schema's task. */
+function learnerFor(config: ModelConfig, schema: Schema): LearnerEntry {
   const entry = findLearner(config.model);
   if (!entry.tasks.includes(schema.task)) {
     const target = schema.columns[schema.target]!;
     const why = schema.task === 'regression' ? `the target "${target.name}" is numeric with many values (regression)` : `the target "${target.name}" holds class labels`;
     throw new UsageError(`--model ${entry.name} does ${entry.tasks.join(' and ')} only, and ${why}${schema.task === 'classification' ? '' : '; --task classification if its values are labels'}`);
   }
-  const layouts = [entry.input];
-  const featurizer = new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
-  const shape = { task: schema.task, dim: featurizer.widthOf(entry.input), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  return entry;
+}
+
+/** A learner and its sampler, on the run's featurizer. */
+async function buildLearner(config: RunConfig, schema: Schema, featurizer: Featurizer, random: Random): Promise<Pick<Model, 'learner' | 'backend' | 'sampler'>> {
+  const entry = learnerFor(config, schema);
+  const layout = inputOf(entry, config.hashBits);
+  const shape = {
+    task: schema.task,
+    dim: featurizer.widthOf(layout),
+    classes: featurizer.classes.length,
+    features: featurizer.rawFeatures(),
+    ...(layout === 'sparse' ? { sparse: featurizer.sparseShape() } : {}),
+  };
   const { learner, backend } = await createLearner(config, shape, random.nextUint32());
   const sampler = createSampler(
     {
@@ -178,12 +201,12 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
       task: schema.task,
       ...(config.classWeights === undefined ? {} : { classWeights: new Map(Object.entries(config.classWeights)) }),
       className: (index) => featurizer.classes[index] ?? String(index),
-      // Kept rows of the dense layout are standardized when replayed; raw ones are kept as they are.
-      ...(entry.input === 'dense' ? { scaler: featurizer } : {}),
+      // Kept rows of the dense and sparse layouts (numeric features first) are standardized when replayed; raw ones are kept as they are.
+      ...(layout !== 'raw' ? { scaler: featurizer } : {}),
     },
     random.fork(),
   );
-  return { schema, featurizer, learner, backend, sampler };
+  return { learner, backend, sampler };
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -197,8 +220,46 @@ function validationFields(m: Metrics): MetricFields {
   return Object.fromEntries([['val_loss', loss], ...Object.entries(rest).map(([k, v]) => [`val_${k}`, v])]) as Partial<MetricFields> as MetricFields;
 }
 
+/** One learner of a run with what is its own: sampler, evaluation and counts. Several side by side are contenders. */
+interface Lane {
+  /** Its name in every event of a run of several (undefined for a run of one, whose events have no `model` field). */
+  name: string | undefined;
+  /** The run's configuration with this learner's flags, and its random generator: what its checkpoint holds. */
+  config: RunConfig;
+  random: Random;
+  learner: Learner;
+  backend: string;
+  sampler: Sampler;
+  /** Baselines, rolling window and drift detector: across epochs, and continued from a checkpoint. */
+  evaluation: StreamEvaluation;
+  /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
+  cumulative: Tally | undefined;
+  /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
+  merged: TallyState;
+  total: RowCounts;
+  lastEpoch: EpochEvent | undefined;
+  /** The last epoch's counts, for the summary's per-class metrics and confusion matrix. */
+  lastTally: Tally | undefined;
+  /** The diverging learner has been warned about (once per run). */
+  warnedDiverging: boolean;
+  /** Time spent in this learner over the run (several learners: its own predict, learn and scoring). */
+  busyMs: number;
+  pass?: TrainingPass;
+  evaluator?: Evaluator;
+}
+
+/** The `model` field of a lane's events, first after `event` (none in a run of one learner). */
+function named<E extends { event: string }>(lane: Lane, event: E): E {
+  if (lane.name === undefined) return event;
+  const { event: kind, ...rest } = event;
+  return { event: kind, model: lane.name, ...rest } as unknown as E;
+}
+
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
   // A later epoch or the holdout's evaluation reads the input again: only then is a stream spooled.
+  if (config.contenders && options.resume) {
+    throw new UsageError('--resume takes one learner; several side by side (--model a,b) start afresh (each learner saved by --save can be resumed alone, from its subdirectory)');
+  }
   const once = config.epochs === 1 && config.holdout === 0;
   const source = await openInput(config, { stdin: options.stdin, once, stop: options.signal });
   const runStarted = performance.now();
@@ -206,29 +267,31 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const random = resume ? Random.fromState(resume.state.random) : new Random(config.seed);
   const firstIndex = resume?.state.streamRows ?? 0;
   const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex, delay: config.delay ?? 0 };
-  const total = new RowCounts();
   const baseCounts = resume?.state.counts ?? NO_COUNTS;
   let model: (Model & { random: Random }) | undefined;
+  let lanes: Lane[] = [];
   let aligner: ColumnAligner | undefined;
-  /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
-  let cumulative: Tally | undefined;
-  /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
-  let merged: TallyState = resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 };
-  /** Baselines, rolling window and drift detector: across epochs, and continued from a checkpoint. */
-  let evaluation: StreamEvaluation | undefined;
-  let lastEpoch: EpochEvent | undefined;
-  /** The last epoch's counts, for the summary's per-class metrics and confusion matrix. */
-  let lastTally: Tally | undefined;
   const driftsBefore = resume?.state.evaluation?.drifts ?? 0;
   let interrupted = false;
   let checkpoints = 0;
-  /** The diverging learner has been warned about (once per run). */
-  let warnedDiverging = false;
   /** Rows read since the last checkpoint (or the start). */
   const sinceSave = { rows: 0 };
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
   let saveBeforeFailing: (() => Promise<void>) | undefined;
   const every = save?.every ?? 0;
+  const lane = (name: string | undefined, own: Pick<Lane, 'config' | 'random'>, parts: Pick<Model, 'learner' | 'backend' | 'sampler'>, task: Schema['task']): Lane => ({
+    name,
+    ...own,
+    ...parts,
+    cumulative: save || resume ? tallyFrom(task, resume?.state.evaluator) : undefined,
+    merged: resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 },
+    evaluation: streamEvaluationFor(task, config, resume?.state.evaluation),
+    total: new RowCounts(),
+    lastEpoch: undefined,
+    lastTally: undefined,
+    warnedDiverging: false,
+    busyMs: 0,
+  });
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
       // A signal after the end of the last epoch's input: no further epoch (an empty one) starts.
@@ -257,11 +320,25 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           const schema = inferOrReport(source.name, stream.columns, prefix, config, columnOrigins(config, source, stream));
           model = { ...(await buildModel(config, schema, random)), random };
         }
-        if (save || resume) cumulative = tallyFrom(model.schema.task, resume?.state.evaluator);
-        evaluation = streamEvaluationFor(model.schema.task, config, resume?.state.evaluation);
+        const task = model.schema.task;
+        lanes = [lane(undefined, { config, random }, model, task)];
+        if (config.contenders) {
+          // Each contender as its run alone would build it: the same seed, its own sampler.
+          const featurizer = buildFeaturizer(config, model.schema, config.contenders);
+          model.learner.dispose();
+          lanes = [];
+          for (const { name, ...flags } of config.contenders) {
+            // Its checkpoint is that of its run alone: a configuration of one learner.
+            const { contenders: _all, ...alone } = { ...config, ...flags };
+            const own = { config: alone, random: new Random(config.seed) };
+            lanes.push(lane(name, own, await buildLearner(alone, model.schema, featurizer, own.random), task));
+          }
+          model = { ...model, featurizer, ...lanes[0]! };
+        }
         // Start-up is over (modules loaded, the model built): see young-generation.ts.
         settleYoungGeneration();
         pending = prefix;
+        const evaluation = lanes[0]!.evaluation;
         yield {
           event: 'start',
           input: source.name,
@@ -280,16 +357,22 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
           fading: evaluation.settings.fading ?? null,
           drift: evaluation.settings.drift ?? null,
+          ...(config.contenders ? { models: lanes.map((l) => ({ model: l.name!, learner: l.learner.description, backend: l.backend, sampler: l.sampler.description })) } : {}),
         };
       }
-      const { featurizer, learner, sampler } = model;
+      const { featurizer } = model;
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
       stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
-      const evaluator = new Evaluator(model.schema.task, evaluation!, cumulative ?? null);
-      const pass = new TrainingPass(featurizer, learner, sampler, evaluator, settings);
+      for (const l of lanes) {
+        l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null);
+        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings);
+      }
+      const pass = lanes[0]!.pass!;
+      const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), settings) : undefined;
       if (epoch === 1 && resume) carryInto(pass, resume);
-      sampler.startEpoch(epoch);
+      for (const l of lanes) l.sampler.startEpoch(epoch);
       const epochStarted = performance.now();
+      const evaluation = lanes[0]!.evaluation;
       const progress = (): ProgressEvent => ({
         event: 'progress',
         epoch,
@@ -298,38 +381,41 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         total_bytes: source.totalBytes ?? null,
         elapsed_ms: performance.now() - epochStarted,
         epochs: config.epochs,
-        ...(evaluation!.rolling ? { [model!.schema.task === 'classification' ? 'rolling_accuracy' : 'rolling_rmse']: finite(evaluation!.rolling.headline()) } : {}),
+        ...(evaluation.rolling ? { [model!.schema.task === 'classification' ? 'rolling_accuracy' : 'rolling_rmse']: finite(evaluation.rolling.headline()) } : {}),
       });
-      const report = (): ReportEvent => {
+      /** Time in each learner this epoch: the whole epoch for a run of one. */
+      const busy = (i: number, elapsed: number): number => (shared ? shared.busyMs[i]! : elapsed);
+      const report = (l: Lane, i: number): ReportEvent => {
         const elapsed = performance.now() - epochStarted;
-        return {
-          event: 'report',
+        const counts = l.pass!.counts;
+        return named(l, {
+          event: 'report' as const,
           epoch,
-          rows: pass.counts.rows,
-          stream_rows: firstIndex + pass.counts.rows,
-          trained: pass.counts.trained,
-          evaluated: pass.counts.evaluated,
+          rows: counts.rows,
+          stream_rows: firstIndex + counts.rows,
+          trained: counts.trained,
+          evaluated: counts.evaluated,
           elapsed_ms: round(elapsed),
-          rows_per_sec: rate(pass.counts.rows, elapsed),
-          ...evaluator.metrics(),
-        };
+          rows_per_sec: rate(counts.rows, elapsed),
+          ...(shared ? learnerTime(counts.rows, busy(i, elapsed)) : {}),
+          ...l.evaluator!.metrics(),
+        });
       };
+      const parts = (l: Lane): SnapshotParts => ({
+        config: l.config,
+        model: { schema: model!.schema, featurizer, learner: l.learner, backend: l.backend, sampler: l.sampler },
+        random: l.random,
+        cumulative: l.cumulative!,
+        evaluation: l.evaluation,
+        counts: addCounts(baseCounts, l.total, l.pass!.counts),
+        streamRows: firstIndex + l.pass!.counts.rows,
+        epoch,
+        pass: l.pass!,
+      });
       const checkpoint = async (): Promise<void> => {
-        await saveSnapshot(
-          save!,
-          {
-            config,
-            model: model!,
-            random,
-            cumulative: cumulative!,
-            evaluation: evaluation!,
-            counts: addCounts(baseCounts, total, pass.counts),
-            streamRows: firstIndex + pass.counts.rows,
-            epoch,
-            pass,
-          },
-          options.writtenBy ?? 'inc-learn',
-        );
+        const writtenBy = options.writtenBy ?? 'inc-learn';
+        if (shared) await saveLearners(save!, lanes.map(parts), writtenBy);
+        else await saveSnapshot(save!, parts(lanes[0]!), writtenBy);
         checkpoints++;
         sinceSave.rows = 0;
       };
@@ -337,7 +423,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       const epochFeed: EpochFeed = {
         iterator,
         stream,
-        pass,
+        pass: shared ?? pass,
         pending,
         exhausted,
         aligner,
@@ -349,16 +435,21 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         reportEvery: options.reportEvery ?? 0,
         sinceReport: 0,
         reportDue: false,
-        drifts: evaluation!.pending,
+        drifts: lanes.map((l) => l.evaluation.pending),
         current: undefined,
         from: 0,
       };
-      const divergence = (): WarningEvent[] => {
-        const found = pass.divergence;
-        if (found === undefined || warnedDiverging) return [];
-        warnedDiverging = true;
-        const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, learner.description);
-        return [{ event: 'warning', kind: 'diverging', epoch, rows: found.rows, message }];
+      const divergence = function* (): Generator<WarningEvent> {
+        for (const l of lanes) {
+          const found = l.pass!.divergence;
+          if (found === undefined || l.warnedDiverging) continue;
+          l.warnedDiverging = true;
+          const message = divergenceMessage(model!.schema.task, found.prediction, model!.featurizer.targetRange, l.learner.description);
+          yield named(l, { event: 'warning' as const, kind: 'diverging', epoch, rows: found.rows, message });
+        }
+      };
+      const drifts = function* (): Generator<DriftEvent> {
+        for (const l of lanes) for (const d of driftEvents(l.evaluation, epoch, firstIndex)) yield named(l, d);
       };
       let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
@@ -371,11 +462,11 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           continue;
         }
         if (stop === 'report') {
-          yield report();
+          for (let i = 0; i < lanes.length; i++) yield report(lanes[i]!, i);
           continue;
         }
         if (stop === 'drift') {
-          yield* driftEvents(evaluation!, epoch, firstIndex);
+          yield* drifts();
           continue;
         }
         if (stop === 'aborted' || signal?.aborted === true) interrupted = true;
@@ -389,79 +480,122 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // The checkpoint is taken before the end of input is acted on (the last partial mini-batch
       // learned, a shuffle buffer drained): a resumed run continues the stream where it stopped.
       if (save && (epoch === config.epochs || interrupted) && (sinceSave.rows > 0 || checkpoints === 0)) await checkpoint();
-      await pass.finish();
-      yield* driftEvents(evaluation!, epoch, firstIndex);
+      await (shared ?? pass).finish();
+      yield* drifts();
       yield* divergence();
       yield progress();
-      let validation: Metrics | undefined;
-      if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, model, settings);
       const elapsed = performance.now() - epochStarted;
-      const counts = pass.counts;
-      total.add(counts);
-      if (!cumulative) merged = Tally.merge(model.schema.task, merged, evaluator.state());
-      lastTally = evaluator.tally;
-      const fill = sampler.fill?.();
-      if (epoch === 1 && sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
-        yield { event: 'warning', kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) };
+      for (let i = 0; i < lanes.length; i++) {
+        const l = lanes[i]!;
+        let validation: Metrics | undefined;
+        if (config.holdout > 0 && !interrupted) validation = await evaluateHoldout(source, featurizer, l.learner, settings);
+        const counts = l.pass!.counts;
+        const evaluator = l.evaluator!;
+        const spent = busy(i, elapsed);
+        l.busyMs += spent;
+        l.total.add(counts);
+        if (!l.cumulative) l.merged = Tally.merge(model.schema.task, l.merged, evaluator.state());
+        l.lastTally = evaluator.tally;
+        const fill = l.sampler.fill?.();
+        if (epoch === 1 && l.sampler.delays && fill && fill.capacity >= BUFFER_NOTE_FRACTION * counts.rows && counts.trained > 0) {
+          yield named(l, { event: 'warning' as const, kind: 'buffer-delay', epoch, rows: counts.rows, message: bufferDelayMessage(fill.capacity, counts.rows) });
+        }
+        l.lastEpoch = named(l, {
+          event: 'epoch' as const,
+          epoch,
+          rows: counts.rows,
+          trained: counts.trained,
+          evaluated: counts.evaluated,
+          held_out: counts.heldOut,
+          skipped: counts.skipped,
+          ...metricFields(evaluator.result()),
+          ...(validation ? validationFields(validation) : {}),
+          ...(fill ? { buffer_fill: fill.rows, buffer_capacity: fill.capacity } : {}),
+          rows_per_sec: rate(counts.rows, elapsed),
+          elapsed_ms: round(elapsed),
+          ...(shared ? learnerTime(counts.rows, spent) : {}),
+          ...evaluator.metrics(),
+        });
+        yield l.lastEpoch;
       }
-      lastEpoch = {
-        event: 'epoch',
-        epoch,
-        rows: counts.rows,
-        trained: counts.trained,
-        evaluated: counts.evaluated,
-        held_out: counts.heldOut,
-        skipped: counts.skipped,
-        ...metricFields(evaluator.result()),
-        ...(validation ? validationFields(validation) : {}),
-        ...(fill ? { buffer_fill: fill.rows, buffer_capacity: fill.capacity } : {}),
-        rows_per_sec: rate(counts.rows, elapsed),
-        elapsed_ms: round(elapsed),
-        ...evaluator.metrics(),
-      };
-      yield lastEpoch;
     }
     if (!model) return;
     const elapsed = performance.now() - runStarted;
-    const totalTally = cumulative ?? tallyFrom(model.schema.task, merged);
-    const totals = headline(totalTally);
-    const summary: SummaryEvent = {
-      event: 'summary',
-      epochs: lastEpoch?.epoch ?? 0,
-      rows: total.rows,
-      trained: total.trained,
-      evaluated: total.evaluated,
-      held_out: total.heldOut,
-      skipped: total.skipped,
-      skipped_by_reason: total.skippedByReason,
-      skipped_examples: total.skippedExamples,
-      missing_imputed: model.featurizer.missingImputed,
-      classes: [...model.featurizer.classes],
-      features: model.featurizer.dim,
-      ...lastMetrics(lastEpoch),
-      ...cumulativeFields(addCounts(baseCounts, total), totals),
-      checkpoint: save && checkpoints > 0 ? save.target.dir : null,
-      checkpoints,
-      rows_per_sec: rate(total.rows, elapsed),
-      elapsed_ms: round(elapsed),
-      interrupted,
-      ...catalogueOf(lastEpoch),
-      ...totalTally.metrics('cumulative_'),
-      ...(lastTally && model.schema.task === 'classification'
-        ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
-        : {}),
-      ...(evaluation!.detector ? { drifts: evaluation!.drifts - driftsBefore } : {}),
-    };
-    yield summary;
+    const summaries: SummaryEvent[] = [];
+    for (const l of lanes) {
+      const { total, lastEpoch, lastTally } = l;
+      const totalTally = l.cumulative ?? tallyFrom(model.schema.task, l.merged);
+      const summary: SummaryEvent = named(l, {
+        event: 'summary' as const,
+        epochs: lastEpoch?.epoch ?? 0,
+        rows: total.rows,
+        trained: total.trained,
+        evaluated: total.evaluated,
+        held_out: total.heldOut,
+        skipped: total.skipped,
+        skipped_by_reason: total.skippedByReason,
+        skipped_examples: total.skippedExamples,
+        missing_imputed: model.featurizer.missingImputed,
+        classes: [...model.featurizer.classes],
+        features: model.featurizer.dim,
+        ...lastMetrics(lastEpoch),
+        ...cumulativeFields(addCounts(baseCounts, total), headline(totalTally)),
+        checkpoint: save && checkpoints > 0 ? save.target.dir : null,
+        checkpoints,
+        rows_per_sec: rate(total.rows, elapsed),
+        elapsed_ms: round(elapsed),
+        interrupted,
+        ...(config.contenders ? learnerTime(total.rows, l.busyMs) : {}),
+        ...catalogueOf(lastEpoch),
+        ...totalTally.metrics('cumulative_'),
+        ...(lastTally && model.schema.task === 'classification'
+          ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
+          : {}),
+        ...(l.evaluation.detector ? { drifts: l.evaluation.drifts - driftsBefore } : {}),
+      });
+      summaries.push(summary);
+      yield summary;
+    }
+    if (config.contenders) yield comparison(model.schema.task, summaries);
   } catch (error) {
     // A bad row (--on-error fail) or unreadable input mid-stream: what was learned from the rows
     // before it is still checkpointed, then the error is reported.
     await checkpointThenFail(error, saveBeforeFailing);
   } finally {
-    model?.learner.dispose();
+    for (const l of lanes) l.learner.dispose();
+    if (lanes.length === 0) model?.learner.dispose();
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** A contender's own time (its predict and learn) and the rows per second that makes. */
+function learnerTime(rows: number, ms: number): { learner_ms: number; learner_rows_per_sec: number } {
+  return { learner_ms: round(ms), learner_rows_per_sec: rate(rows, ms) };
+}
+
+/**
+ * The end of a run of several learners: them ranked by the headline metric of the whole run
+ * (accuracy, highest first; rmse for regression, lowest first), ties in the order given.
+ */
+function comparison(task: Schema['task'], summaries: readonly SummaryEvent[]): ComparisonEvent {
+  const metric = task === 'classification' ? 'accuracy' : 'rmse';
+  const value = (s: SummaryEvent): number | null => (task === 'classification' ? (s.cumulative_accuracy ?? null) : (s.cumulative_rmse ?? null));
+  const score = (s: SummaryEvent): number => value(s) ?? (task === 'classification' ? -Infinity : Infinity);
+  const ranked = [...summaries].sort((a, b) => (task === 'classification' ? score(b) - score(a) : score(a) - score(b)));
+  return {
+    event: 'comparison',
+    metric,
+    models: ranked.map((s, i) => ({
+      rank: i + 1,
+      model: s.model!,
+      [metric]: value(s),
+      loss: s.cumulative_loss,
+      rows: s.rows,
+      learner_ms: s.learner_ms ?? 0,
+      learner_rows_per_sec: s.learner_rows_per_sec ?? 0,
+    })),
+  };
 }
 
 /** The changes the detector found since the last call, as events. */
@@ -496,7 +630,7 @@ function bufferDelayMessage(capacity: number, rows: number): string {
 interface EpochFeed {
   readonly iterator: AsyncIterator<RecordBatch>;
   readonly stream: RecordStream;
-  readonly pass: TrainingPass;
+  readonly pass: Pick<TrainingPass, 'consume'>;
   /** Batches already read (the schema's prefix), taken before the iterator. */
   readonly pending: RecordBatch[];
   /** The prefix was the whole input: the iterator has nothing more. */
@@ -512,8 +646,8 @@ interface EpochFeed {
   readonly reportEvery: number;
   sinceReport: number;
   reportDue: boolean;
-  /** Changes detected and not yet yielded. */
-  readonly drifts: readonly unknown[];
+  /** Changes detected and not yet yielded, by learner. */
+  readonly drifts: readonly (readonly unknown[])[];
   /** The batch being consumed, and how far. */
   current: RecordBatch | undefined;
   from: number;
@@ -532,7 +666,7 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'rep
   const { iterator, stream, pass, pending, aligner, signal, every, sinceSave, reportEvery } = f;
   for (;;) {
     // Changes found before a report point are yielded before its report.
-    if (f.drifts.length > 0) return 'drift';
+    if (detected(f.drifts)) return 'drift';
     if (f.reportDue) {
       f.reportDue = false;
       return 'report';
@@ -566,7 +700,7 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'rep
         f.sinceReport = 0;
         f.reportDue = true;
       }
-      if (f.drifts.length > 0 || f.reportDue) break;
+      if (detected(f.drifts) || f.reportDue) break;
     }
     if (f.from < batch.rows) continue;
     f.current = undefined;
@@ -579,9 +713,14 @@ async function feed(f: EpochFeed): Promise<'end' | 'aborted' | 'progress' | 'rep
   }
 }
 
-async function evaluateHoldout(source: Source, model: Model, settings: PassSettings): Promise<Metrics> {
-  const evaluator = new Evaluator(model.schema.task);
-  const pass = new HoldoutPass(model.featurizer, model.learner, evaluator, settings);
+function detected(drifts: readonly (readonly unknown[])[]): boolean {
+  for (const d of drifts) if (d.length > 0) return true;
+  return false;
+}
+
+async function evaluateHoldout(source: Source, featurizer: Featurizer, learner: Learner, settings: PassSettings): Promise<Metrics> {
+  const evaluator = new Evaluator(featurizer.schema.task);
+  const pass = new HoldoutPass(featurizer, learner, evaluator, settings);
   const stream = source.open();
   for await (const batch of stream) {
     await pass.consume(batch);

@@ -55,6 +55,18 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
+  /** A Poisson(lambda) draw by multiplying uniforms (Knuth's method; for small lambda, as online bagging's 1 or 6). */
+  poisson(lambda: number): number {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
   /** An independent generator for one consumer, so adding draws in one place does not shift another's. */
   fork(): Random {
     return new Random(this.nextUint32());

@@ -1,0 +1,135 @@
+/**
+ * `hat`: the Hoeffding adaptive tree (Bifet and Gavaldà, "Adaptive learning from evolving data
+ * streams", IDA 2009), as MOA's HoeffdingAdaptiveTree and River's HoeffdingAdaptiveTreeClassifier:
+ * a Hoeffding tree whose every node watches its error with ADWIN. When a split node's error rises,
+ * it starts growing an alternate subtree from a fresh leaf; once both have seen more than 300 rows,
+ * the alternate replaces the node if its error is lower by more than the bound
+ * sqrt(2 e (1 - e) ln(2 / 0.05) (1/n_alt + 1/n)) (e: the node's error), or is dropped if it is that
+ * much worse. Leaves learn each row with a Poisson(1) weight (MOA's and River's bootstrap sampling).
+ * Predictions come from the main tree only.
+ */
+import { Adwin } from '../../eval/drift/adwin.js';
+import { Random } from '../../util/random.js';
+import { Leaf, Split, type Node } from './nodes.js';
+import { HoeffdingTree, writeSplitDistribution, type TreeOptions, type TreeState } from './tree.js';
+
+/** Rows both a node and its alternate must have seen before they are compared (MOA, River). */
+const COMPARE_AFTER = 300;
+/** The significance of the comparison. */
+const SWITCH_SIGNIFICANCE = 0.05;
+
+export interface AdaptiveTreeState extends TreeState {
+  /** Alternate subtrees started, switched in, and dropped. */
+  alternates: number;
+  switches: number;
+  dropped: number;
+}
+
+export class AdaptiveTree extends HoeffdingTree {
+  alternates = 0;
+  switches = 0;
+  dropped = 0;
+  /** Scratch for a subtree's prediction. */
+  private votes: Float64Array;
+
+  constructor(options: TreeOptions, random: Random) {
+    super(options, random);
+    this.votes = new Float64Array(this.classes);
+  }
+
+  override growClasses(classes: number): void {
+    super.growClasses(classes);
+    if (this.votes.length < classes) this.votes = new Float64Array(classes);
+  }
+
+  override learnOne(x: Float64Array, off: number, y: number, w: number): void {
+    this.learnNode(this.root, null, 0, x, off, y, w, this.predicted(this.root, x, off));
+  }
+
+  override predictAndLearnOne(x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
+    this.predictOne(x, off, out, at);
+    this.learnOne(x, off, y, w);
+  }
+
+  /** The class the subtree under node predicts for the row. */
+  private predicted(node: Node, x: Float64Array, off: number): number {
+    while (node instanceof Split) {
+      const child = node.children[node.branch(x, off)];
+      if (!child) {
+        writeSplitDistribution(node, this.votes, 0);
+        return argmax(this.votes, this.classes);
+      }
+      node = child;
+    }
+    node.predict(this.params.leafPrediction, x, off, this.votes, 0);
+    return argmax(this.votes, this.classes);
+  }
+
+  /** Learns the row at node (at `slot` of `holder`, as attempt() takes it); `prediction` is the node's subtree's. */
+  private learnNode(node: Node, holder: Split | null, slot: number, x: Float64Array, off: number, y: number, w: number, prediction: number): void {
+    const error = prediction === y ? 0 : 1;
+    if (node instanceof Leaf) {
+      node.errors ??= new Adwin();
+      node.errors.update(error);
+      const k = this.random.poisson(1);
+      if (k === 0) return;
+      node.learn(this.params.leafPrediction, x, off, y, w * k, this.scratch);
+      if (this.growthAllowed && node.due(this.params)) this.attempt(node, holder, slot);
+      return;
+    }
+    node.seen += w;
+    node.errors ??= new Adwin();
+    const before = node.errors.estimation;
+    const rose = node.errors.update(error) && node.errors.estimation > before;
+    const alternate = node.alternate;
+    if (rose && !alternate) {
+      node.alternate = this.newLeaf(node.depth);
+      this.alternates++;
+    } else if (alternate?.errors && node.errors.width > COMPARE_AFTER && alternate.errors.width > COMPARE_AFTER) {
+      const old = node.errors.estimation;
+      const alt = alternate.errors.estimation;
+      const n = 1 / alternate.errors.width + 1 / node.errors.width;
+      const bound = Math.sqrt(2 * old * (1 - old) * Math.log(2 / SWITCH_SIGNIFICANCE) * n);
+      if (bound < old - alt) {
+        // The alternate is better: it takes the node's place (and learns this row there).
+        this.place(holder, slot, alternate);
+        this.switches++;
+        this.learnNode(alternate, holder, slot, x, off, y, w, this.predicted(alternate, x, off));
+        return;
+      }
+      if (bound < alt - old) {
+        node.alternate = null;
+        this.dropped++;
+      }
+    }
+    if (node.alternate) this.learnNode(node.alternate, node, -1, x, off, y, w, this.predicted(node.alternate, x, off));
+    const branch = node.branch(x, off);
+    let child = node.children[branch];
+    if (!child) {
+      child = this.newLeaf(node.depth + 1);
+      for (let b = node.children.length; b < branch; b++) node.children.push(null);
+      node.children[branch] = child;
+    }
+    // The leaf reached from a node on the main path is the one reached from the root.
+    this.learnNode(child, node, branch, x, off, y, w, prediction);
+  }
+
+  static override restore(s: AdaptiveTreeState): AdaptiveTree {
+    const tree = HoeffdingTree.restoreInto(new AdaptiveTree(s.options, new Random(0)), s);
+    tree.alternates = s.alternates;
+    tree.switches = s.switches;
+    tree.dropped = s.dropped;
+    return tree;
+  }
+
+  override state(): AdaptiveTreeState {
+    return { ...super.state(), alternates: this.alternates, switches: this.switches, dropped: this.dropped };
+  }
+}
+
+function argmax(v: Float64Array, n: number): number {
+  let best = 0;
+  for (let c = 1; c < n; c++) if (v[c]! > v[best]!) best = c;
+  return best;
+}
+
