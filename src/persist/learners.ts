@@ -6,9 +6,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, systemErrorText, UsageError } from '../errors.js';
 import type { CheckpointState } from './state.js';
-import { isSafeName } from './store.js';
+import { isSafeName, SaveError } from './store.js';
 import { CheckpointTarget } from './target.js';
 
 export const LEARNERS_FILE = 'learners.json';
@@ -44,7 +44,7 @@ async function checkLearnersDir(dir: string): Promise<void> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT') return;
-    throw new DataError({ source: dir }, `cannot save the checkpoint: ${code === 'ENOTDIR' ? 'exists and is not a directory' : (code ?? String(err))}`, 'unwritable');
+    throw new DataError({ source: dir }, `cannot save the checkpoint: ${code === 'ENOTDIR' ? 'exists and is not a directory' : systemErrorText(err)}`, 'unwritable');
   }
   if (entries.length > 0 && !entries.includes(LEARNERS_FILE)) {
     throw new DataError({ source: dir }, `cannot save the checkpoint of several learners: the directory exists and is not one (no ${LEARNERS_FILE}); choose another directory`, 'unwritable');
@@ -95,12 +95,15 @@ export class LearnersTarget {
 async function writeLearnersList(dir: string, learners: readonly SavedLearner[], writtenBy: string): Promise<void> {
   const text = JSON.stringify({ format: FORMAT, version: 1, written_by: writtenBy, learners }, null, 2) + '\n';
   const tmp = join(dir, `${LEARNERS_FILE}.tmp-${process.pid}`);
+  const list = join(dir, LEARNERS_FILE);
   try {
     await fsp.writeFile(tmp, text);
-    await fsp.rename(tmp, join(dir, LEARNERS_FILE));
+    await fsp.rename(tmp, list);
   } catch (err) {
     await fsp.rm(tmp, { force: true }).catch(() => {});
-    throw new DataError({ source: dir }, `cannot save the checkpoint: ${(err as { code?: string }).code ?? (err as Error).message}`, 'unwritable');
+    // The same words as any other save error (errors.ts), not a bare errno; the old list is untouched.
+    const had = await fsp.access(list).then(() => 'intact' as const, () => 'none' as const);
+    throw new SaveError(dir, systemErrorText(err), had);
   }
 }
 
