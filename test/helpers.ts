@@ -95,3 +95,26 @@ export async function cliOk(args: string[], stdin?: string): Promise<CliResult> 
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
   return result;
 }
+
+/**
+ * Resolves once process `pid` handles SIGINT (bit 1 of SigCgt in /proc/PID/status). A SIGINT sent
+ * before that takes the default action and kills the process with no exit code: tests that interrupt
+ * a run wait for this instead of sleeping a fixed time, which a loaded machine outlasts. (No SIGTERM
+ * twin: node itself catches SIGTERM from its start, so that bit says nothing about inc-learn.)
+ */
+export async function sigintHandled(pid: number, timeoutMs = 30_000): Promise<void> {
+  const bit = 1n;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let caught = 0n;
+    try {
+      const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('SigCgt:'));
+      caught = BigInt(`0x${line!.slice(7).trim()}`);
+    } catch {
+      /* not started yet, or gone: try again until the deadline */
+    }
+    if ((caught >> bit) & 1n) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} installed no SIGINT handler within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
