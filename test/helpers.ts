@@ -1,6 +1,6 @@
 /** Shared test helpers: building record batches by hand, running the built CLI, finding shared data. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RecordBatch } from '../src/io/types.js';
@@ -97,24 +97,12 @@ export async function cliOk(args: string[], stdin?: string): Promise<CliResult> 
 }
 
 /**
- * Resolves once process `pid` handles SIGINT (bit 1 of SigCgt in /proc/PID/status). A SIGINT sent
- * before that takes the default action and kills the process with no exit code: tests that interrupt
- * a run wait for this instead of sleeping a fixed time, which a loaded machine outlasts. (No SIGTERM
- * twin: node itself catches SIGTERM from its start, so that bit says nothing about inc-learn.)
+ * Bytes written to a named pipe that no reader has taken yet (FIONREAD, asked through python3: node
+ * has no ioctl). A run interrupted once this is 0 has its signal handlers in place: inc-learn installs
+ * them before it opens its input.
  */
-export async function sigintHandled(pid: number, timeoutMs = 30_000): Promise<void> {
-  const bit = 1n;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let caught = 0n;
-    try {
-      const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('SigCgt:'));
-      caught = BigInt(`0x${line!.slice(7).trim()}`);
-    } catch {
-      /* not started yet, or gone: try again until the deadline */
-    }
-    if ((caught >> bit) & 1n) return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} installed no SIGINT handler within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function unreadInPipe(path: string): number {
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return Number(String(r.stdout).trim());
 }
