@@ -270,8 +270,10 @@ async function stopsOn(kind: Kind, args: string[], signal: NodeJS.Signals, twice
   assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${kind.name}: ${run.stderr()}`);
 }
 
-describe('every input stops on SIGINT and SIGTERM, and at once on a second signal', () => {
-  for (const [learner, options] of Object.entries(LEARNERS)) {
+// The learners' groups run side by side (each group in order: its terminal test uses the model its
+// predict test saved); the runs mostly wait on their input.
+describe('every input stops on SIGINT and SIGTERM, and at once on a second signal', { concurrency: Object.keys(LEARNERS).length }, () => {
+  for (const [learner, options] of Object.entries(LEARNERS)) describe(learner, () => {
     for (const kind of KINDS) {
       it(`train, ${learner}, ${kind.name}`, { timeout: 60_000 }, async () => {
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', false);
@@ -309,5 +311,5 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
         assert.equal(code, 130, `${command[0]}: ${run.stdout()}`);
       }
     });
-  }
+  });
 });
