@@ -4,7 +4,7 @@
  * offline, in any browser. Or, for a README or a paper, the first learning curve alone as SVG.
  */
 import { formatBytes, formatCount, formatDuration } from './style.js';
-import { axisTitle, chartPlans, chartSpec, PALETTE, renderSvg } from './charts.js';
+import { axisTitle, chartPlans, ChartRenderer, chartSpec, PALETTE, renderSvg } from './charts.js';
 import { MARK } from './report-file.js';
 import type { Event, Run } from './runs.js';
 
@@ -107,7 +107,13 @@ figure { margin: 0; } svg { max-width: 100%; height: auto; }
 /** The whole report page. */
 export async function reportHtml(runs: Run[], generator: string): Promise<string> {
   const plans = chartPlans(runs);
-  const charts = await Promise.all(plans.map(async (plan) => `<figure class="chart" data-metric="${escape(plan.metric)}">${stripXmlHeader(await renderSvg(chartSpec(runs, plan)))}</figure>`));
+  const renderer = new ChartRenderer(runs);
+  const charts: string[] = [];
+  try {
+    for (const plan of plans) charts.push(`<figure class="chart" data-metric="${escape(plan.metric)}">${stripXmlHeader(await renderer.render(plan))}</figure>`);
+  } finally {
+    renderer.close();
+  }
   const settings = runs
     .map((run, i) => `<div><h3><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escape(run.name)}</h3><table class="settings">${settingsRows(run).map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table></div>`)
     .join('');
