@@ -37,7 +37,7 @@ function stream(name: GeneratorName, rows: number, from = 0, to = rows): string 
 
 type Event = Record<string, unknown>;
 
-/** The events of a run in this process, without wall times (and progress events, which come by the clock). */
+/** The events of a run in this process, without wall times and the process's memory (and progress events, which come by the clock). */
 async function run(path: string, options: RawOptions, save?: { dir: string; resume?: string }): Promise<Event[]> {
   const target = save ? await CheckpointTarget.claim(save.dir) : undefined;
   const events: Event[] = [];
@@ -53,7 +53,7 @@ async function run(path: string, options: RawOptions, save?: { dir: string; resu
 }
 
 function timeless(e: RunEvent): Event {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => !['elapsed_ms', 'rows_per_sec', 'learner_ms', 'learner_rows_per_sec'].includes(k)));
+  return Object.fromEntries(Object.entries(e).filter(([k]) => !['elapsed_ms', 'rows_per_sec', 'learner_ms', 'learner_rows_per_sec', 'peak_rss_bytes'].includes(k)));
 }
 
 const of = (events: Event[], kind: string): Event[] => events.filter((e) => e.event === kind);
