@@ -6,7 +6,7 @@
  * each time it wraps (N rows), so their rounding never accumulates.
  */
 import type { Task } from '../learners/types.js';
-import { classificationMetrics, regressionMetrics, rocAuc, widenMatrix, type MetricValues } from './catalogue.js';
+import { classificationMetrics, ConfusionMatrix, regressionMetrics, rocAuc, type MetricValues } from './catalogue.js';
 import { MAJORITY_RIGHT, NO_CHANGE_RIGHT } from './tally.js';
 
 export interface Rolling {
@@ -300,8 +300,7 @@ export class RollingWindow implements Rolling {
 export class Fading implements Rolling {
   private weight = 1;
   private total = 0;
-  private k = 0;
-  private cm: Float64Array = new Float64Array(0);
+  private readonly matrix = new ConfusionMatrix();
   private lossSum = 0;
   private correct = 0;
   private majorityCorrect = 0;
@@ -323,10 +322,7 @@ export class Fading implements Rolling {
 
   addClass(y: number, predicted: number, flags: number, loss: number): void {
     const w = this.next();
-    if (y >= 0) {
-      if (y >= this.k || predicted >= this.k) this.grow(Math.max(y, predicted) + 1);
-      this.cm[y * this.k + predicted]! += w;
-    }
+    if (y >= 0) this.matrix.add(y, predicted, w);
     if (y === predicted) this.correct += w;
     this.lossSum += w * loss;
     if (flags & MAJORITY_RIGHT) this.majorityCorrect += w;
@@ -357,7 +353,7 @@ export class Fading implements Rolling {
   private rescale(s: number): void {
     this.weight *= s;
     this.total *= s;
-    for (let i = 0; i < this.cm.length; i++) this.cm[i]! *= s;
+    this.matrix.scale(s);
     this.lossSum *= s;
     this.correct *= s;
     this.majorityCorrect *= s;
@@ -366,11 +362,6 @@ export class Fading implements Rolling {
     this.apeSum *= s;
     this.zeroTargets *= s;
     this.yM2 *= s;
-  }
-
-  private grow(k: number): void {
-    this.cm = widenMatrix(this.cm, this.k, k);
-    this.k = k;
   }
 
   headline(): number {
@@ -386,7 +377,7 @@ export class Fading implements Rolling {
     }
     out[`${PREFIX}loss`] = n > 0 ? this.lossSum / n : null;
     out[`${PREFIX}accuracy`] = n > 0 ? this.correct / n : null;
-    classificationMetrics({ n, k: this.k, cm: this.cm, lossSum: this.lossSum, majorityCorrect: this.majorityCorrect, noChangeCorrect: this.noChangeCorrect }, PREFIX, out);
+    classificationMetrics({ n, k: this.matrix.k, cm: this.matrix.counts(), lossSum: this.lossSum, majorityCorrect: this.majorityCorrect, noChangeCorrect: this.noChangeCorrect }, PREFIX, out);
   }
 
   state(): RollingState {
@@ -406,8 +397,8 @@ export class Fading implements Rolling {
         yMean: this.yMean,
         yM2: this.yM2,
       },
-      k: this.k,
-      cm: Array.from(this.cm),
+      k: this.matrix.k,
+      cm: Array.from(this.matrix.counts()),
       ring: {},
     };
   }
@@ -425,7 +416,6 @@ export class Fading implements Rolling {
     this.zeroTargets = n['zeroTargets']!;
     this.yMean = n['yMean']!;
     this.yM2 = n['yM2']!;
-    this.k = s.k;
-    this.cm = Float64Array.from(s.cm);
+    this.matrix.restore(s.k, s.cm);
   }
 }
