@@ -292,6 +292,9 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     }
     const { schema, featurizer, learner } = model;
     const aligner = new ColumnAligner(schema, keep);
+    // Only the model's columns and the kept ones are read from here on, as in train: a JSON key
+    // first met after this is left out instead of widening every batch (a new key on every line).
+    stream.readTextOf?.([...schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name), ...keep]);
     const targetName = schema.columns[schema.target]!.name;
     yield {
       event: 'start',
