@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Random } from '../src/util/random.js';
-import { cells, FIXTURES, readJsonl, type Parsed } from './io-helpers.js';
+import { cells, chunked, FIXTURES, readJsonl, type Parsed } from './io-helpers.js';
+import { stripBom } from '../src/io/bytes.js';
+import { JsonlReader } from '../src/io/jsonl.js';
 
 /** The byte scanner (auto) and JSON.parse on every line (forced) must give identical rows. */
 async function bothPaths(data: Buffer | string, sizes?: number[]): Promise<Parsed> {
@@ -121,4 +123,27 @@ describe('JSONL', () => {
     const garbage = await bothPaths(bytes, [777]);
     assert.ok(garbage.rows.length > 0 && garbage.rows.every((r) => r.issue !== null));
   });
+});
+
+describe('JSONL keys after the consumer named its columns', () => {
+  for (const forceParse of [false, true]) {
+    it(`are left out, not made columns: batches keep their width (${forceParse ? 'JSON.parse' : 'fast'} path)`, async () => {
+      // A new key on every line (ids as keys): before, every line widened the batch, quadratic in the lines.
+      const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ a: i % 7, [`k${i}`]: 1, label: i % 2 }));
+      const reader = new JsonlReader({ name: 'keys.jsonl', forceParse });
+      const batches = reader.batches(stripBom(chunked(Buffer.from(lines.join('\n') + '\n')), 'test'));
+      let rows = 0;
+      let widest = 0;
+      for await (const batch of batches) {
+        // As train and predict do once the schema is known (after the first batch here).
+        if (rows === 0) reader.readTextOf(['a', 'label']);
+        rows += batch.rows;
+        widest = Math.max(widest, batch.width);
+      }
+      assert.equal(rows, 3000);
+      // The first line's keys, and the second's, whose new key closed the first batch.
+      assert.deepEqual(reader.columns, ['a', 'k0', 'label', 'k1']);
+      assert.ok(widest <= 4, `a batch ${widest} columns wide`);
+    });
+  }
 });

@@ -3,7 +3,7 @@
  * catalogue is computed from. A few additions per row; the confusion matrix grows with the classes.
  */
 import type { Task } from '../learners/types.js';
-import { classificationMetrics, regressionMetrics, widenMatrix, type ClassCounts, type MetricValues, type RegressionCounts } from './catalogue.js';
+import { classificationMetrics, ConfusionMatrix, regressionMetrics, type ClassCounts, type MetricValues, type RegressionCounts } from './catalogue.js';
 
 /** Bits of the `flags` argument: the baselines' predictions of the row were right. */
 export const MAJORITY_RIGHT = 1;
@@ -32,8 +32,7 @@ export class Tally implements ClassCounts, RegressionCounts {
   lossSum = 0;
   correct = 0;
   absSum = 0;
-  k = 0;
-  cm: Float64Array = new Float64Array(0);
+  private readonly matrix = new ConfusionMatrix();
   majorityCorrect = 0;
   noChangeCorrect = 0;
   apeSum = 0;
@@ -51,6 +50,15 @@ export class Tally implements ClassCounts, RegressionCounts {
     return this.rows;
   }
 
+  get k(): number {
+    return this.matrix.k;
+  }
+
+  /** The confusion matrix, k x k (ClassCounts). */
+  get cm(): Float64Array {
+    return this.matrix.counts();
+  }
+
   get sqSum(): number {
     return this.lossSum;
   }
@@ -64,10 +72,7 @@ export class Tally implements ClassCounts, RegressionCounts {
     this.rows++;
     this.lossSum += loss;
     if (predicted === y) this.correct++;
-    if (y >= 0) {
-      if (y >= this.k || predicted >= this.k) this.grow(Math.max(y, predicted) + 1);
-      this.cm[y * this.k + predicted]!++;
-    }
+    if (y >= 0) this.matrix.add(y, predicted, 1);
     this.majorityCorrect += flags & MAJORITY_RIGHT;
     this.noChangeCorrect += (flags & NO_CHANGE_RIGHT) >> 1;
   }
@@ -87,9 +92,7 @@ export class Tally implements ClassCounts, RegressionCounts {
 
   /** Widens the confusion matrix to k classes, keeping the counts. */
   grow(k: number): void {
-    if (k <= this.k) return;
-    this.cm = widenMatrix(this.cm, this.k, k);
-    this.k = k;
+    this.matrix.grow(k);
   }
 
   /** The catalogue (loss, accuracy and the rest) under `prefix`. */
@@ -122,8 +125,7 @@ export class Tally implements ClassCounts, RegressionCounts {
     this.lossSum = s.lossSum;
     this.correct = s.correct;
     this.absSum = s.absSum;
-    this.k = s.k ?? 0;
-    this.cm = Float64Array.from(s.cm ?? []);
+    this.matrix.restore(s.k ?? 0, s.cm ?? []);
     this.majorityCorrect = s.majorityCorrect ?? 0;
     this.noChangeCorrect = s.noChangeCorrect ?? 0;
     this.apeSum = s.apeSum ?? 0;
@@ -138,8 +140,8 @@ export class Tally implements ClassCounts, RegressionCounts {
     t.restore(a);
     const o = new Tally(task, true);
     o.restore(b);
-    t.grow(o.k);
-    for (let i = 0; i < o.k; i++) for (let j = 0; j < o.k; j++) t.cm[i * t.k + j]! += o.cm[i * o.k + j]!;
+    const counts = o.cm;
+    for (let i = 0; i < o.k; i++) for (let j = 0; j < o.k; j++) t.matrix.add(i, j, counts[i * o.k + j]!);
     const n = t.rows + o.rows;
     if (n > 0) {
       const d = o.yMean - t.yMean;

@@ -18,6 +18,7 @@
  *   left as they are instead of decaying and drifting with their momentum; the bias correction uses
  *   the global step count. L2, as for adagrad, only on touched slots.
  */
+import { arrayBytes } from './memory.js';
 import type { Learner, LearnerOptions, LearnerState, SparseShape, Task } from './types.js';
 
 type Optimizer = LearnerOptions['optimizer'];
@@ -65,8 +66,8 @@ export class LinearModel implements Learner {
   /** The layout it reads: 'sparse' with hashed categorical features (see SparseShape). */
   readonly input: 'dense' | 'sparse';
   private readonly sparse: SparseShape | undefined;
-  /** Numbers per row: dim, or the sparse row's width. */
-  private readonly width: number;
+  /** Numbers per row: dim (which grows), or the sparse row's width (fixed). */
+  private width: number;
   /** Sparse sgd with L2: the weights are scale * weights (biases excepted). */
   private scale = 1;
 
@@ -350,6 +351,7 @@ export class LinearModel implements Learner {
     this.slot1 = move(this.slot1);
     this.slot2 = move(this.slot2);
     this._dim = dim;
+    if (!this.sparse) this.width = dim;
     this.classes = newClasses;
     this.heads = heads;
     this.scratch = new Float64Array(newClasses);
@@ -387,6 +389,10 @@ export class LinearModel implements Learner {
     model.slot2.set(state.slot2);
     model.steps = state.steps;
     return model;
+  }
+
+  memoryBytes(): number {
+    return arrayBytes(this.weights, this.slot1, this.slot2, this.scratch);
   }
 
   dispose(): void {}
