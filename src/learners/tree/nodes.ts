@@ -143,11 +143,13 @@ export class Leaf {
       for (let s = 0; s < slots && score > -Infinity; s++) score += gaussianLogDensity(this.gauss, base + s * G_SIZE, x[off + numeric[s]!]!);
       for (let s = 0; s < categorical.length && score > -Infinity; s++) {
         const code = x[off + categorical[s]!]!;
-        if (code < 0) continue;
-        const table = this.nominal[s]!;
         const codes = this.nominalCodes[s]!;
+        // A missing value, or an attribute this leaf has not observed yet, says nothing; a class
+        // the observer has not seen has likelihood 0 (MOA's NominalAttributeClassObserver).
+        if (code < 0 || codes === 0) continue;
+        const table = this.nominal[s]!;
         const seen = code < codes ? table[(code + 1) * classes + c]! : 0;
-        score += Math.log((seen + 1) / (table[c]! + codes));
+        score += table[c]! > 0 ? Math.log((seen + 1) / (table[c]! + codes)) : -Infinity;
       }
       out[at + c] = score;
       if (score > max) {
@@ -174,7 +176,7 @@ export class Leaf {
    * has predicted the rows that reached this leaf more accurately so far.
    */
   predict(rule: LeafPrediction, x: Float64Array, off: number, out: Float64Array, at: number): void {
-    if (rule === 'mc' || !this.active || (rule === 'nba' && !(this.nbCorrect > this.mcCorrect))) this.majorityProba(out, at);
+    if (rule === 'mc' || !this.active || (rule === 'nba' && this.mcCorrect > this.nbCorrect)) this.majorityProba(out, at);
     else this.naiveBayesProba(x, off, out, at);
   }
 
@@ -193,7 +195,7 @@ export class Leaf {
   /** predict(rule, ..) then learn(rule, ..) in one step, with the same results (naive Bayes scored once). */
   predictAndLearn(rule: LeafPrediction, x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
     if (rule === 'nba' && this.active) {
-      const useNaiveBayes = this.nbCorrect > this.mcCorrect;
+      const useNaiveBayes = !(this.mcCorrect > this.nbCorrect);
       const mc = this.majority();
       const nb = this.naiveBayesProba(x, off, out, at);
       if (!useNaiveBayes) this.majorityProba(out, at);
