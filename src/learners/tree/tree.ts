@@ -167,7 +167,29 @@ export class HoeffdingTree {
   }
 
   private afterLearn(leaf: Leaf): void {
-    if (this.growthAllowed && leaf.due(this.params)) this.attempt(leaf, this.reachedParent, this.reachedBranch);
+    this.learnedLeaf = leaf;
+    if (this.growthAllowed && leaf.due(this.params)) {
+      const splits = this.splits;
+      this.attempt(leaf, this.reachedParent, this.reachedBranch);
+      if (this.splits !== splits) this.learnedLeaf = null;
+    }
+  }
+
+  /** The leaf the last learned row reached, while it is still in the tree (null after it split). */
+  private learnedLeaf: Leaf | null = null;
+
+  /**
+   * The class the tree predicts, now that it has learned it, for the row learnOne or
+   * predictAndLearnOne (weight > 0) learned last; out[at .. at+classes) is scratch. The row's leaf is
+   * asked directly unless it split on that row.
+   */
+  classAfterLearning(x: Float64Array, off: number, out: Float64Array, at: number): number {
+    const leaf = this.learnedLeaf;
+    if (leaf) leaf.predict(this.params.leafPrediction, x, off, out, at);
+    else this.predictOne(x, off, out, at);
+    let best = 0;
+    for (let c = 1; c < this.classes; c++) if (out[at + c]! > out[at + best]!) best = c;
+    return best;
   }
 
   /**
