@@ -69,8 +69,8 @@ export class Leaf {
     this.seen = total;
     this.lastAttempt = total;
     this.gauss = new Float64Array(classes * numeric.length * G_SIZE);
-    this.nominal = Array.from(categorical, () => new Float64Array(classes * 4));
-    this.nominalCodes = new Int32Array(categorical.length);
+    this.nominal = categoricalTables(categorical.length, classes);
+    this.nominalCodes = categorical.length > 0 ? new Int32Array(categorical.length) : NO_CODES;
   }
 
   get classes(): number {
@@ -298,9 +298,9 @@ export class Leaf {
   /** Drops the observers (memory limit or pre-pruning); the class weights stay. */
   deactivate(): void {
     this.active = false;
-    this.gauss = new Float64Array(0);
-    this.nominal = [];
-    this.nominalCodes = new Int32Array(0);
+    this.gauss = NO_ESTIMATORS;
+    this.nominal = NO_TABLES;
+    this.nominalCodes = NO_CODES;
   }
 
   /** Starts fresh observers (the memory limit brought the leaf back). */
@@ -308,8 +308,8 @@ export class Leaf {
     const classes = this.counts.length;
     this.active = true;
     this.gauss = new Float64Array(classes * this.numeric.length * G_SIZE);
-    this.nominal = Array.from(this.categorical, () => new Float64Array(classes * 4));
-    this.nominalCodes = new Int32Array(this.categorical.length);
+    this.nominal = categoricalTables(this.categorical.length, classes);
+    this.nominalCodes = this.categorical.length > 0 ? new Int32Array(this.categorical.length) : NO_CODES;
   }
 
   /** Room for more classes: every per-class array is widened, new classes at weight 0. */
@@ -333,15 +333,18 @@ export class Leaf {
   }
 
   /**
-   * Bytes this leaf holds for the memory limit: its arrays plus a fixed overhead per object; with
+   * Bytes this leaf holds for the memory limit, as V8 stores it (measured: see NODE_BYTES); with
    * `active` given, what it would hold active (fresh observers) or inactive (class weights only).
+   * The attribute slots are shared between leaves (see HoeffdingTree.slotArray) and not counted.
    */
   bytes(active = this.active): number {
     const classes = this.counts.length;
-    let n = LEAF_OVERHEAD + 8 * classes + 4 * (this.numeric.length + this.categorical.length);
+    let n = NODE_BYTES + TYPED_ARRAY_BYTES + 8 * classes + (this.errors ? ADWIN_BYTES : 0);
     if (!active) return n;
-    n += 8 * classes * this.numeric.length * G_SIZE;
-    for (let s = 0; s < this.categorical.length; s++) n += ARRAY_OVERHEAD + 8 * classes * (this.active ? this.nominalCodes[s]! + 1 : 1);
+    n += TYPED_ARRAY_BYTES + 8 * classes * this.numeric.length * G_SIZE;
+    const categorical = this.categorical.length;
+    if (categorical > 0) n += ARRAY_BYTES + 8 * categorical + TYPED_ARRAY_BYTES + 4 * categorical;
+    for (let s = 0; s < categorical; s++) n += TYPED_ARRAY_BYTES + 8 * classes * Math.max(4, this.active ? this.nominalCodes[s]! + 1 : 1);
     return n;
   }
 
@@ -431,13 +434,30 @@ export class Split {
 
 export type Node = Leaf | Split;
 
-/** Per-object bytes the memory limit adds to the arrays' own (a rough V8 figure, as MOA measures its own). */
-const LEAF_OVERHEAD = 320;
-const SPLIT_OVERHEAD = 160;
-const ARRAY_OVERHEAD = 64;
+/**
+ * What V8 (Node 20, 64-bit) spends on a node besides the numbers it holds, measured by allocating
+ * 100,000 of each and reading process.memoryUsage() (heap + external): a node object with its
+ * fields, each typed array (object, ArrayBuffer and backing-store record), a plain array's header,
+ * an ADWIN detector (src/eval/drift/adwin.ts: its four typed arrays of 48 levels). The memory limit
+ * counts these so that it bounds what the process holds, as MOA measures its trees with a sizing agent.
+ */
+const NODE_BYTES = 160;
+const TYPED_ARRAY_BYTES = 190;
+const ARRAY_BYTES = 32;
+const ADWIN_BYTES = 6000;
 
 export function splitBytes(split: Split): number {
-  return SPLIT_OVERHEAD + 8 * (split.counts.length + split.children.length);
+  const classes = split.counts.length;
+  return NODE_BYTES + TYPED_ARRAY_BYTES + 8 * classes + ARRAY_BYTES + 8 * split.children.length + (split.errors ? ADWIN_BYTES : 0);
+}
+
+/** Shared by every leaf that holds none (inactive leaves, leaves without categorical attributes): never written. */
+const NO_ESTIMATORS = new Float64Array(0);
+const NO_CODES = new Int32Array(0);
+const NO_TABLES: Float64Array[] = Object.freeze([]) as unknown as Float64Array[];
+
+function categoricalTables(categorical: number, classes: number): Float64Array[] {
+  return categorical > 0 ? Array.from({ length: categorical }, () => new Float64Array(classes * 4)) : NO_TABLES;
 }
 
 export interface LeafState {

@@ -17,6 +17,8 @@ import { Leaf, Split, splitBytes, type FeatureKind, type LeafPrediction, type No
 
 /** The share of the memory limit a tree is trimmed to when it goes past it. */
 const MEMORY_TRIM = 0.9;
+/** Distinct attribute subsets a tree shares between its leaves (see slotArray). */
+const SHARED_SUBSETS = 1024;
 
 export interface TreeOptions extends TreeParams {
   classes: number;
@@ -61,8 +63,8 @@ export class HoeffdingTree {
     this.classes = Math.max(2, options.classes);
     this.random = random;
     const kinds = options.kinds;
-    this.allNumeric = Int32Array.from(kinds.flatMap((k, i) => (k === 'numeric' ? [i] : [])));
-    this.allCategorical = Int32Array.from(kinds.flatMap((k, i) => (k === 'categorical' ? [i] : [])));
+    this.allNumeric = this.slotArray(kinds.flatMap((k, i) => (k === 'numeric' ? [i] : [])));
+    this.allCategorical = this.slotArray(kinds.flatMap((k, i) => (k === 'categorical' ? [i] : [])));
     this.scratch = new Float64Array(this.classes);
     this.draw = Int32Array.from(kinds, (_, i) => i);
     this.root = this.newLeaf(0);
@@ -88,10 +90,26 @@ export class HoeffdingTree {
     }
     const chosen = Array.from(draw.subarray(0, k)).sort((a, b) => a - b);
     const kinds = this.params.kinds;
-    const numeric = Int32Array.from(chosen.filter((f) => kinds[f] === 'numeric'));
-    const categorical = Int32Array.from(chosen.filter((f) => kinds[f] === 'categorical'));
+    const numeric = this.slotArray(chosen.filter((f) => kinds[f] === 'numeric'));
+    const categorical = this.slotArray(chosen.filter((f) => kinds[f] === 'categorical'));
     return new Leaf(depth, this.classes, numeric, categorical, counts);
   }
+
+  /**
+   * The array of these attribute slots, shared by every leaf of the tree that watches them (a typed
+   * array costs V8 about 190 bytes besides its numbers; a forest's leaves draw few distinct subsets).
+   * At most SHARED_SUBSETS are kept, so that a tree over many attributes does not hoard them.
+   */
+  private slotArray(list: number[]): Int32Array {
+    const key = list.join(',');
+    const known = this.subsets.get(key);
+    if (known) return known;
+    const slots = Int32Array.from(list);
+    if (this.subsets.size < SHARED_SUBSETS) this.subsets.set(key, slots);
+    return slots;
+  }
+
+  private readonly subsets = new Map<string, Int32Array>();
 
   /** The leaf a row reaches, or the split whose branch for it does not exist yet. */
   sort(x: Float64Array, off: number): Node {
@@ -314,10 +332,8 @@ export class HoeffdingTree {
   protected static restoreInto<T extends HoeffdingTree>(tree: T, s: TreeState): T {
     tree.random = Random.fromState(s.random);
     const slots = (list: number[]): Int32Array => {
-      if (sameSlots(list, tree.allNumeric)) return tree.allNumeric;
-      if (sameSlots(list, tree.allCategorical)) return tree.allCategorical;
       for (const f of list) if (!Number.isInteger(f) || f < 0 || f >= s.options.kinds.length) throw new Error(`tree state: attribute slot ${f} is not in the row`);
-      return Int32Array.from(list);
+      return tree.slotArray(list);
     };
     tree.root = restoreNode(s.root, slots, tree.classes);
     tree.bytes = tree.summary().bytes;
@@ -360,10 +376,6 @@ export interface TreeSummary {
   prunes: number;
   /** The memory limit's estimate of the tree's size. */
   bytes: number;
-}
-
-function sameSlots(list: number[], slots: Int32Array): boolean {
-  return list.length === slots.length && list.every((f, i) => f === slots[i]);
 }
 
 /** A row with a category the split has no branch for yet gets the split's class weights. */
