@@ -83,11 +83,11 @@ describe('hat (MOA HoeffdingAdaptiveTree, River HoeffdingAdaptiveTreeClassifier)
   it('votes with every leaf the row reaches, the alternate subtree\'s too, each weighted by 1 / error^2', () => {
     const tree = new AdaptiveTree(options, new Random(1));
     const main = new Split(0, 0, 0.5, false, Float64Array.of(10, 10), 2, 0);
-    main.children[0] = leafWithError([9, 1], 5, 10); // error 0.5: weight 4
-    main.children[1] = leafWithError([1, 9], 5, 10);
+    main.setChild(0, leafWithError([9, 1], 5, 10)); // error 0.5: weight 4
+    main.setChild(1, leafWithError([1, 9], 5, 10));
     const alternate = new Split(0, 1, 0.5, false, Float64Array.of(10, 10), 2, 0);
-    alternate.children[0] = leafWithError([1, 9], 1, 10); // error 0.1: weight 100
-    alternate.children[1] = leafWithError([9, 1], 1, 10);
+    alternate.setChild(0, leafWithError([1, 9], 1, 10)); // error 0.1: weight 100
+    alternate.setChild(1, leafWithError([9, 1], 1, 10));
     main.alternate = alternate;
     tree.root = main;
     const out = new Float64Array(2);

@@ -75,7 +75,7 @@ export class AdaptiveTree extends HoeffdingTree {
         break;
       }
       if (node.alternate instanceof Split) this.addVotes(node.alternate, x, off, out, at);
-      const child: Node | null | undefined = node.children[node.branch(x, off)];
+      const child = node.child(node.branch(x, off));
       if (!child) {
         writeSplitDistribution(node, votes, 0);
         weight = 0;
@@ -95,7 +95,7 @@ export class AdaptiveTree extends HoeffdingTree {
   /** The class the subtree under node predicts for the row. */
   private predicted(node: Node, x: Float64Array, off: number): number {
     while (node instanceof Split) {
-      const child = node.children[node.branch(x, off)];
+      const child = node.child(node.branch(x, off));
       if (!child) {
         writeSplitDistribution(node, this.votes, 0);
         return argmax(this.votes, this.classes);
@@ -147,11 +147,10 @@ export class AdaptiveTree extends HoeffdingTree {
     }
     if (node.alternate) this.learnNode(node.alternate, node, -1, x, off, y, w, this.predicted(node.alternate, x, off));
     const branch = node.branch(x, off);
-    let child = node.children[branch];
+    let child = node.child(branch);
     if (!child) {
       child = this.newLeaf(node.depth + 1);
-      for (let b = node.children.length; b < branch; b++) node.children.push(null);
-      node.children[branch] = child;
+      node.setChild(branch, child);
     }
     // The leaf reached from a node on the main path is the one reached from the root.
     this.learnNode(child, node, branch, x, off, y, w, prediction);

@@ -403,7 +403,8 @@ export interface SplitCandidate {
 }
 
 export class Split {
-  children: (Node | null)[];
+  /** The child of each branch; write them with setChild. */
+  readonly children: (Node | null)[];
   /** The adaptive tree's monitor of this subtree's error, and the alternate subtree it grows (null in other trees). */
   errors: Adwin | null = null;
   alternate: Node | null = null;
@@ -429,6 +430,27 @@ export class Split {
     const v = x[off + this.feature]!;
     if (!this.categorical) return v <= this.threshold ? 0 : 1;
     return v < 0 ? this.missingBranch : v;
+  }
+
+  /**
+   * children[0] and children[1] again, as fields: a walk down a binary split then reads the split
+   * object alone, not also the array and its elements (three cache lines a level instead of one;
+   * a forest's walks are bound by those reads).
+   */
+  private left: Node | null = null;
+  private right: Node | null = null;
+
+  /** The child of branch b (null: none yet). */
+  child(b: number): Node | null {
+    return b === 0 ? this.left : b === 1 ? this.right : (this.children[b] ?? null);
+  }
+
+  /** Sets the child of branch b (a category first seen adds branches up to b). */
+  setChild(b: number, node: Node | null): void {
+    for (let i = this.children.length; i < b; i++) this.children.push(null);
+    this.children[b] = node;
+    if (b === 0) this.left = node;
+    else if (b === 1) this.right = node;
   }
 }
 

@@ -115,8 +115,7 @@ export class HoeffdingTree {
   sort(x: Float64Array, off: number): Node {
     let node: Node = this.root;
     while (node instanceof Split) {
-      const b = node.branch(x, off);
-      const child: Node | null | undefined = node.children[b];
+      const child = node.child(node.branch(x, off));
       if (!child) return node;
       node = child;
     }
@@ -168,14 +167,13 @@ export class HoeffdingTree {
       parent = node;
       node.seen += w;
       branch = node.branch(x, off);
-      let child: Node | null | undefined = node.children[branch];
+      let child = node.child(branch);
       if (!child) {
         if (out) writeSplitDistribution(node, out, at);
         this.reachedNew = true;
         // A category first seen below this split (or its missing branch): a new leaf for it.
         child = this.newLeaf(node.depth + 1);
-        for (let b = node.children.length; b < branch; b++) node.children.push(null);
-        node.children[branch] = child;
+        node.setChild(branch, child);
       }
       node = child;
     }
@@ -242,7 +240,7 @@ export class HoeffdingTree {
     for (let b = 0; b < decision.branches; b++) {
       const child = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
       if (post > 0) child.seen = (leaf.seen * child.total) / post;
-      split.children[b] = child;
+      split.setChild(b, child);
       this.bytes += child.bytes();
     }
     this.place(holder, slot, split);
@@ -254,7 +252,7 @@ export class HoeffdingTree {
   protected place(holder: Split | null, slot: number, node: Node): void {
     if (!holder) this.root = node;
     else if (slot < 0) holder.alternate = node;
-    else holder.children[slot] = node;
+    else holder.setChild(slot, node);
   }
 
   /**
@@ -414,7 +412,7 @@ export function restoreNode(s: NodeState, slots: (list: number[]) => Int32Array,
   }
   const t = s.split;
   const split = new Split(t.depth, t.feature, t.threshold, t.categorical, Float64Array.from(t.counts), t.children.length, t.missingBranch);
-  split.children = t.children.map((child) => (child ? restoreNode(child, slots, classes) : null));
+  t.children.forEach((child, b) => split.setChild(b, child ? restoreNode(child, slots, classes) : null));
   split.seen = t.seen;
   if (s.errors) split.errors = Adwin.restore(s.errors);
   if (s.alternate) split.alternate = restoreNode(s.alternate, slots, classes);
