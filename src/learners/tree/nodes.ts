@@ -468,6 +468,14 @@ const TYPED_ARRAY_BYTES = 190;
 const ARRAY_BYTES = 32;
 const ADWIN_BYTES = 6000;
 
+/**
+ * Per-object bytes the regression tree's estimate adds to its arrays' own (a rough V8 figure, not yet
+ * measured as the classification tree's constants above are).
+ */
+export const LEAF_OVERHEAD = 320;
+export const SPLIT_OVERHEAD = 160;
+export const ARRAY_OVERHEAD = 64;
+
 export function splitBytes(split: Split): number {
   const classes = split.counts.length;
   return NODE_BYTES + TYPED_ARRAY_BYTES + 8 * classes + ARRAY_BYTES + 8 * split.children.length + (split.errors ? ADWIN_BYTES : 0);
