@@ -131,7 +131,7 @@ export function chartSpec(runs: Run[], plan: ChartPlan, options: ChartOptions = 
   const layers: unknown[] = [
     {
       data: { values: points },
-      mark: { type: 'line', aria: false, strokeWidth: 1.5, point: perEpoch ? { aria: false } : false, clip: true },
+      mark: { type: 'line', aria: false, strokeWidth: 1.5, point: perEpoch ? { aria: false } : false, clip: true, invalid: null },
       encoding: { x, y: { field: 'y', type: 'quantitative', title: axisTitle(plan.metric, taskOf(runs)), scale: { zero: false }, axis: { titleLimit: (options.height ?? 240) + 40 } }, color },
     },
   ];
@@ -232,7 +232,7 @@ export class ChartRenderer {
     const first = chartPlans(runs)[0];
     if (first === undefined) return;
     const spec = chartSpec(runs, first, options) as { layer: { data: unknown }[] };
-    spec.layer[0]!.data = { name: 'points' };
+    spec.layer[0]!.data = { name: 'points', format: { parse: null } };
     const vega = compile(spec as TopLevelSpec).spec;
     const title = vega.title as { text: unknown } | undefined;
     const yAxis = vega.axes?.find((a) => a.scale === 'y' && a.title !== undefined);
