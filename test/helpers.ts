@@ -97,12 +97,12 @@ export async function cliOk(args: string[], stdin?: string): Promise<CliResult> 
 }
 
 /**
- * Bytes written to a named pipe that no reader has taken yet (FIONREAD, asked through python3: node
- * has no ioctl). A run interrupted once this is 0 has its signal handlers in place: inc-learn installs
+ * Bytes written to a named pipe (or typed on a terminal) that no reader has taken yet (FIONREAD,
+ * asked through python3: node has no ioctl). A run interrupted once this is 0 has its signal handlers in place: inc-learn installs
  * them before it opens its input.
  */
 export function unreadInPipe(path: string): number {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK|os.O_NOCTTY)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
   assert.equal(r.status, 0, String(r.stderr));
   return Number(String(r.stdout).trim());
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,6 +67,17 @@ const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 
 async function until(what: () => boolean): Promise<void> {
   while (!what()) await tick(20);
+}
+
+/** The inc-learn process among the children of `parent` (script's), once it has started. */
+function runUnder(parent: number): string | undefined {
+  try {
+    const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(' ');
+    // Not script's forked copy, nor the shell before its exec: node itself, on the terminal.
+    return children.find((p) => p !== '' && readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(0, 2).join(' ') === `${process.execPath} ${BIN}` && readlinkSync(`/proc/${p}/fd/0`).startsWith('/dev/pts/'));
+  } catch {
+    return undefined; // gone meanwhile
+  }
 }
 
 /** Rows of a small classification stream, after a header. */
@@ -303,8 +314,15 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
         // script gives the run a terminal; what is written to script's stdin is typed on it.
         const run = start('script', ['-qec', `exec ${inner}`, '/dev/null'], ['pipe', 'pipe', 'pipe']);
         run.child.stdin!.write(HEADER + csvRows(5).replace(/\n/g, '\r'));
-        // The terminal echoes what was typed.
-        await until(() => run.stdout().includes('0.4,2,0') || run.child.exitCode !== null);
+        // The run has taken the typed rows: its handlers are in place (installed before it opens its
+        // input). The terminal echoes them at once, before the run has even started: a Ctrl-C typed
+        // then reached nobody, and the run waited for ever on a terminal whose input it flushed.
+        let pid: string | undefined;
+        await until(() => (pid = runUnder(run.child.pid!)) !== undefined || run.child.exitCode !== null);
+        if (pid !== undefined) {
+          const terminal = readlinkSync(`/proc/${pid}/fd/0`);
+          await until(() => unreadInPipe(terminal) === 0 || run.child.exitCode !== null);
+        }
         // Ctrl-C, typed: the terminal sends SIGINT to the run.
         run.child.stdin!.write('\x03');
         const { code } = await run.exit;
