@@ -139,6 +139,7 @@ export function buildProgram(): Command {
     .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
     .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
     .option('--delay <n>', 'delayed labels: predict each row when it arrives, score and learn it n rows later')
+    .option('--on-drift <action>', 'reset: when --drift detects a change, replace the learner by a fresh one (the metrics go on)')
     .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event, a point of --report) every n rows')
     .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
     .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])

@@ -275,7 +275,16 @@ export function runConfig(input: string, o: RawOptions): RunConfig {
     onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
     ...evaluationConfig(o),
     ...(o.delay === undefined ? {} : { delay: number('--delay', o.delay, { min: 0, max: 1e7, integer: true }) }),
+    ...onDriftConfig(o),
   };
+}
+
+/** --on-drift reset, which needs a detector. */
+function onDriftConfig(o: RawOptions): Pick<RunConfig, 'onDrift'> {
+  if (o.onDrift === undefined) return {};
+  const onDrift = oneOf('--on-drift', o.onDrift, ['reset'] as const);
+  if (o.drift === undefined) throw new UsageError('--on-drift reset acts when a drift detector fires: add --drift adwin, ddm or ph');
+  return { onDrift };
 }
 
 /** --window, --fading, --drift: what the evaluation keeps over the stream. */

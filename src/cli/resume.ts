@@ -23,6 +23,7 @@ const FIXED: [keyof RunConfig, string][] = [
   ['bufferSize', '--buffer-size'],
   ['hashBits', '--hash-bits'],
   ['delay', '--delay'],
+  ['onDrift', '--on-drift'],
 ];
 
 /** Options a resumed run takes from the checkpoint unless given (as the raw strings commander would give). */
@@ -46,6 +47,7 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   if (saved.fading !== undefined) raw.fading = String(saved.fading);
   if (saved.drift !== undefined) raw.drift = saved.drift;
   if (saved.delay !== undefined) raw.delay = String(saved.delay);
+  if (saved.onDrift !== undefined) raw.onDrift = saved.onDrift;
   if (saved.model === 'mlp') raw.batchSize = String(saved.batchSize);
   if (saved.backend !== undefined) raw.backend = saved.backend;
   if (saved.sampler === 'bernoulli') raw.sampleRate = String(saved.sampleRate);

@@ -87,7 +87,7 @@ const CONFIG_KEYS = [
   'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'maxRecordBytes',
   'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
   'model', 'params', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay', 'onDrift',
 ];
 const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
   all: ['kind'],
@@ -305,6 +305,7 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
   c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
   c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
+  c.opt(o['onDrift'], (v) => c.oneOf(v, p('onDrift'), ['reset'] as const));
   c.opt(o['delay'], (v) => c.int(v, p('delay'), 0, 1e7));
   return o as unknown as RunConfig;
 }

@@ -80,6 +80,8 @@ export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, Sampl
   drift?: DetectorName;
   /** Rows between a row's prediction and its label: it is scored and learned that much later (--delay). */
   delay?: number;
+  /** What a detected drift does (--on-drift): `reset` replaces the learner by a fresh one (run/reset.ts). */
+  onDrift?: 'reset';
 }
 
 /** The evaluation part of a configuration (checkpoints before 0.2 have none of it: the defaults). */

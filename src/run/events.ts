@@ -40,6 +40,8 @@ export interface StartEvent {
   window?: number | null;
   fading?: number | null;
   drift?: string | null;
+  /** --on-drift (`reset`), or null. */
+  on_drift?: 'reset' | null;
   /** Several learners side by side: each one's name, description, backend and sampler (the fields above are the first's). */
   models?: { model: string; learner: string; backend: string; sampler: string; learner_input: RowLayout; learner_features: number }[];
 }
@@ -92,6 +94,8 @@ export interface DriftEvent extends PerLearnerFields {
   /** The detector's estimate of the model's accuracy (mae for regression) before and after the change. */
   before: Record<string, number | null>;
   after: Record<string, number | null>;
+  /** --on-drift: what was done (`reset`: the learner was replaced by a fresh one once this row was learned). */
+  action?: 'reset';
 }
 
 /** Metrics of one epoch, or of the whole run in the summary. */

@@ -17,6 +17,7 @@ import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
 import { DelayLine, type DelayedState } from './delay.js';
+import type { Renewal } from './reset.js';
 import { diverged } from './divergence.js';
 
 /** How many skipped rows are kept as examples for the human summary. */
@@ -222,13 +223,17 @@ export class TrainingPass {
   /** --delay: the rows predicted and waiting for their label, and the predictions of the one leaving. */
   private readonly delayed: DelayLine | undefined;
   private delayedPrediction: Float64Array;
+  /** --on-drift reset: the detector fired; the learner is replaced before the next row is taken. */
+  private resetDue = false;
 
   constructor(
     private readonly featurizer: Featurizer,
-    private readonly learner: Learner,
+    private learner: Learner,
     private readonly sampler: Sampler,
     private readonly evaluator: Evaluator,
     private readonly settings: PassSettings,
+    /** --on-drift reset: a fresh learner in place of this one (see reset.ts). */
+    private readonly renew?: Renewal,
   ) {
     const b = learner.batchSize;
     this.layout = learner.input ?? 'dense';
@@ -257,6 +262,14 @@ export class TrainingPass {
     // A sampler that keeps rows is offered a row's numeric features in their own units when its label arrives: they wait with it.
     this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, keepsRaw ? featurizer.numericCount : 0) : undefined;
     this.delayedPrediction = new Float64Array(delay > 0 ? learner.outputs : 0);
+    if (renew && this.scoring !== null) {
+      // The next row then takes the path of a row that changes the learner's shape (take()), where
+      // the learner is replaced: the rows before it cost nothing more.
+      this.scoring.onDrift = () => {
+        this.resetDue = true;
+        this.width = -1;
+      };
+    }
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
@@ -269,7 +282,17 @@ export class TrainingPass {
       const taken = this.take(index, y);
       if (taken) await taken;
     }
+    const settled = this.settle();
+    if (settled) await settled;
     this.endBatch();
+  }
+
+  /**
+   * A reset due after the last row taken is done now: a checkpoint taken between batches then never
+   * holds a learner about to be replaced.
+   */
+  settle(): MaybeAsync {
+    if (this.resetDue) return this.grow();
   }
 
   /**
@@ -384,6 +407,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
+    await this.settle();
     await this.releaseDelayed(true);
     this.offerDim = this.featurizer.widthOf(this.layout);
     this.sampler.endEpoch(this.sink);
@@ -441,7 +465,8 @@ export class TrainingPass {
       this.counts.evaluated++;
       this.offerDim = dim;
       this.sampler.offer(this.offered, dim, y, this.sink, keeps ? this.kept : undefined);
-      const learned = this.learnPending(false);
+      // A drift on this row: the learner is replaced once the row is learned, before the next leaves the line.
+      const learned = this.resetDue ? then(this.learnPending(false), this.grow, this, undefined) : this.learnPending(false);
       if (learned) return all ? learned.then(() => this.releaseDelayed(true)) : learned;
     }
   }
@@ -452,7 +477,15 @@ export class TrainingPass {
   }
 
   private growLearner(): MaybeAsync {
+    if (this.resetDue) return this.reset();
     return then(this.learner.grow(this.featurizer.widthOf(this.layout), this.featurizer.classes.length), this.afterGrow, this, undefined);
+  }
+
+  /** --on-drift reset: a fresh learner, built at the shape of the moment, takes the place of this one. */
+  private async reset(): Promise<void> {
+    this.resetDue = false;
+    this.learner = await this.renew!();
+    this.afterGrow();
   }
 
   private afterGrow(): void {
@@ -602,7 +635,11 @@ export class SharedPass {
         started = now;
       }
     }
-    for (let i = 0; i < n; i++) passes[i]!.endBatch();
+    for (let i = 0; i < n; i++) {
+      const settled = passes[i]!.settle();
+      if (settled) await settled;
+      passes[i]!.endBatch();
+    }
   }
 
   heldOut(): void {

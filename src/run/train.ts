@@ -27,6 +27,7 @@ import type { InputConfig, ModelConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
 import type { ComparisonEvent, DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, SharedPass, TrainingPass, type PassSettings } from './loop.js';
+import { learnerShape, renewal } from './reset.js';
 import { settleYoungGeneration } from './young-generation.js';
 import { formatCount } from '../report/style.js';
 
@@ -184,14 +185,7 @@ function learnerFor(config: ModelConfig, schema: Schema): LearnerEntry {
 async function buildLearner(config: RunConfig, schema: Schema, featurizer: Featurizer, random: Random): Promise<Pick<Model, 'learner' | 'backend' | 'sampler'>> {
   const entry = learnerFor(config, schema);
   const layout = inputOf(entry, config.hashBits);
-  const shape = {
-    task: schema.task,
-    dim: featurizer.widthOf(layout),
-    classes: featurizer.classes.length,
-    features: featurizer.rawFeatures(),
-    ...(layout === 'sparse' ? { sparse: featurizer.sparseShape() } : {}),
-  };
-  const { learner, backend } = await createLearner(config, shape, random.nextUint32());
+  const { learner, backend } = await createLearner(config, learnerShape(featurizer, layout), random.nextUint32());
   const sampler = createSampler(
     {
       kind: config.sampler,
@@ -361,6 +355,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
           fading: evaluation.settings.fading ?? null,
           drift: evaluation.settings.drift ?? null,
+          on_drift: config.onDrift ?? null,
           ...(config.contenders ? { models: lanes.map((l) => ({ model: l.name!, learner: l.learner.description, backend: l.backend, sampler: l.sampler.description, ...reads(l.learner, model!.featurizer) })) } : {}),
         };
       }
@@ -369,7 +364,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
       for (const l of lanes) {
         l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null);
-        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings);
+        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings, config.onDrift === 'reset' ? renewal(l.config, featurizer, l.random, l) : undefined);
       }
       const pass = lanes[0]!.pass!;
       const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), settings) : undefined;
@@ -454,7 +449,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         }
       };
       const drifts = function* (): Generator<DriftEvent> {
-        for (const l of lanes) for (const d of driftEvents(l.evaluation, epoch, firstIndex)) yield named(l, d);
+        for (const l of lanes) for (const d of driftEvents(l.evaluation, epoch, firstIndex, config.onDrift)) yield named(l, d);
       };
       let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
@@ -626,11 +621,11 @@ function comparison(task: Schema['task'], summaries: readonly SummaryEvent[]): C
 }
 
 /** The changes the detector found since the last call, as events. */
-function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number): Generator<DriftEvent> {
+export function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number, onDrift: RunConfig['onDrift']): Generator<DriftEvent> {
   const classification = evaluation.task === 'classification';
   const level = (error: number): Record<string, number | null> => (classification ? { accuracy: finite(1 - error) } : { mae: finite(error) });
   for (const d of evaluation.pending.splice(0)) {
-    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after) };
+    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after), ...(onDrift ? { action: onDrift } : {}) };
   }
 }
 
