@@ -48,6 +48,11 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   if (saved.drift !== undefined) raw.drift = saved.drift;
   if (saved.delay !== undefined) raw.delay = String(saved.delay);
   if (saved.onDrift !== undefined) raw.onDrift = saved.onDrift;
+  if (saved.timeDelay !== undefined) {
+    raw.delayColumn = saved.timeDelay.column;
+    raw.delaySeconds = String(saved.timeDelay.seconds);
+    raw.delayMaxRows = String(saved.timeDelay.maxRows);
+  }
   if (saved.model === 'mlp') raw.batchSize = String(saved.batchSize);
   if (saved.backend !== undefined) raw.backend = saved.backend;
   if (saved.sampler === 'bernoulli') raw.sampleRate = String(saved.sampleRate);
@@ -89,6 +94,11 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
   for (const [key, flag] of FIXED) {
     if (explicit.has(key) && show(config[key]) !== show(saved[key])) conflict(flag, config[key], saved[key]);
   }
+  const timed: [string, string, unknown, unknown][] = [
+    ['delayColumn', '--delay-column', config.timeDelay?.column, saved.timeDelay?.column],
+    ['delaySeconds', '--delay-seconds', config.timeDelay?.seconds, saved.timeDelay?.seconds],
+  ];
+  for (const [key, flag, value, theirs] of timed) if (explicit.has(key) && show(value) !== show(theirs)) conflict(flag, value, theirs);
   for (const param of findLearner(saved.model).params) {
     const value = config.params?.[param.key];
     if (explicit.has(param.key) && value !== saved.params?.[param.key]) conflict(param.flag.split(' ')[0]!, value, saved.params?.[param.key]);

@@ -16,9 +16,12 @@ import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
-import { DelayLine, type DelayedState } from './delay.js';
+import { DelayLine, type DelayClock, type DelayedState } from './delay.js';
 import type { Renewal } from './reset.js';
 import { diverged } from './divergence.js';
+
+/** A time-based delay's line starts with room for this many rows (and doubles as needed). */
+const INITIAL_TIMED_ROWS = 1024;
 
 /** How many skipped rows are kept as examples for the human summary. */
 const SKIPPED_EXAMPLES = 5;
@@ -58,6 +61,8 @@ export interface PassSettings {
   observer?: RowObserver;
   /** --delay: rows scored and learned this many rows after they were predicted (0: at once). */
   delay?: number;
+  /** --delay-column, --delay-seconds: a time-based delay instead, one clock per epoch (see DelayClock). */
+  clock?: DelayClock;
 }
 
 /** Sees rows as a pass settles them; rows are named by their index in the stream. */
@@ -223,6 +228,8 @@ export class TrainingPass {
   /** --delay: the rows predicted and waiting for their label, and the predictions of the one leaving. */
   private readonly delayed: DelayLine | undefined;
   private delayedPrediction: Float64Array;
+  /** A time-based delay: the time of the row held last. */
+  private latest = -Infinity;
   /** --on-drift reset: the detector fired; the learner is replaced before the next row is taken. */
   private resetDue = false;
 
@@ -249,7 +256,9 @@ export class TrainingPass {
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
-    this.direct = this.fused && b === 1 && settings.observer === undefined && !((settings.delay ?? 0) > 0);
+    const clock = settings.clock;
+    const delay = settings.delay ?? 0;
+    this.direct = this.fused && b === 1 && settings.observer === undefined && !(delay > 0) && clock === undefined;
     this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
     // The dense and sparse ones start with the standardized numeric features, kept raw (see RowScaler).
@@ -257,11 +266,12 @@ export class TrainingPass {
     featurizer.keepRaw = keepsRaw;
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);
-    const delay = settings.delay ?? 0;
     // One slot more than the delay: the arriving row is held before the one it pushes out leaves.
     // A sampler that keeps rows is offered a row's numeric features in their own units when its label arrives: they wait with it.
-    this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, keepsRaw ? featurizer.numericCount : 0) : undefined;
-    this.delayedPrediction = new Float64Array(delay > 0 ? learner.outputs : 0);
+    // A time-based delay starts with room for a few rows and grows as more fall within the delay.
+    const numeric = keepsRaw ? featurizer.numericCount : 0;
+    this.delayed = clock ? new DelayLine(Math.min(INITIAL_TIMED_ROWS, clock.cap), width, learner.outputs, numeric, true) : delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, numeric) : undefined;
+    this.delayedPrediction = new Float64Array(this.delayed ? learner.outputs : 0);
     if (renew && this.scoring !== null) {
       // The next row then takes the path of a row that changes the learner's shape (take()), where
       // the learner is replaced: the rows before it cost nothing more.
@@ -273,7 +283,8 @@ export class TrainingPass {
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
-  async consume(batch: RecordBatch): Promise<void> {
+  async consume(records: RecordBatch): Promise<void> {
+    const batch = this.settings.clock ? this.settings.clock.read(records, this.recordIndex) : records;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
       this.counts.rows++;
@@ -378,7 +389,7 @@ export class TrainingPass {
     return {
       block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) },
       pending: this.pending.save(),
-      ...(this.delayed ? { delayed: this.delayed.save() } : {}),
+      ...(this.delayed ? { delayed: this.savedDelayed(this.delayed) } : {}),
     };
   }
 
@@ -388,6 +399,8 @@ export class TrainingPass {
     if (delayed && delayed.rows > 0) {
       if (!this.delayed) throw new Error(`it holds ${delayed.rows} rows waiting for their label (--delay): resume it with its --delay`);
       this.delayed.restore(delayed);
+      const clock = this.settings.clock;
+      if (clock && delayed.now !== undefined) clock.restart(delayed.now);
     }
     if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
     const numeric = this.featurizer.numericCount;
@@ -444,15 +457,43 @@ export class TrainingPass {
   private holdDelayed(row: { index: number; y: number; outputs: number }): MaybeAsync {
     this.settings.observer?.predicted(row.index, this.predictions, 0, row.outputs);
     const line = this.delayed!;
-    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index, this.featurizer.raw);
-    return line.full ? this.releaseDelayed(false) : undefined;
+    const clock = this.settings.clock;
+    if (clock) {
+      if (line.full) {
+        if (line.capacity >= clock.cap) throw this.overCap(clock, row.index);
+        line.ensure(Math.min(clock.cap, 2 * line.capacity));
+      }
+      this.latest = clock.timeOf(row.index);
+    }
+    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index, this.featurizer.raw, this.latest);
+    return this.due(line) ? this.releaseDelayed(false) : undefined;
+  }
+
+  /** Whether the oldest row's label has arrived: N rows after it, or a row at least S seconds later. */
+  private due(line: DelayLine): boolean {
+    const clock = this.settings.clock;
+    return clock ? line.oldestTime + clock.seconds <= this.latest : line.full;
+  }
+
+  private overCap(clock: DelayClock, index: number): DataError {
+    return new DataError(
+      { source: this.settings.source },
+      `row ${index + 1} of the stream: more than --delay-max-rows ${clock.cap} rows would wait for their label (--delay-seconds ${clock.seconds} on "${clock.name}"): a shorter delay, or a larger --delay-max-rows if the memory allows`,
+      'delay-cap',
+    );
+  }
+
+  /** The delay line as plain data, with a time-based delay's time of the last row read. */
+  private savedDelayed(line: DelayLine): DelayedState {
+    const now = this.settings.clock?.now;
+    return { ...line.save(), ...(now !== undefined && Number.isFinite(now) ? { now } : {}) };
   }
 
   /** Scores and learns the oldest delayed row (with `all`, every one left, at the end of the input). */
   private releaseDelayed(all: boolean): MaybeAsync {
     const line = this.delayed;
     if (!line) return;
-    while (line.count > 0 && (all || line.full)) {
+    while (line.count > 0 && (all || this.due(line))) {
       const dim = this.featurizer.widthOf(this.layout);
       if (this.offered.length < dim) this.offered = new Float64Array(dim);
       const outputs = this.learner.outputs;
@@ -467,7 +508,7 @@ export class TrainingPass {
       this.sampler.offer(this.offered, dim, y, this.sink, keeps ? this.kept : undefined);
       // A drift on this row: the learner is replaced once the row is learned, before the next leaves the line.
       const learned = this.resetDue ? then(this.learnPending(false), this.grow, this, undefined) : this.learnPending(false);
-      if (learned) return all ? learned.then(() => this.releaseDelayed(true)) : learned;
+      if (learned) return learned.then(() => this.releaseDelayed(all));
     }
   }
 
@@ -618,8 +659,9 @@ export class SharedPass {
     featurizer.keepRaw = passes.some((p) => p.keepsRaw);
   }
 
-  async consume(batch: RecordBatch): Promise<void> {
+  async consume(records: RecordBatch): Promise<void> {
     const { passes, busyMs } = this;
+    const batch = this.settings.clock ? this.settings.clock.read(records, this.recordIndex) : records;
     const n = passes.length;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;

@@ -16,6 +16,7 @@ import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
+import { delayClock } from './delay.js';
 import { renewal } from './reset.js';
 import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
@@ -360,6 +361,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           seed: config.seed,
           firstIndex,
           delay: config.delay ?? 0,
+          ...(config.timeDelay ? { clock: delayClock(config.timeDelay, schema)! } : {}),
           ...(observer ? { observer } : {}),
         }, config.onDrift === 'reset' ? renewal(config, featurizer, model.random, model) : undefined)
       : null;

@@ -27,6 +27,7 @@ import type { InputConfig, ModelConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
 import type { ComparisonEvent, DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, SharedPass, TrainingPass, type PassSettings } from './loop.js';
+import { delayClock } from './delay.js';
 import { learnerShape, renewal } from './reset.js';
 import { settleYoungGeneration } from './young-generation.js';
 import { formatCount } from '../report/style.js';
@@ -361,13 +362,17 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       }
       const { featurizer } = model;
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
-      stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
+      // (A time-based delay's column is read too.)
+      stream.readTextOf?.([...model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name), ...(config.timeDelay ? [config.timeDelay.column] : [])]);
+      // Each epoch's times start afresh (a resumed run's first epoch continues its checkpoint's).
+      const clock = delayClock(config.timeDelay, model.schema);
+      const epochSettings = clock ? { ...settings, clock } : settings;
       for (const l of lanes) {
         l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null);
-        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings, config.onDrift === 'reset' ? renewal(l.config, featurizer, l.random, l) : undefined);
+        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, epochSettings, config.onDrift === 'reset' ? renewal(l.config, featurizer, l.random, l) : undefined);
       }
       const pass = lanes[0]!.pass!;
-      const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), settings) : undefined;
+      const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), epochSettings) : undefined;
       if (epoch === 1 && resume) carryInto(pass, resume);
       for (const l of lanes) l.sampler.startEpoch(epoch);
       const epochStarted = performance.now();
