@@ -10,11 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { runConfig, type RawOptions } from '../src/cli/options.js';
 import { DataError, UsageError } from '../src/errors.js';
 import { readCheckpoint } from '../src/persist/store.js';
-import { CheckpointTarget } from '../src/persist/target.js';
 import { secondsOf } from '../src/run/delay.js';
-import type { RunEvent } from '../src/run/events.js';
-import { train } from '../src/run/train.js';
 import { generate } from '../src/synth/generators.js';
+import { trainEvents, type Event } from './train-events.js';
 
 let dir: string;
 before(() => {
@@ -38,24 +36,9 @@ function stream(name: string, time: (i: number) => string, from = 0, to = ROWS):
   return path;
 }
 
-type Event = Record<string, unknown>;
-
+/** The events of a run in this process after the start event, the times' column left out of the features. */
 async function run(path: string, options: RawOptions, save?: { dir: string; resume?: string }): Promise<Event[]> {
-  const target = save ? await CheckpointTarget.claim(save.dir) : undefined;
-  const events: Event[] = [];
-  try {
-    const resume = save?.resume === undefined ? undefined : await readCheckpoint(save.resume);
-    for await (const e of train(runConfig(path, { ignore: 't', ...options }), { ...(target ? { save: { target } } : {}), ...(resume ? { resume } : {}) })) {
-      if (e.event !== 'progress' && e.event !== 'start') events.push(timeless(e));
-    }
-  } finally {
-    target?.release();
-  }
-  return events;
-}
-
-function timeless(e: RunEvent): Event {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => !['elapsed_ms', 'rows_per_sec', 'peak_rss_bytes'].includes(k)));
+  return (await trainEvents(path, { ignore: 't', ...options }, save)).filter((e) => e.event !== 'start');
 }
 
 describe('--delay-column, --delay-seconds', () => {

@@ -10,11 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { runConfig, type RawOptions } from '../src/cli/options.js';
 import { UsageError } from '../src/errors.js';
 import { readCheckpoint } from '../src/persist/store.js';
-import { CheckpointTarget } from '../src/persist/target.js';
-import type { RunEvent } from '../src/run/events.js';
-import { train } from '../src/run/train.js';
 import { generate } from '../src/synth/generators.js';
 import { runCli } from './helpers.js';
+import { trainEvents, type Event } from './train-events.js';
 
 let dir: string;
 before(() => {
@@ -39,25 +37,8 @@ function stream(from = 0, to = ROWS): string {
   return path;
 }
 
-type Event = Record<string, any>;
-
-async function run(path: string, options: RawOptions, save?: { dir: string; resume?: string }): Promise<Event[]> {
-  const target = save ? await CheckpointTarget.claim(save.dir) : undefined;
-  const events: Event[] = [];
-  try {
-    const resume = save?.resume === undefined ? undefined : await readCheckpoint(save.resume);
-    for await (const e of train(runConfig(path, options), { reportEvery: 1000, ...(target ? { save: { target } } : {}), ...(resume ? { resume } : {}) })) {
-      if (e.event !== 'progress') events.push(timeless(e));
-    }
-  } finally {
-    target?.release();
-  }
-  return events;
-}
-
-function timeless(e: RunEvent): Event {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => !['elapsed_ms', 'rows_per_sec', 'learner_ms', 'learner_rows_per_sec', 'peak_rss_bytes'].includes(k)));
-}
+/** The events of a run in this process, with a report every 1000 rows. */
+const run = (path: string, options: RawOptions, save?: { dir: string; resume?: string }): Promise<Event[]> => trainEvents(path, options, save, { reportEvery: 1000 });
 
 /** The accuracy over rows [from, to) of the stream, from the reports' cumulative accuracies. */
 function accuracyBetween(events: Event[], from: number, to: number, model?: string): number {
