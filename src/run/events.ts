@@ -162,6 +162,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;
+  /** Regression: up to 500 [prediction, truth] pairs, a uniform seeded sample of the rows this run scored. */
+  predictions_sample?: [number, number][];
   /** The process's peak resident set size since it started (every learner, the runtime, buffers); varies from run to run. */
   peak_rss_bytes?: number;
 }
