@@ -3,7 +3,7 @@
  * lines) consume them. Field names are the JSON contract documented in the README: add, never rename.
  */
 import type { ColumnKind, ColumnRole } from '../features/schema.js';
-import type { Task } from '../learners/types.js';
+import type { PoolWeight, Task } from '../learners/types.js';
 
 export interface SchemaSummary {
   columns: { name: string; type: ColumnKind; role: ColumnRole; note?: string }[];
@@ -155,6 +155,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;
+  /** --model auto: each member of its pool, its weight in the next prediction, and the rows it led the mix. */
+  pool?: PoolWeight[];
 }
 
 /** Something the user should know while the run goes on; told once per kind. */

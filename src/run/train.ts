@@ -581,6 +581,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
           : {}),
         ...(l.evaluation.detector ? { drifts: l.evaluation.drifts - l.driftsBefore } : {}),
+        ...(l.learner.pool ? { pool: l.learner.pool() } : {}),
       });
       summaries.push(summary);
       yield summary;
