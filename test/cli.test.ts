@@ -16,11 +16,11 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The epoch and summary events without the timing fields, which differ from run to run. */
+/** The epoch and summary events without the timing and process memory fields, which differ from run to run. */
 function metricsOf(stdout: string): unknown[] {
   return jsonLines(stdout)
     .filter((e) => e.event !== 'start')
-    .map(({ rows_per_sec: _r, elapsed_ms: _e, ...rest }) => rest);
+    .map(({ rows_per_sec: _r, elapsed_ms: _e, peak_rss_bytes: _m, ...rest }) => rest);
 }
 
 describe('inc-learn train', () => {

@@ -34,7 +34,9 @@ describe('running the bare name', () => {
   it('npx inc-learn finds the clone\'s own executable, from its root and from a subfolder, offline', async () => {
     for (const cwd of [ROOT, join(ROOT, 'test')]) {
       // --offline: were npx to look for a package on the registry, this fails instead of downloading one.
-      const result = await shell('npx --offline inc-learn --help', cwd);
+      // --ignore-scripts: npx installs the clone into its cache as a linked `file:` dependency and runs
+      // its `prepare` script, a rebuild that rewrote dist/ while other test files were loading it.
+      const result = await shell('npx --offline --ignore-scripts inc-learn --help', cwd);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /^Usage: inc-learn /);
     }

@@ -1,6 +1,6 @@
 /** Shared test helpers: building record batches by hand, running the built CLI, finding shared data. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RecordBatch } from '../src/io/types.js';
@@ -94,4 +94,15 @@ export async function cliOk(args: string[], stdin?: string): Promise<CliResult> 
   const result = await runCli(args, stdin === undefined ? {} : { stdin });
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
   return result;
+}
+
+/**
+ * Bytes written to a named pipe that no reader has taken yet (FIONREAD, asked through python3: node
+ * has no ioctl). A run interrupted once this is 0 has its signal handlers in place: inc-learn installs
+ * them before it opens its input.
+ */
+export function unreadInPipe(path: string): number {
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return Number(String(r.stdout).trim());
 }

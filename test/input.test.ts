@@ -21,11 +21,11 @@ function write(name: string, text: string): string {
   return path;
 }
 
-/** The epoch and summary events without timings. */
+/** The epoch and summary events without timings and the process's memory. */
 function metrics(stdout: string): unknown[] {
   return jsonLines(stdout)
     .filter((e) => e.event !== 'start')
-    .map(({ rows_per_sec: _r, elapsed_ms: _e, ...rest }) => rest);
+    .map(({ rows_per_sec: _r, elapsed_ms: _e, peak_rss_bytes: _m, ...rest }) => rest);
 }
 
 describe('delimiter sniffing', () => {

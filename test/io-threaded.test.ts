@@ -11,7 +11,7 @@ import { openSource } from '../src/io/source.js';
 import { startReaderThreadFor, stopUnusedReaderThread } from '../src/io/reader-thread.js';
 import { openInputSource, openThreadedSource } from '../src/io/threaded.js';
 import type { RecordBatch, Source } from '../src/io/types.js';
-import { BIN, ROOT, jsonLines } from './helpers.js';
+import { BIN, ROOT, jsonLines, unreadInPipe } from './helpers.js';
 
 let dir: string;
 before(() => {
@@ -140,7 +140,9 @@ describe('the reader thread', () => {
       writeFileSync(fd, readFileSync(`${ROOT}datasets/sea_drift.csv`, 'utf8').split('\n').slice(0, 6).join('\n') + '\n');
       const child = spawn(process.execPath, [BIN, 'train', '-', '--parse-thread', '--json'], { stdio: [fd, 'pipe', 'pipe'] });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Once the run has taken the five rows, its handlers are in place and the reader waits on the pipe.
+      while (unreadInPipe(fifo) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const signalled = Date.now();
       child.kill('SIGINT');
       const code = await exited;

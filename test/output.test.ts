@@ -26,6 +26,16 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A file of rows whose three labels are drawn at random, independent of the features: chance level. */
+function chanceCsv(name: string, seed: number, rows: number): string {
+  const random = new Random(seed);
+  let text = 'a,b,label\n';
+  for (let i = 0; i < rows; i++) text += `${random.next()},${random.next()},${'xyz'[random.int(3)]}\n`;
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
 describe('the table', () => {
   it('shows val_mae beside val_loss and val_rmse for regression with a holdout', async () => {
     const table = await runCli(['train', FRIEDMAN, '--holdout', '0.2']);
@@ -54,11 +64,7 @@ describe('the table', () => {
   });
 
   it('end to end: green on a learnable stream, plain at chance level, as the events\' baselines say', async () => {
-    const random = new Random(11);
-    let chance = 'a,b,label\n';
-    for (let i = 0; i < 3000; i++) chance += `${random.next()},${random.next()},${'xyz'[random.int(3)]}\n`;
-    const chancePath = join(dir, 'chance.csv');
-    writeFileSync(chancePath, chance);
+    const chancePath = chanceCsv('chance.csv', 11, 3000);
     const colour = { FORCE_COLOR: '1', NO_COLOR: '' };
     for (const [path, learnable] of [[SEA, true], [chancePath, false]] as const) {
       const json = await runCli(['train', path, '--json', '--quiet']);
@@ -67,6 +73,23 @@ describe('the table', () => {
       const table = await runCli(['train', path], { env: colour });
       const row = table.stdout.trim().split('\n')[1]!;
       assert.equal(row.includes(`${GREEN}   ${e.accuracy.toFixed(4)}`), learnable, row);
+    }
+  });
+
+  it('evaluate colours its accuracy as train does, by the baselines its event now carries', async () => {
+    const chancePath = chanceCsv('chance-evaluate.csv', 12, 2000);
+    const chanceModel = join(dir, 'chance-model');
+    assert.equal((await runCli(['train', chancePath, '--save', chanceModel, '--quiet'])).code, 0);
+    for (const [path, saved, learnable] of [[SEA, model, true], [chancePath, chanceModel, false]] as const) {
+      const json = await runCli(['evaluate', '--model', saved, path, '--json']);
+      const e = jsonLines(json.stdout)[0] as { accuracy: number; majority_accuracy: number; no_change_accuracy: number };
+      assert.equal(typeof e.majority_accuracy, 'number', json.stdout);
+      assert.equal(typeof e.no_change_accuracy, 'number', json.stdout);
+      assert.equal(e.accuracy > e.majority_accuracy && e.accuracy > e.no_change_accuracy, learnable, JSON.stringify(e));
+      const shown = await runCli(['evaluate', '--model', saved, path], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+      const line = shown.stdout.split('\n').find((l) => l.includes('accuracy'))!;
+      assert.equal(line.includes(`${GREEN}${e.accuracy.toFixed(4)}`), learnable, line);
+      assert.match(shown.stdout, new RegExp(`majority class ${e.majority_accuracy.toFixed(4)}, no change ${e.no_change_accuracy.toFixed(4)}`));
     }
   });
 

@@ -132,6 +132,10 @@ class RecordingLearner implements Learner {
   state() {
     return { kind: 'recording' };
   }
+  /** The rows it keeps, as 8-byte numbers. */
+  memoryBytes(): number {
+    return 8 * this.learned.reduce((n, row) => n + row.length, 0);
+  }
   dispose(): void {}
 }
 

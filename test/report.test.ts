@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { ChartRenderer, chartPlans, chartSpec, renderSvg } from '../src/report/charts.js';
 import { Downsampler } from '../src/report/downsample.js';
+import { RunCollector } from '../src/report/runs.js';
 import { sparkline, SparklineReporter } from '../src/report/sparkline.js';
 import type { RunEvent } from '../src/run/events.js';
 import { BIN, ROOT, jsonLines, runCli } from './helpers.js';
@@ -37,6 +39,16 @@ function charts(html: string): { metric: string; svg: string }[] {
 function linePaths(svg: string): string[] {
   const group = /<g class="mark-line role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g;
   return [...svg.matchAll(group)].flatMap((m) => [...m[1]!.matchAll(/<path [^>]*d="([^"]+)"/g)].map((p) => p[1]!));
+}
+
+/** An SVG's elements in a canonical order: each one's text with its numbers taken out, and its numbers (clip-path ids are numbered by render). */
+function elements(svg: string): { text: string; numbers: number[] }[] {
+  const number = /-?\d+(\.\d+)?(e-?\d+)?/g;
+  return svg
+    .replace(/clip\d+/g, 'clip')
+    .split('><')
+    .map((e) => ({ text: e.replace(number, '#'), numbers: (e.match(number) ?? []).map(Number) }))
+    .sort((a, b) => a.text.localeCompare(b.text) || a.numbers.join().localeCompare(b.numbers.join()));
 }
 
 /** Nothing a browser would fetch: no script, no stylesheet or image from elsewhere. */
@@ -150,6 +162,29 @@ describe('inc-learn report', () => {
     const xAtDip = points.find((p) => p[1] === yMax)![0];
     assert.ok(Math.abs(xAtDip / 720 - 0.6) < 0.01, `the dip is drawn at ${(xAtDip / 720).toFixed(3)} of the width, the drift at 0.6 (lowest ${lowest})`);
     assert.ok(svg.length < 200_000, `${svg.length} bytes`);
+  });
+
+  it('the charts of a page, drawn with one view, draw what each drawn alone does', async () => {
+    const collector = new RunCollector();
+    const [events] = simulatedRuns(LEARNERS, { rows: 3000, reportEvery: 50, window: 200, driftAt: 1500, epochs: 2, modelField: true });
+    for (const e of jsonLines(events!)) collector.add(e, 'simulated');
+    const runs = collector.result();
+    const plans = chartPlans(runs);
+    assert.ok(plans.length >= 4);
+    const renderer = new ChartRenderer(runs);
+    try {
+      for (const plan of plans) {
+        const [together, alone] = [await renderer.render(plan), await renderSvg(chartSpec(runs, plan))].map(elements);
+        assert.equal(together.length, alone.length, plan.metric);
+        for (let i = 0; i < alone.length; i++) {
+          assert.equal(together[i]!.text, alone[i]!.text, plan.metric);
+          // The layout's rounding: a margin a pixel wider at most.
+          together[i]!.numbers.forEach((n, j) => assert.ok(Math.abs(n - alone[i]!.numbers[j]!) <= 1, `${plan.metric}: ${together[i]!.text}`));
+        }
+      }
+    } finally {
+      renderer.close();
+    }
   });
 
   it('the downsampler keeps every extreme, in order, within its bound', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCheckpoint } from '../src/persist/store.js';
-import { BIN, jsonLines, runCli } from './helpers.js';
+import { BIN, jsonLines, runCli, unreadInPipe } from './helpers.js';
 
 /** The learners every input kind is tried with, and the options that make each one (extend as learners land). */
 const LEARNERS: Record<string, string[]> = {
@@ -22,7 +22,6 @@ const LEARNERS: Record<string, string[]> = {
 
 let dir: string;
 const children: ChildProcess[] = [];
-const PYTHON = '/usr/bin/python3';
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'inc-learn-stopping-'));
@@ -77,12 +76,6 @@ function fifo(name: string): { path: string; read: number; write: number } {
   return { path, read, write };
 }
 
-/** Bytes written to a pipe that no reader has taken yet (FIONREAD). */
-function unread(path: string): number {
-  const r = spawnSync(PYTHON, ['-c', 'import fcntl,termios,array,os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nb=array.array("i",[0])\nfcntl.ioctl(fd,termios.FIONREAD,b)\nprint(b[0])', path]);
-  assert.equal(r.status, 0, String(r.stderr));
-  return Number(String(r.stdout).trim());
-}
 
 function summaryOf(run: Run): Record<string, any> {
   const summary = jsonLines(run.stdout()).at(-1)!;
@@ -114,7 +107,7 @@ describe('Ctrl-C on train -: every row read is learned, scored and checkpointed'
         closeSync(pipe.read);
         writeSync(pipe.write, HEADER + csvRows(rows));
         // Every byte is in the process; the pipe stays open and silent.
-        await until(() => unread(pipe.path) === 0);
+        await until(() => unreadInPipe(pipe.path) === 0);
         run.child.kill('SIGINT');
         const { code } = await run.exit;
         closeSync(pipe.write);
@@ -134,7 +127,7 @@ describe('Ctrl-C on train -: every row read is learned, scored and checkpointed'
     const run = inc(['train', '-', '--json', '-q', '--no-parse-thread'], [pipe.read, 'pipe', 'pipe']);
     closeSync(pipe.read);
     writeSync(pipe.write, HEADER + csvRows(10) + '4.5,');
-    await until(() => unread(pipe.path) === 0);
+    await until(() => unreadInPipe(pipe.path) === 0);
     run.child.kill('SIGINT');
     const { code } = await run.exit;
     closeSync(pipe.write);
@@ -152,7 +145,7 @@ describe('the stdin spool', () => {
       const run = inc(['train', '-', '--json', '-q', '--epochs', String(epochs)], [pipe.read, 'pipe', 'pipe'], { TMPDIR: tmp });
       closeSync(pipe.read);
       writeSync(pipe.write, HEADER + csvRows(6000));
-      await until(() => unread(pipe.path) === 0 && run.stdout().includes('"event":"start"'));
+      await until(() => unreadInPipe(pipe.path) === 0 && run.stdout().includes('"event":"start"'));
       const spooled = openUnder(run.child.pid!, tmp);
       if (epochs === 1) assert.deepEqual(spooled, [], 'nothing spooled for a single pass');
       else assert.ok(spooled.length === 1 && spooled[0]!.endsWith('(deleted)'), `a spool without a name: ${spooled.join(', ')}`);

@@ -11,7 +11,13 @@ export function printEvaluation(start: PredictStartEvent, e: PredictSummaryEvent
   ];
   if (e.unknown_labels) rows.push(['unknown', `${formatCount(e.unknown_labels)} rows with a label the model never saw (scored as wrong)`]);
   rows.push(['loss', formatNumber(e.loss)]);
-  if (start.task === 'classification') rows.push(['accuracy', styleAccuracy(style, formatNumber(e.accuracy), e)]);
+  if (start.task === 'classification') {
+    // Green when it beats both baselines over the same rows, as train's table colours it.
+    rows.push(['accuracy', styleAccuracy(style, formatNumber(e.accuracy), e)]);
+    if (typeof e.majority_accuracy === 'number' || typeof e.no_change_accuracy === 'number') {
+      rows.push(['baseline', `majority class ${formatNumber(e.majority_accuracy as number | null)}, no change ${formatNumber(e.no_change_accuracy as number | null)}`]);
+    }
+  }
   else rows.push(['mae', formatNumber(e.mae)], ['rmse', formatNumber(e.rmse)]);
   rows.push(['time', `${formatDuration(e.elapsed_ms)}${e.interrupted ? style.yellow(' (interrupted)') : ''}`]);
   if (e.skipped > 0) {

@@ -10,6 +10,7 @@
  */
 import { MarginModel, readShape, type MarginState } from './margin.js';
 import type { LearnerEntry } from './registry.js';
+import { arrayBytes } from './memory.js';
 import { StateReader } from './state-reader.js';
 import type { LearnerState, Task } from './types.js';
 
@@ -65,6 +66,10 @@ export class Alma extends MarginModel {
     if (from === 1 && to > 1) k[0] = k[1] = this.k[0]!;
     else k.set(this.k);
     this.k = k;
+  }
+
+  override memoryBytes(): number {
+    return super.memoryBytes() + arrayBytes(this.k);
   }
 
   state(): AlmaState {

@@ -8,6 +8,7 @@
  * Regression: the mean of the k nearest targets. Ties in distance go to the row learned first.
  */
 import type { LearnerEntry } from './registry.js';
+import { arrayBytes } from './memory.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import { PerRowLearner } from './per-row.js';
 import type { LearnerState, Task } from './types.js';
@@ -154,6 +155,10 @@ export class Knn extends PerRowLearner {
       this.classes = classes;
       this.votes = new Float64Array(classes);
     }
+  }
+
+  memoryBytes(): number {
+    return arrayBytes(this.data, this.targets, this.bestDistance, this.bestRow, this.votes);
   }
 
   state(): KnnState {

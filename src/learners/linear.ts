@@ -18,6 +18,7 @@
  *   left as they are instead of decaying and drifting with their momentum; the bias correction uses
  *   the global step count. L2, as for adagrad, only on touched slots.
  */
+import { arrayBytes } from './memory.js';
 import type { Learner, LearnerOptions, LearnerState, SparseShape, Task } from './types.js';
 
 type Optimizer = LearnerOptions['optimizer'];
@@ -387,6 +388,10 @@ export class LinearModel implements Learner {
     model.slot2.set(state.slot2);
     model.steps = state.steps;
     return model;
+  }
+
+  memoryBytes(): number {
+    return arrayBytes(this.weights, this.slot1, this.slot2, this.scratch);
   }
 
   dispose(): void {}

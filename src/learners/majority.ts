@@ -8,6 +8,7 @@
  * (ties go to the later class, as the evaluator breaks them). Before the first row: uniform.
  */
 import type { LearnerEntry } from './registry.js';
+import { arrayBytes, NUMBER_BYTES } from './memory.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import { PerRowLearner } from './per-row.js';
 import type { LearnerState, Task } from './types.js';
@@ -74,6 +75,11 @@ export class Majority extends PerRowLearner {
       counts.set(this.counts);
       this.counts = counts;
     }
+  }
+
+  /** The class counts, or the running mean's two numbers. */
+  memoryBytes(): number {
+    return arrayBytes(this.counts) + 2 * NUMBER_BYTES;
   }
 
   state(): MajorityState {

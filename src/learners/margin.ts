@@ -9,6 +9,7 @@
  * algorithm made it); their argmax is the classifier's prediction, except that a score of exactly 0
  * gives 1/2, which the evaluator counts as class 1 where scikit-learn says class 0.
  */
+import { arrayBytes } from './memory.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import { PerRowLearner } from './per-row.js';
 import type { LearnerState, Task } from './types.js';
@@ -45,6 +46,10 @@ export abstract class MarginModel extends PerRowLearner {
   abstract readonly description: string;
 
   abstract state(): LearnerState;
+
+  memoryBytes(): number {
+    return arrayBytes(this.weights, this.scores);
+  }
 
   /** Updates head h for the row at x[offset..] whose score was `score` and whose target is `target` (+1/-1, or the value). */
   protected abstract update(h: number, x: Float64Array, offset: number, score: number, target: number): void;

@@ -31,6 +31,7 @@ import type * as TF from '@tensorflow/tfjs';
 import type { Learner, LearnerOptions, LearnerState, Task } from './types.js';
 import { Random } from '../util/random.js';
 import { loadTensorflow, type BackendName, type Tfjs } from './tfjs.js';
+import { arrayBytes } from './memory.js';
 
 type Activation = LearnerOptions['activation'];
 type OptimizerName = LearnerOptions['optimizer'];
@@ -618,6 +619,12 @@ class Mlp implements MlpLearner {
       this.slots = state.values.slice(1).map((v) => this.kernels.make(Float32Array.from(v), [v.length]));
     }
     this.accBeta = state.accBeta !== undefined ? [state.accBeta[0], state.accBeta[1]] : [ADAM_BETA1 ** (this.iter + 1), ADAM_BETA2 ** (this.iter + 1)];
+  }
+
+  /** Its float32 weights and optimizer slots (the backend's tensors), and its input and target buffers. */
+  memoryBytes(): number {
+    const weights = this.sizes.reduce((a, b) => a + b, 0);
+    return 4 * weights * (1 + this.slots.length) + arrayBytes(this.xScratch, this.yScratch);
   }
 
   dispose(): void {

@@ -15,6 +15,7 @@
  * a missing or unknown category is left out.
  */
 import type { LearnerEntry } from './registry.js';
+import { arrayBytes } from './memory.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import { PerRowLearner } from './per-row.js';
 import type { FeatureInfo, LearnerState, Task } from './types.js';
@@ -187,6 +188,10 @@ export class NaiveBayes extends PerRowLearner {
     });
     this.classes = k;
     this.jll = new Float64Array(k);
+  }
+
+  memoryBytes(): number {
+    return arrayBytes(this.classCounts, this.mean, this.m2, this.allMean, this.allM2, this.categories, this.present, this.jll, ...this.counts);
   }
 
   state(): NbState {

@@ -7,6 +7,7 @@
  * always the prediction; the other classes share the rest equally. Before the first row: uniform.
  */
 import type { LearnerEntry } from './registry.js';
+import { NUMBER_BYTES } from './memory.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import { PerRowLearner } from './per-row.js';
 import type { LearnerState, Task } from './types.js';
@@ -81,6 +82,11 @@ export class NoChange extends PerRowLearner {
   grow(dim: number, classes: number): void {
     this._dim = dim;
     if (this.task === 'classification') this.classes = Math.max(this.classes, classes);
+  }
+
+  /** The last label and the two counts behind its probability. */
+  memoryBytes(): number {
+    return 3 * NUMBER_BYTES;
   }
 
   state(): NoChangeState {

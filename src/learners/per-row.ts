@@ -16,6 +16,7 @@ export abstract class PerRowLearner implements Learner {
   protected abstract learnRow(x: Float64Array, offset: number, y: number): void;
   abstract grow(dim: number, classes: number): void;
   abstract state(): LearnerState;
+  abstract memoryBytes(): number;
 
   predict(x: Float64Array, rows: number, out: Float64Array): void {
     const d = this.dim;

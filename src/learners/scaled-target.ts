@@ -4,6 +4,7 @@
  * and sd of the targets learned so far, like River's TargetStandardScaler) and answers in the
  * original units.
  */
+import { arrayBytes, NUMBER_BYTES } from './memory.js';
 import type { Learner, LearnerState } from './types.js';
 
 export interface ScaledTargetState extends LearnerState {
@@ -105,6 +106,11 @@ export class ScaledTarget implements Learner {
     learner.mean = state.mean;
     learner.m2 = state.m2;
     return learner;
+  }
+
+  /** The inner learner's, and the target's running statistics. */
+  memoryBytes(): number {
+    return this.inner.memoryBytes() + 3 * NUMBER_BYTES + arrayBytes(this.scaled);
   }
 
   dispose(): void {

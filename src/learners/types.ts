@@ -72,6 +72,12 @@ export interface Learner {
   grow(dim: number, classes: number): void | Promise<void>;
   /** Plain data, enough to rebuild the learner exactly. */
   state(): LearnerState | Promise<LearnerState>;
+  /**
+   * The bytes its model holds now (see memory.ts): its typed arrays as allocated (weights, optimizer
+   * slots, counts, windows, buffers), and for what is built of objects (tree nodes) a fixed estimate
+   * per object. Deterministic: the same rows give the same figure. Cheap enough to ask at every report.
+   */
+  memoryBytes(): number;
   /** Frees what the learner holds (tensors). */
   dispose(): void;
   /** A learner that mixes a pool of others (auto): each member's weight now and the rows it led the mix. */

@@ -3,8 +3,8 @@
  * SVG, the summary table. No script, no stylesheet or font from elsewhere: it opens from file://,
  * offline, in any browser. Or, for a README or a paper, the first learning curve alone as SVG.
  */
-import { formatCount, formatDuration } from './style.js';
-import { axisTitle, chartPlans, chartSpec, PALETTE, renderSvg } from './charts.js';
+import { formatBytes, formatCount, formatDuration } from './style.js';
+import { axisTitle, chartPlans, ChartRenderer, chartSpec, PALETTE, renderSvg } from './charts.js';
 import { MARK } from './report-file.js';
 import type { Event, Run } from './runs.js';
 
@@ -51,29 +51,38 @@ function summaryColumns(runs: Run[]): string[] {
     for (const [k, v] of Object.entries(run.summary ?? {})) {
       // The rolling_ values at the end are in the curves; the table keeps the run's figures.
       if (k === 'checkpoint' || k.startsWith('rolling_') || (k.startsWith('cumulative_') && !resumed)) continue;
-      if ((isNumber(v) || v === null) && !/^(cumulative_(rows|trained|evaluated)|epochs|rows|trained|evaluated|held_out|skipped|missing_imputed|features|checkpoints|rows_per_sec|elapsed_ms)$/.test(k)) names.add(k);
+      if ((isNumber(v) || v === null) && !/^(cumulative_(rows|trained|evaluated)|epochs|rows|trained|evaluated|held_out|skipped|missing_imputed|features|checkpoints|rows_per_sec|elapsed_ms|learner_ms|learner_rows_per_sec|model_bytes|peak_model_bytes|peak_rss_bytes)$/.test(k)) names.add(k);
     }
   }
   const order = (k: string): number => (axisTitle(k) === k.replace(/_/g, ' ') ? 1 : 0);
   return [...names].sort((a, b) => order(a) - order(b));
 }
 
+/** Bytes as the table shows them, '–' when unknown. */
+const bytes = (v: unknown): string => (isNumber(v) ? formatBytes(v) : '–');
+
+/**
+ * Per learner: rows, metrics, its rows per second and time (its own, when several shared the pass),
+ * its model's peak size, and the process's peak resident set (shared by the learners of one run).
+ */
 function summaryTable(runs: Run[]): string {
   const columns = summaryColumns(runs);
-  const memory = runs.some((r) => r.summary && Object.keys(r.summary).some((k) => /peak_.*(rss|memory)/.test(k)));
-  const head = ['learner', 'rows', ...columns, 'rows/s', 'time', ...(memory ? ['peak memory'] : [])];
+  const has = (key: string): boolean => runs.some((r) => r.summary !== undefined && key in r.summary);
+  const model = has('peak_model_bytes');
+  const process = has('peak_rss_bytes');
+  const head = ['learner', 'rows', ...columns, 'rows/s', 'time', ...(model ? ['model memory (peak)'] : []), ...(process ? ['process peak RSS'] : [])];
   const body = runs.map((run, i) => {
     const s: Event = run.summary ?? {};
-    const peak = Object.entries(s).find(([k]) => /peak_.*(rss|memory)/.test(k))?.[1];
     const swatch = `<span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>`;
     const status = run.summary === undefined ? ' <em>(no summary: the run did not finish)</em>' : s.interrupted === true ? ' <em>(interrupted)</em>' : '';
     const cells = [
       `${swatch}${escape(run.name)}${status}`,
       value(s.rows),
       ...columns.map((c) => value(s[c])),
-      value(s.rows_per_sec),
-      isNumber(s.elapsed_ms) ? formatDuration(s.elapsed_ms) : '–',
-      ...(memory ? [isNumber(peak) ? `${formatCount(peak / 1048576)} MB` : '–'] : []),
+      value(s.learner_rows_per_sec ?? s.rows_per_sec),
+      isNumber(s.learner_ms) ? formatDuration(s.learner_ms) : isNumber(s.elapsed_ms) ? formatDuration(s.elapsed_ms) : '–',
+      ...(model ? [bytes(s.peak_model_bytes)] : []),
+      ...(process ? [bytes(s.peak_rss_bytes)] : []),
     ];
     return `<tr>${cells.map((c, j) => `<td${j > 0 ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`;
   });
@@ -98,7 +107,13 @@ figure { margin: 0; } svg { max-width: 100%; height: auto; }
 /** The whole report page. */
 export async function reportHtml(runs: Run[], generator: string): Promise<string> {
   const plans = chartPlans(runs);
-  const charts = await Promise.all(plans.map(async (plan) => `<figure class="chart" data-metric="${escape(plan.metric)}">${stripXmlHeader(await renderSvg(chartSpec(runs, plan)))}</figure>`));
+  const renderer = new ChartRenderer(runs);
+  const charts: string[] = [];
+  try {
+    for (const plan of plans) charts.push(`<figure class="chart" data-metric="${escape(plan.metric)}">${stripXmlHeader(await renderer.render(plan))}</figure>`);
+  } finally {
+    renderer.close();
+  }
   const settings = runs
     .map((run, i) => `<div><h3><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escape(run.name)}</h3><table class="settings">${settingsRows(run).map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table></div>`)
     .join('');

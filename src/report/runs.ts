@@ -12,6 +12,7 @@ export type Event = Record<string, unknown>;
 const NOT_METRICS = new Set([
   'event', 'model', 'epoch', 'epochs', 'rows', 'stream_rows', 'elapsed_ms', 'rows_per_sec', 'trained', 'evaluated', 'held_out', 'skipped', 'buffer_fill', 'buffer_capacity',
   'features', 'missing_imputed', 'cumulative_rows', 'cumulative_trained', 'cumulative_evaluated', 'checkpoints', 'bytes', 'total_bytes', 'window', 'resumed_rows',
+  'learner_ms', 'learner_rows_per_sec', 'model_bytes', 'peak_model_bytes', 'peak_rss_bytes',
 ]);
 
 export interface Drift {

@@ -31,6 +31,19 @@ export function formatCount(n: number): string {
   return whole < 0 ? `-${out}` : out;
 }
 
+/** Bytes in binary units: "72 B", "9.2 KiB", "97.8 MiB" (three significant digits from KiB on). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? Math.round(value) : value.toPrecision(3)} ${units[unit]}`;
+}
+
 /**
  * An accuracy is worth a colour only when it says something: green when it beats both baselines
  * that need no learning (always the majority class so far, and the previous row's label), plain

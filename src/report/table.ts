@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../errors.js';
 import type { ComparisonEvent, DriftEvent, EpochEvent, ReportEvent, RunEvent, StartEvent, SummaryEvent } from '../run/events.js';
-import { formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
+import { formatBytes, formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
 
 /** A table line: the end of an epoch, or a learning-curve point (--report-every). */
@@ -156,9 +156,10 @@ export class TableReporter implements Reporter {
             ...(classification ? [accuracy('val_acc', 'val_')] : [metric('val_mae', (ev) => ev.val_mae), metric('val_rmse', (ev) => ev.val_rmse)]),
           ]
         : []),
-      // Several learners: each one's own rows per second and time (its predict and learn).
+      // Several learners: each one's own rows per second and time (its predict and learn), and its model's peak size.
       { title: 'rows/s', width: 10, cell: (ev) => formatCount(several ? (ev.learner_rows_per_sec as number) : ev.rows_per_sec) },
       { title: 'time', width: 8, cell: (ev) => formatDuration(several ? (ev.learner_ms as number) : ev.elapsed_ms) },
+      ...(several ? [{ title: 'model mem', width: 9, cell: (ev: Line) => (typeof ev.peak_model_bytes === 'number' ? formatBytes(ev.peak_model_bytes) : '-') }] : []),
     ];
     this.out?.stream.write(this.out.style.bold(this.columns.map((c) => pad(c, c.title)).join('  ')) + '\n');
   }
@@ -194,7 +195,8 @@ export class TableReporter implements Reporter {
     const width = Math.max(...e.models.map((m) => m.model.length));
     const lines = [`  ranked by ${e.metric} over the run:`];
     for (const m of e.models) {
-      lines.push(`  ${String(m.rank).padStart(2)}. ${(m.rank === 1 ? s.bold : (t: string) => t)(m.model.padEnd(width))}  ${e.metric} ${formatNumber(m[e.metric] as number | null)}  loss ${formatNumber(m.loss)}  ${formatCount(m.learner_rows_per_sec)} rows/s in ${formatDuration(m.learner_ms)}`);
+      const memory = typeof m.peak_model_bytes === 'number' ? `, model ${formatBytes(m.peak_model_bytes)} at most` : '';
+      lines.push(`  ${String(m.rank).padStart(2)}. ${(m.rank === 1 ? s.bold : (t: string) => t)(m.model.padEnd(width))}  ${e.metric} ${formatNumber(m[e.metric] as number | null)}  loss ${formatNumber(m.loss)}  ${formatCount(m.learner_rows_per_sec)} rows/s in ${formatDuration(m.learner_ms)}${memory}`);
     }
     this.err.write(lines.join('\n') + '\n');
   }
@@ -229,6 +231,8 @@ export class TableReporter implements Reporter {
       const led = Math.max(1, e.pool.reduce((sum, m) => sum + m.chosen, 0));
       lines.push(`  pool, weight now (rows led): ${e.pool.map((m) => `${m.member} ${m.weight.toFixed(2)} (${((100 * m.chosen) / led).toFixed(0)}%)`).join(', ')}`);
     }
+    const memory = memoryLine(e);
+    if (memory !== undefined) lines.push(memory);
     if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);
     if (e.skipped > 0) {
       const reasons = Object.entries(e.skipped_by_reason).map(([reason, n]) => `${reason} ${formatCount(n)}`);
@@ -237,4 +241,14 @@ export class TableReporter implements Reporter {
     }
     if (!this.quiet || e.skipped > 0 || e.interrupted) this.err.write(lines.join('\n') + '\n');
   }
+}
+
+/** The summary's memory line: the model's bytes (one learner; several show theirs in the ranking) and the process's peak resident set. */
+function memoryLine(e: SummaryEvent): string | undefined {
+  const parts: string[] = [];
+  if (e.model === undefined && typeof e.model_bytes === 'number' && typeof e.peak_model_bytes === 'number') {
+    parts.push(`model ${formatBytes(e.model_bytes)}${e.peak_model_bytes > e.model_bytes ? ` (${formatBytes(e.peak_model_bytes)} at most)` : ''}`);
+  }
+  if (typeof e.peak_rss_bytes === 'number') parts.push(`process peak ${formatBytes(e.peak_rss_bytes)} resident${e.model === undefined ? '' : ', every learner'}`);
+  return parts.length > 0 ? `  memory: ${parts.join('; ')}` : undefined;
 }

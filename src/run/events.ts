@@ -157,6 +157,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   interrupted: boolean;
   /** --model auto: each member of its pool, its weight in the next prediction, and the rows it led the mix. */
   pool?: PoolWeight[];
+  /** The process's peak resident set size since it started (every learner, the runtime, buffers); varies from run to run. */
+  peak_rss_bytes?: number;
 }
 
 /** Something the user should know while the run goes on; told once per kind. */
@@ -184,6 +186,12 @@ export interface PerLearnerFields {
   /** Time in this learner's predict and learn, and the rows per second that makes (several learners only). */
   learner_ms?: number;
   learner_rows_per_sec?: number;
+  /**
+   * Report, epoch and summary events: the bytes the learner's model holds now (Learner.memoryBytes,
+   * deterministic), and the largest of them at this run's reports, epoch ends and summary so far.
+   */
+  model_bytes?: number;
+  peak_model_bytes?: number;
 }
 
 /** The end of a run of several learners: them ranked, best first. */
@@ -191,7 +199,7 @@ export interface ComparisonEvent {
   event: 'comparison';
   /** The ranking metric over the whole run: accuracy (highest first) or rmse (lowest first). */
   metric: 'accuracy' | 'rmse';
-  models: ({ rank: number; model: string; loss: number | null; rows: number; learner_ms: number; learner_rows_per_sec: number } & Record<string, number | string | null>)[];
+  models: ({ rank: number; model: string; loss: number | null; rows: number; learner_ms: number; learner_rows_per_sec: number; peak_model_bytes: number } & Record<string, number | string | null>)[];
 }
 
 export type RunEvent = StartEvent | ProgressEvent | ReportEvent | DriftEvent | EpochEvent | SummaryEvent | WarningEvent | ComparisonEvent;

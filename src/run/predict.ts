@@ -6,6 +6,7 @@
  */
 import { DataError } from '../errors.js';
 import { Evaluator, headline } from '../eval/metrics.js';
+import { StreamEvaluation } from '../eval/stream.js';
 import { isMissing } from '../features/missing.js';
 import type { RecordBatch, RowIssue, Source } from '../io/types.js';
 import type { Task } from '../learners/types.js';
@@ -17,7 +18,7 @@ import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
 import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
-import type { MetricFields, ProgressEvent } from './events.js';
+import type { CatalogueFields, MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
 import { buildModel, metricFields, openInput, PROGRESS_INTERVAL_MS, readPrefix, type Model } from './train.js';
 
@@ -74,7 +75,7 @@ export interface PredictStartEvent {
   rows_inspected?: number;
 }
 
-export interface PredictSummaryEvent extends Partial<CumulativeFields> {
+export interface PredictSummaryEvent extends Partial<CumulativeFields>, CatalogueFields {
   event: 'summary' | 'evaluate';
   command: 'predict' | 'evaluate';
   input: string;
@@ -315,7 +316,12 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     const cumulative = learn ? tallyFrom(schema.task, state?.evaluator) : null;
     // --learn continues the stream's baselines, rolling window and detector, as train --resume does.
     const evaluation = learn ? streamEvaluationFor(schema.task, config, state?.evaluation) : null;
-    const evaluator = learn ? new Evaluator(schema.task, evaluation, cumulative) : command === 'evaluate' ? new Evaluator(schema.task) : null;
+    // evaluate: the baselines (majority class so far, previous label) over the rows scored, from scratch, as train has them.
+    const evaluator = learn
+      ? new Evaluator(schema.task, evaluation, cumulative)
+      : command === 'evaluate'
+        ? new Evaluator(schema.task, new StreamEvaluation(schema.task, { window: 0 }))
+        : null;
     /** --learn: runs of consecutive training-pass rows (by stream index) and their input rows. */
     let passSeq: { first: number; seq: number }[] = [];
     const firstIndex = state?.streamRows ?? 0;
@@ -502,6 +508,8 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
       skipped_examples: [...counts.skippedExamples, ...unlabeled.skippedExamples].slice(0, SKIPPED_EXAMPLES),
       ...(learn ? { unlabeled: unlabeled.rows, trained: counts.trained } : {}),
       ...(evaluator ? { evaluated: counts.evaluated, ...metrics } : {}),
+      // evaluate: the metric catalogue and the baselines' accuracies (docs/metrics.md).
+      ...(command === 'evaluate' ? Object.fromEntries(Object.entries(evaluator!.metrics()).filter(([k]) => !(k in metrics))) : {}),
       ...(command === 'evaluate' ? { unknown_labels: scoring!.unknownLabels } : {}),
       ...(learn ? cumulativeFields(addCounts(baseCounts, counts), headline(cumulative!)) : {}),
       classes: [...featurizer.classes],

@@ -258,6 +258,8 @@ interface Lane {
   warnedDiverging: boolean;
   /** Time spent in this learner over the run (several learners: its own predict, learn and scoring). */
   busyMs: number;
+  /** The largest memoryBytes() of its learner at a report, an epoch's end or the summary. */
+  peakModelBytes: number;
   pass?: TrainingPass;
   evaluator?: Evaluator;
 }
@@ -309,6 +311,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     lastTally: undefined,
     warnedDiverging: false,
     busyMs: 0,
+    peakModelBytes: 0,
   });
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
@@ -427,6 +430,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           elapsed_ms: round(elapsed),
           rows_per_sec: rate(counts.rows, elapsed),
           ...(shared ? learnerTime(counts.rows, busy(i, elapsed)) : {}),
+          ...memoryFields(l),
           ...l.evaluator!.metrics(),
         });
       };
@@ -543,6 +547,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           rows_per_sec: rate(counts.rows, elapsed),
           elapsed_ms: round(elapsed),
           ...(shared ? learnerTime(counts.rows, spent) : {}),
+          ...memoryFields(l),
           ...evaluator.metrics(),
         });
         yield l.lastEpoch;
@@ -575,6 +580,8 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         elapsed_ms: round(elapsed),
         interrupted,
         ...(config.contenders ? learnerTime(total.rows, l.busyMs) : {}),
+        ...memoryFields(l),
+        peak_rss_bytes: peakRss(),
         ...catalogueOf(lastEpoch),
         ...totalTally.metrics('cumulative_'),
         ...(lastTally && model.schema.task === 'classification'
@@ -597,6 +604,18 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** What the lane's learner holds now (its model's bytes, a figure of its own, deterministic) and the largest of these figures so far. */
+function memoryFields(l: Lane): { model_bytes: number; peak_model_bytes: number } {
+  const bytes = l.learner.memoryBytes();
+  if (bytes > l.peakModelBytes) l.peakModelBytes = bytes;
+  return { model_bytes: bytes, peak_model_bytes: l.peakModelBytes };
+}
+
+/** The process's peak resident set since it started, in bytes (getrusage's ru_maxrss): every learner, the runtime, the buffers. */
+function peakRss(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** A contender's own time (its predict and learn) and the rows per second that makes. */
@@ -624,6 +643,7 @@ function comparison(task: Schema['task'], summaries: readonly SummaryEvent[]): C
       rows: s.rows,
       learner_ms: s.learner_ms ?? 0,
       learner_rows_per_sec: s.learner_rows_per_sec ?? 0,
+      peak_model_bytes: s.peak_model_bytes ?? 0,
     })),
   };
 }
@@ -637,11 +657,14 @@ function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: n
   }
 }
 
-/** The catalogue fields of an epoch event (everything after its fixed fields), for the summary. */
+/** Fields of an epoch event after `elapsed_ms` that are measured over the epoch, not metrics: the summary has its own. */
+const MEASURED = new Set(['learner_ms', 'learner_rows_per_sec', 'model_bytes', 'peak_model_bytes']);
+
+/** The catalogue fields of an epoch event (everything after its fixed and measured fields), for the summary. */
 function catalogueOf(epoch: EpochEvent | undefined): Record<string, unknown> {
   if (!epoch) return {};
   const from = Object.keys(epoch).indexOf('elapsed_ms') + 1;
-  return Object.fromEntries(Object.entries(epoch).slice(from));
+  return Object.fromEntries(Object.entries(epoch).slice(from).filter(([k]) => !MEASURED.has(k)));
 }
 
 /** The shuffle buffer is worth a note when it holds at least this fraction of the epoch's rows. */

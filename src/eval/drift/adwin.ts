@@ -87,6 +87,11 @@ export class Adwin {
     this.m2s = new Float64Array(LEVELS * this.slots);
   }
 
+  /** The bytes of its buckets' arrays (Learner.memoryBytes of the learners that keep one). */
+  get bytes(): number {
+    return this.totals.byteLength + this.m2s.byteLength + this.first.byteLength + this.count.byteLength;
+  }
+
   /** The window's mean: the current estimate of the stream's value. */
   get estimation(): number {
     return this.n > 0 ? this.sum / this.n : 0;

@@ -207,6 +207,13 @@ export class AdaptiveRandomForest implements Learner {
     }
   }
 
+  /** Every member's tree, background tree and detectors, and the forest's vote arrays. */
+  memoryBytes(): number {
+    let n = this.votes.byteLength + this.scratch.byteLength;
+    for (const m of this.members) n += m.tree.memoryBytes() + (m.background?.memoryBytes() ?? 0) + m.warning.bytes + m.drift.bytes;
+    return n;
+  }
+
   state(): ArfState {
     return {
       kind: 'arf',

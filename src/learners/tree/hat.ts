@@ -37,6 +37,10 @@ export class AdaptiveTree extends HoeffdingTree {
     this.votes = new Float64Array(this.classes);
   }
 
+  override memoryBytes(): number {
+    return super.memoryBytes() + this.votes.byteLength;
+  }
+
   override growClasses(classes: number): void {
     super.growClasses(classes);
     if (this.votes.length < classes) this.votes = new Float64Array(classes);

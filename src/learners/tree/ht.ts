@@ -116,6 +116,10 @@ export class HoeffdingTreeLearner implements Learner {
     this.tree.growClasses(classes);
   }
 
+  memoryBytes(): number {
+    return this.tree.memoryBytes();
+  }
+
   state(): HtState {
     return { kind: this.kind, features: this.features.map((f) => ({ ...f })), tree: this.tree.state() };
   }

@@ -430,9 +430,9 @@ export class Split {
 export type Node = Leaf | Split;
 
 /** Per-object bytes the memory limit adds to the arrays' own (a rough V8 figure, as MOA measures its own). */
-const LEAF_OVERHEAD = 320;
-const SPLIT_OVERHEAD = 160;
-const ARRAY_OVERHEAD = 64;
+export const LEAF_OVERHEAD = 320;
+export const SPLIT_OVERHEAD = 160;
+export const ARRAY_OVERHEAD = 64;
 
 export function splitBytes(split: Split): number {
   return SPLIT_OVERHEAD + 8 * (split.counts.length + split.children.length);

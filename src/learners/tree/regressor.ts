@@ -14,6 +14,7 @@
  */
 import type { Learner, LearnerState } from '../types.js';
 import { hoeffdingBound } from './criteria.js';
+import { ARRAY_OVERHEAD, LEAF_OVERHEAD, SPLIT_OVERHEAD } from './nodes.js';
 import type { TreeFeature } from './ht.js';
 
 export type LeafModel = 'mean' | 'linear' | 'adaptive';
@@ -94,6 +95,11 @@ class ValueObserver {
     this.stats[at + 2] = this.stats[at + 2]! + w * d * (y - next);
   }
 
+  /** Its values and their moments, with a Map entry each (an estimate: V8's is about 4 words). */
+  get bytes(): number {
+    return ARRAY_OVERHEAD + 8 * (this.keys.length + this.stats.length) + MAP_ENTRY_BYTES * this.keys.length;
+  }
+
   static from(keys: number[], stats: number[]): ValueObserver {
     const o = new ValueObserver();
     o.keys = keys.slice();
@@ -121,6 +127,9 @@ export function varianceReduction(pre: Moments, branches: readonly Moments[]): n
   return pre.variance - after;
 }
 
+/** A Map entry's bytes, roughly (key, value, hash chain, and the bucket pointing at it). */
+const MAP_ENTRY_BYTES = 32;
+
 class RegLeaf {
   targets: Moments;
   lastAttempt: number;
@@ -145,6 +154,13 @@ class RegLeaf {
     this.weights = weights ? weights.slice() : new Float64Array(numeric + 1);
     this.fmseMean = fmseMean;
     this.fmseModel = fmseModel;
+  }
+
+  /** With the per-object overhead the classification trees count (nodes.ts). */
+  get bytes(): number {
+    let n = LEAF_OVERHEAD + this.weights.byteLength;
+    for (const o of this.observers) n += o.bytes;
+    return n;
   }
 }
 
@@ -391,6 +407,21 @@ export class HoeffdingTreeRegressor implements Learner {
 
   grow(dim: number): void {
     if (dim !== this.dim) throw new Error(`ht: the raw row has ${this.dim} features, not ${dim}`);
+  }
+
+  /** Its nodes (leaves with their per-value observers, estimated per object as the classification trees are) and scratch arrays. */
+  memoryBytes(): number {
+    let n = this.scaler.byteLength + this.z.byteLength + this.numeric.byteLength;
+    const walk = (node: RegNode): void => {
+      if (node instanceof RegLeaf) {
+        n += node.bytes;
+        return;
+      }
+      n += SPLIT_OVERHEAD + 8 * node.children.length;
+      for (const child of node.children) if (child) walk(child);
+    };
+    walk(this.root);
+    return n;
   }
 
   state(): HtrState {

@@ -253,6 +253,26 @@ export class HoeffdingTree {
     this.bytes = used;
   }
 
+  /**
+   * The tree's bytes as its memory limit counts them (nodes, each with a fixed overhead), walked
+   * exactly, with the adaptive tree's error monitors and alternate subtrees and the scratch arrays.
+   */
+  memoryBytes(): number {
+    let n = this.scratch.byteLength + this.draw.byteLength + this.allNumeric.byteLength + this.allCategorical.byteLength;
+    const walk = (node: Node): void => {
+      if (node.errors) n += node.errors.bytes;
+      if (node instanceof Leaf) {
+        n += node.bytes();
+        return;
+      }
+      n += splitBytes(node);
+      for (const child of node.children) if (child) walk(child);
+      if (node.alternate) walk(node.alternate);
+    };
+    walk(this.root);
+    return n;
+  }
+
   /** More classes: every node's class arrays widen. */
   growClasses(classes: number): void {
     if (classes <= this.classes) return;
