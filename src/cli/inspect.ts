@@ -3,7 +3,6 @@ import type { ChalkInstance } from 'chalk';
 import { singleLine } from '../errors.js';
 import { inferSchema } from '../features/schema.js';
 import { DataError } from '../errors.js';
-import type { AutoLearner } from '../learners/auto.js';
 import { learnerByKind } from '../learners/registry.js';
 import type { ScaledTargetState } from '../learners/scaled-target.js';
 import type { PoolWeight } from '../learners/types.js';
@@ -74,7 +73,7 @@ export async function inspectModel(dir: string): Promise<ModelInspection> {
   let learner = state.learner;
   while (learner.kind === 'scaled-target') learner = (learner as ScaledTargetState).inner;
   const base = { model: checkpoint.name, learner: learner.kind, task: state.schema.task, target: state.schema.columns[state.schema.target]?.name ?? String(state.schema.target), trained: state.counts.trained };
-  if (learner.kind === 'auto') return { ...base, ...describePool((learnerByKind('auto')!.restore(learner, { model: state.config }) as AutoLearner).pool()) };
+  if (learner.kind === 'auto') return { ...base, ...describePool((await learnerByKind('auto')!.restore(learner, { model: state.config })).pool?.() ?? []) };
   if (!['ht', 'hat', 'arf'].includes(learner.kind)) return { ...base, structure: null, lines: [] };
   try {
     checkTreeState(learner);

@@ -22,6 +22,7 @@
  */
 import { standardDeviation } from '../features/featurizer.js';
 import type { ModelConfig } from '../run/config.js';
+import { arrayBytes, NUMBER_BYTES } from './memory.js';
 import type { LearnerEntry, LearnerParams } from './registry.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import type { FeatureInfo, Learner, LearnerState, PoolWeight, Task } from './types.js';
@@ -315,6 +316,14 @@ export class AutoLearner implements Learner {
     this.classes = k;
     this.memberOut = this.members.map(() => new Float64Array(k));
     this.scratch = new Float64Array(k);
+  }
+
+  /** Its members' models, and its own statistics, errors and scratch rows. */
+  memoryBytes(): number {
+    let n = arrayBytes(this.errors, this.chosen, this.weights, this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut);
+    for (const m of this.members) n += m.memoryBytes();
+    for (const slots of this.slots) n += slots.length * NUMBER_BYTES;
+    return n;
   }
 
   /** The pool, each member's weight and how often it led the mix. */
