@@ -1,16 +1,17 @@
 /**
  * `auto`: a pool of learners, each run online on every row, and a prediction that mixes their class
- * probabilities with weights from their recent errors (exponentially weighted experts, "Hedge":
- * Littlestone and Warmuth's weighted majority, 1994; Freund and Schapire, 1997), so that a user
- * need not know in advance which learner suits the stream.
+ * probabilities (regression: their values) with weights from their recent errors (exponentially
+ * weighted experts, "Hedge": Littlestone and Warmuth's weighted majority, 1994; Freund and
+ * Schapire, 1997), so that a user need not know in advance which learner suits the stream.
  *
  * The pool: logistic regression at three learning rates, passive-aggressive, naive Bayes, a
- * Hoeffding tree and the no-change baseline, each with its own defaults. Member m's discounted
- * error count E_m = sum over past rows t of decay^(now - t) * [member m missed row t] (a window of
- * about 1 / (1 - decay) rows) gives it the weight w_m proportional to exp(-eta * E_m); the
- * prediction is sum_m w_m p_m. The weights come from rows already learned only: a row's label is
- * used after every member has predicted it. docs/learners.md gives the measurements behind the pool
- * and the rule.
+ * Hoeffding tree and the no-change baseline, each with its own defaults (regression: the same
+ * without naive Bayes, on the standardized target where the member's run alone has it). Member m's
+ * discounted loss E_m = sum over past rows t of decay^(now - t) * loss_m(t) (a window of about
+ * 1 / (1 - decay) rows; the loss is 1 for a miss, regression's the squared error in variances of the
+ * target) gives it the weight w_m proportional to exp(-eta * E_m); the prediction is sum_m w_m p_m.
+ * The weights come from rows already learned only: a row's label is used after every member has
+ * predicted it. docs/learners.md gives the measurements behind the pool and the rule.
  *
  * Rows: auto reads the raw layout (what naive Bayes, the tree and no-change read) and makes the
  * dense one (standardized numbers, one-hot categories) for the linear members itself, with the
@@ -24,6 +25,7 @@ import { standardDeviation } from '../features/featurizer.js';
 import type { ModelConfig } from '../run/config.js';
 import { arrayBytes, NUMBER_BYTES } from './memory.js';
 import type { LearnerEntry, LearnerParams } from './registry.js';
+import { ScaledTarget, type ScaledTargetState } from './scaled-target.js';
 import { outputsFor, StateReader } from './state-reader.js';
 import type { FeatureInfo, Learner, LearnerState, PoolWeight, Task } from './types.js';
 
@@ -34,16 +36,33 @@ interface PoolSpec {
   lr?: number;
 }
 
-/** The pool, in the order of every list (state, summary, inspect). */
-export const POOL: readonly PoolSpec[] = [
-  { name: 'linear(lr=0.01)', learner: 'linear', lr: 0.01 },
-  { name: 'linear(lr=0.13)', learner: 'linear', lr: 0.13 },
-  { name: 'linear(lr=1.5)', learner: 'linear', lr: 1.5 },
-  { name: 'pa', learner: 'pa' },
-  { name: 'nb', learner: 'nb' },
-  { name: 'ht', learner: 'ht' },
-  { name: 'no-change', learner: 'no-change' },
-];
+/** The pool of each task, in the order of every list (state, summary, inspect). */
+export const POOLS: Record<Task, readonly PoolSpec[]> = {
+  classification: [
+    { name: 'linear(lr=0.01)', learner: 'linear', lr: 0.01 },
+    { name: 'linear(lr=0.13)', learner: 'linear', lr: 0.13 },
+    { name: 'linear(lr=1.5)', learner: 'linear', lr: 1.5 },
+    { name: 'pa', learner: 'pa' },
+    { name: 'nb', learner: 'nb' },
+    { name: 'ht', learner: 'ht' },
+    { name: 'no-change', learner: 'no-change' },
+  ],
+  // Regression: the linear models on the standardized target (their default rate is 0.01), no nb.
+  regression: [
+    { name: 'linear(lr=0.003)', learner: 'linear', lr: 0.003 },
+    { name: 'linear(lr=0.01)', learner: 'linear', lr: 0.01 },
+    { name: 'linear(lr=0.05)', learner: 'linear', lr: 0.05 },
+    { name: 'pa', learner: 'pa' },
+    { name: 'ht', learner: 'ht' },
+    { name: 'no-change', learner: 'no-change' },
+  ],
+};
+
+/**
+ * The most a row can cost a member (regression, in variances of the target: an error of 1,000 sd):
+ * a diverged member's weight falls to 0 within a row, and its error count stays a finite number.
+ */
+const MAX_LOSS = 1e6;
 
 /** The mixing rule's defaults: the discount of past errors (a window of about 200 rows) and the rate eta (docs/learners.md). */
 export const AUTO_DEFAULTS = { decay: 0.995, eta: 1 };
@@ -55,7 +74,7 @@ export interface AutoState extends LearnerState {
   classes: number;
   decay: number;
   eta: number;
-  /** The members' names (POOL) and states, in pool order. */
+  /** The members' names (POOLS[task]) and states, in pool order. */
   pool: string[];
   members: LearnerState[];
   /** Per member: the discounted error count, and the rows it led the mix. */
@@ -68,6 +87,8 @@ export interface AutoState extends LearnerState {
   /** Its width, and per categorical feature the one-hot slot of each category code (-1: not given one yet). */
   denseDim: number;
   slots: number[][];
+  /** Regression: the targets learned, their mean and squared deviations (the errors are in their variance). */
+  targets: [number, number, number];
 }
 
 /** The run's model flags as the members take them: plain sgd at their own rate, no L2. */
@@ -79,6 +100,11 @@ export type EntryOf = (name: string) => LearnerEntry;
 function synchronous(learner: Learner | Promise<Learner>): Learner {
   if (learner instanceof Promise) throw new Error('auto: the pool takes synchronous learners only');
   return learner;
+}
+
+/** A member as its run alone has it: on the standardized target when its entry says so (regression). */
+function wrapped(entry: LearnerEntry, task: Task, learner: Learner): Learner {
+  return entry.scaledTarget && task === 'regression' ? new ScaledTarget(learner) : learner;
 }
 
 function defaultParams(entry: LearnerEntry): LearnerParams {
@@ -105,6 +131,9 @@ export class AutoLearner implements Learner {
   private readonly m2: Float64Array;
   private denseDim: number;
   private readonly slots: number[][];
+  /** Regression: count, mean and squared deviations of the targets learned. */
+  private readonly targets = new Float64Array(3);
+  private readonly specs: readonly PoolSpec[];
   /** Scratch: the dense row, the raw row at offset 0, the target, and each member's prediction. */
   private row: Float64Array;
   private readonly rawRow: Float64Array;
@@ -122,6 +151,7 @@ export class AutoLearner implements Learner {
     denseDim: number,
   ) {
     this.dim = features.length;
+    this.specs = POOLS[task];
     this.classes = outputsFor(task, classes);
     this.numeric = features.filter((f) => f.kind === 'numeric').length;
     this.categorical = this.dim - this.numeric;
@@ -142,13 +172,12 @@ export class AutoLearner implements Learner {
   }
 
   static create(task: Task, features: FeatureInfo[], classes: number, seed: number, entryOf: EntryOf): AutoLearner {
-    if (task !== 'classification') throw new Error('auto: classification only');
     const numeric = features.filter((f) => f.kind === 'numeric').length;
-    const members = POOL.map((spec) => {
+    const members = POOLS[task].map((spec) => {
       const entry = entryOf(spec.learner);
       const dense = entry.input === 'dense';
       const model = { ...MEMBER_MODEL, model: spec.learner, lr: spec.lr ?? 0 };
-      return synchronous(entry.create({ task, dim: dense ? numeric : features.length, classes, seed, features, params: defaultParams(entry), model }));
+      return wrapped(entry, task, synchronous(entry.create({ task, dim: dense ? numeric : features.length, classes, seed, features, params: defaultParams(entry), model })));
     });
     return new AutoLearner(task, features, classes, AUTO_DEFAULTS.decay, AUTO_DEFAULTS.eta, members, numeric);
   }
@@ -158,7 +187,7 @@ export class AutoLearner implements Learner {
   }
 
   get description(): string {
-    return `auto(${POOL.map((p) => p.name).join(', ')}; hedge over the last ~${Math.round(1 / (1 - this.decay))} rows' errors, eta=${this.eta})`;
+    return `auto(${this.specs.map((p) => p.name).join(', ')}; hedge over the last ~${Math.round(1 / (1 - this.decay))} rows' errors, eta=${this.eta})`;
   }
 
   /**
@@ -219,6 +248,8 @@ export class AutoLearner implements Learner {
     for (let c = 0; c < k; c++) out[at + c] = 0;
     for (let i = 0; i < memberOut.length; i++) {
       const w = weights[i]!;
+      // A member whose predictions diverged (not numbers) has weight 0 and stays out of the mix.
+      if (w === 0) continue;
       const p = memberOut[i]!;
       for (let c = 0; c < k; c++) out[at + c]! += w * p[c]!;
     }
@@ -266,6 +297,7 @@ export class AutoLearner implements Learner {
     this.mix(out, at);
     this.learnStatistics(raw);
     this.score(y);
+    if (this.task === 'regression') welford(this.targets, 0, y);
   }
 
   /** The dense row's statistics take the row in (after it was encoded with those before it). */
@@ -281,20 +313,35 @@ export class AutoLearner implements Learner {
     }
   }
 
-  /** The members' errors on the row of class y (a miss: another class has a higher probability), then the new weights. */
+  /**
+   * A member's loss on the row: classification, 1 for a miss (another class more probable than y's),
+   * else 0; regression, the squared error in units of the variance of the targets before it (1
+   * before two targets), so that eta means the same whatever the target's scale.
+   */
+  private loss(p: Float64Array, y: number): number {
+    if (this.task === 'regression') {
+      const [count, , m2] = this.targets;
+      const variance = count! >= 2 ? m2! / (count! - 1) || 1 : 1;
+      const d = p[0]! - y;
+      const loss = (d * d) / variance;
+      // A diverged member (an infinite or NaN prediction) loses as much as a row can cost.
+      return loss < MAX_LOSS ? loss : MAX_LOSS;
+    }
+    let best = 0;
+    for (let c = 1; c < this.classes; c++) if (p[c]! > p[best]!) best = c;
+    return best === y ? 0 : 1;
+  }
+
+  /** The members' discounted losses take the row of target y in, then the new weights. */
   private score(y: number): void {
     const { errors, weights, memberOut, decay } = this;
     const n = errors.length;
-    const k = this.classes;
     let lead = 0;
     for (let i = 0; i < n; i++) if (weights[i]! > weights[lead]!) lead = i;
     this.chosen[lead]!++;
     let least = Infinity;
     for (let i = 0; i < n; i++) {
-      const p = memberOut[i]!;
-      let best = 0;
-      for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
-      const e = decay * errors[i]! + (best === y ? 0 : 1);
+      const e = decay * errors[i]! + this.loss(memberOut[i]!, y);
       errors[i] = e;
       if (e < least) least = e;
     }
@@ -328,10 +375,12 @@ export class AutoLearner implements Learner {
 
   /** The pool, each member's weight and how often it led the mix. */
   pool(): PoolWeight[] {
-    return POOL.map((p, i) => ({ member: p.name, weight: this.weights[i]!, chosen: this.chosen[i]! }));
+    return this.specs.map((p, i) => ({ member: p.name, weight: this.weights[i]!, chosen: this.chosen[i]! }));
   }
 
-  state(): AutoState {
+  /** Async: a regression member's ScaledTarget gives its state as a promise. */
+  async state(): Promise<AutoState> {
+    const members = await Promise.all(this.members.map((m) => m.state()));
     return {
       kind: 'auto',
       task: this.task,
@@ -339,8 +388,8 @@ export class AutoLearner implements Learner {
       classes: this.classes,
       decay: this.decay,
       eta: this.eta,
-      pool: POOL.map((p) => p.name),
-      members: this.members.map((m) => m.state() as LearnerState),
+      pool: this.specs.map((p) => p.name),
+      members,
       errors: Array.from(this.errors),
       chosen: Array.from(this.chosen),
       count: Array.from(this.count),
@@ -348,27 +397,34 @@ export class AutoLearner implements Learner {
       m2: Array.from(this.m2),
       denseDim: this.denseDim,
       slots: this.slots.map((s) => [...s]),
+      targets: [this.targets[0]!, this.targets[1]!, this.targets[2]!],
     };
   }
 
   static restore(state: LearnerState, entryOf: EntryOf): AutoLearner {
     const s = new StateReader(state, 'auto');
-    const task = s.oneOf('task', ['classification'] as const);
+    const task = s.task();
+    const specs = POOLS[task];
     const features = readFeatures(state['features']);
-    const classes = s.num('classes', { min: 2, integer: true });
+    const classes = s.num('classes', { min: 1, integer: true });
+    if (classes !== outputsFor(task, classes)) throw new Error(`classes: expected ${outputsFor(task, classes)} for ${task}, found ${classes}`);
     const pool = state['pool'];
-    if (!Array.isArray(pool) || pool.length !== POOL.length || pool.some((name, i) => name !== POOL[i]!.name)) {
-      throw new Error(`pool: expected ${POOL.map((p) => p.name).join(', ')}`);
+    if (!Array.isArray(pool) || pool.length !== specs.length || pool.some((name, i) => name !== specs[i]!.name)) {
+      throw new Error(`pool: expected ${specs.map((p) => p.name).join(', ')}`);
     }
     const states = state['members'];
-    if (!Array.isArray(states) || states.length !== POOL.length) throw new Error(`members: expected ${POOL.length} states`);
+    if (!Array.isArray(states) || states.length !== specs.length) throw new Error(`members: expected ${specs.length} states`);
     const numeric = features.filter((f) => f.kind === 'numeric').length;
     const denseDim = s.num('denseDim', { min: numeric, integer: true });
-    const members = POOL.map((spec, i) => {
+    const members = specs.map((spec, i) => {
+      const entry = entryOf(spec.learner);
+      const scaled = entry.scaledTarget && task === 'regression';
       const member = states[i] as LearnerState;
-      if (member === null || typeof member !== 'object' || member.kind !== spec.learner) throw new Error(`members[${i}].kind: expected "${spec.learner}"`);
+      const own = (scaled ? (member as Partial<ScaledTargetState> | null)?.inner : member) as LearnerState | undefined;
+      if (own === null || typeof own !== 'object' || own.kind !== spec.learner) throw new Error(`members[${i}].kind: expected "${spec.learner}"${scaled ? ' inside "scaled-target"' : ''}`);
       try {
-        return synchronous(entryOf(spec.learner).restore(member, { model: { ...MEMBER_MODEL, model: spec.learner } }));
+        const learner = synchronous(entry.restore(own, { model: { ...MEMBER_MODEL, model: spec.learner } }));
+        return scaled ? restoreScaled(member, learner) : learner;
       } catch (err) {
         throw new Error(`members[${i}] (${spec.name}): ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -376,11 +432,13 @@ export class AutoLearner implements Learner {
     const auto = new AutoLearner(task, features, classes, s.num('decay', { min: 0, max: 1 }), s.num('eta', { min: 0 }), members, denseDim);
     members.forEach((m, i) => {
       const want = auto.dense[i] ? denseDim : features.length;
-      if (m.dim !== want) throw new Error(`members[${i}] (${POOL[i]!.name}): reads ${m.dim} numbers a row, expected ${want}`);
-      if (m.outputs !== classes) throw new Error(`members[${i}] (${POOL[i]!.name}): ${m.outputs} outputs, expected ${classes}`);
+      if (m.dim !== want) throw new Error(`members[${i}] (${specs[i]!.name}): reads ${m.dim} numbers a row, expected ${want}`);
+      if (m.outputs !== classes) throw new Error(`members[${i}] (${specs[i]!.name}): ${m.outputs} outputs, expected ${classes}`);
     });
-    auto.errors.set(s.nums('errors', POOL.length, { min: 0 }));
-    auto.chosen.set(s.nums('chosen', POOL.length, { min: 0, integer: true }));
+    auto.errors.set(s.nums('errors', specs.length, { min: 0 }));
+    auto.targets.set(s.nums('targets', 3));
+    if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
+    auto.chosen.set(s.nums('chosen', specs.length, { min: 0, integer: true }));
     auto.count.set(s.nums('count', numeric, { min: 0, integer: true }));
     auto.mean.set(s.nums('mean', numeric));
     auto.m2.set(s.nums('m2', numeric, { min: 0 }));
@@ -406,6 +464,25 @@ export class AutoLearner implements Learner {
   }
 }
 
+/** A member's ScaledTarget wrapper, its statistics checked. */
+function restoreScaled(state: LearnerState, inner: Learner): Learner {
+  const s = new StateReader(state, 'scaled-target');
+  s.num('count', { min: 0, integer: true });
+  s.num('mean');
+  s.num('m2', { min: 0 });
+  return ScaledTarget.restore(state as ScaledTargetState, inner);
+}
+
+/** Adds v to the count, mean and squared deviations at stats[at..at+3) (Welford). */
+function welford(stats: Float64Array, at: number, v: number): void {
+  const n = stats[at]! + 1;
+  const delta = v - stats[at + 1]!;
+  const mean = stats[at + 1]! + delta / n;
+  stats[at] = n;
+  stats[at + 1] = mean;
+  stats[at + 2] = stats[at + 2]! + delta * (v - mean);
+}
+
 function readFeatures(v: unknown): FeatureInfo[] {
   if (!Array.isArray(v)) throw new Error('features: expected a list');
   return v.map((f: unknown, i) => {
@@ -420,8 +497,8 @@ export function autoEntry(entryOf: EntryOf): LearnerEntry {
   return {
     name: 'auto',
     aliases: [],
-    summary: 'a pool (linear at three rates, pa, nb, ht, no-change) run on every row, mixed by weights from their recent errors (Hedge)',
-    tasks: ['classification'],
+    summary: 'a pool (linear at three rates, pa, nb, ht, no-change) run on every row, mixed by weights from their recent errors (Hedge); regression too',
+    tasks: ['classification', 'regression'],
     input: 'raw',
     params: [],
     scaledTarget: false,
