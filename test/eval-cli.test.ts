@@ -220,10 +220,4 @@ describe('--delay: labels that arrive N rows after the prediction', () => {
     assert.equal(conflict.code, 2);
     assert.match(conflict.stderr, /--delay 5 conflicts with the checkpoint/);
   });
-
-  it('a sampler that keeps rows is refused with --delay', async () => {
-    const r = await runCli(['train', STAGGER, '-q', '--delay', '10', '--sampler', 'shuffle']);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /--delay works with the all, bernoulli and balanced samplers/);
-  });
 });

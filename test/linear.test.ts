@@ -134,3 +134,23 @@ describe('linear models', () => {
     assert.deepEqual(copy.state(), model.state());
   });
 });
+
+describe('linear models that have grown', () => {
+  it('read rows at the grown width when given several at once (learn and predict)', () => {
+    // Rows of width 4 after growing from 2: the second row starts at 4. Given together or one by one,
+    // the same weights and the same predictions.
+    const opts = { task: 'classification' as const, dim: 2, classes: 2, optimizer: 'sgd' as const, lr: 0.1, l2: 0 };
+    const x = Float64Array.from([1, -1, 0, 1, 0.5, 2, 1, 0]);
+    const y = Float64Array.from([1, 0]);
+    const [together, apart] = [new LinearModel(opts), new LinearModel(opts)];
+    for (const m of [together, apart]) m.grow(4, 2);
+    together.learn(x, y, 2);
+    apart.learn(x.subarray(0, 4), y.subarray(0, 1), 1);
+    apart.learn(x.subarray(4), y.subarray(1), 1);
+    assert.deepEqual(together.state(), apart.state());
+    const [both, second] = [new Float64Array(4), new Float64Array(2)];
+    together.predict(x, 2, both);
+    together.predict(x.subarray(4), 1, second);
+    assert.deepEqual(Array.from(both.subarray(2)), Array.from(second));
+  });
+});

@@ -65,11 +65,7 @@ export class Evaluator {
     const err = prediction - y;
     this.tally.addValue(y, err);
     this.total?.addValue(y, err);
-    if (stream !== null) {
-      stream.row[0] = y;
-      stream.row[1] = err;
-      stream.observeValue();
-    }
+    if (stream !== null) stream.scoreValue(y, err);
   }
 
   private addClass(p: Float64Array, at: number, outputs: number, label: number): void {
@@ -82,14 +78,9 @@ export class Evaluator {
     for (let k = 1; k < outputs; k++) if (p[at + k]! >= p[at + best]!) best = k;
     const py = y >= 0 && y < outputs ? p[at + y]! : 0;
     const loss = -Math.log(Math.max(py, PROBABILITY_FLOOR));
-    const flags = stream ? stream.baselines(y) : 0;
+    const flags = stream !== null ? stream.scoreClass(y, best, loss, outputs > 1 ? p[at + 1]! : 0) : 0;
     this.tally.addClass(y, best, loss, flags);
     this.total?.addClass(y, best, loss, flags);
-    if (stream !== null) {
-      stream.row[0] = loss;
-      stream.row[1] = outputs > 1 ? p[at + 1]! : 0;
-      stream.observeClass(y, best, flags);
-    }
   }
 
   get count(): number {

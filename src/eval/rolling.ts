@@ -10,10 +10,10 @@ import { classificationMetrics, regressionMetrics, rocAuc, widenMatrix, type Met
 import { MAJORITY_RIGHT, NO_CHANGE_RIGHT } from './tally.js';
 
 export interface Rolling {
-  /** A classified row (see Tally.addClass): row[0] its loss, row[1] p(class 1) (for the AUC of binary tasks). */
-  addClass(y: number, predicted: number, flags: number, row: Float64Array): void;
-  /** A regression row: row[0] the target, row[1] the error. */
-  addValue(row: Float64Array): void;
+  /** A classified row (see Tally.addClass), its log loss and p(class 1) (for the AUC of binary tasks). */
+  addClass(y: number, predicted: number, flags: number, loss: number, score: number): void;
+  /** A regression row: its target and error. */
+  addValue(y: number, err: number): void;
   /** Writes the catalogue with the `rolling_` prefix (and `rolling_auc` for binary tasks over a window). */
   metrics(out: MetricValues): void;
   /** Rows in the window (or their total weight). */
@@ -57,19 +57,30 @@ const truthOf = (code: number): number => (code >>> 16) - 1;
 const predictedOf = (code: number): number => (code >>> 3) & 0x1fff;
 
 /**
- * The last `capacity` rows, exactly. Per row only the loss sum and the count of right answers (what a
- * progress bar shows) are updated; the confusion matrix and the baselines' counts behind the rest of
- * the catalogue are counted from the ring when metrics are asked for (O(N) per report).
+ * The last `capacity` rows, exactly. A classified row is only written into the ring: its right
+ * answers, confusion matrix and baselines' counts are counted from the ring when metrics are asked
+ * for (O(N) per report), and so is its loss sum (see `anchor`). A regression row updates the sums.
  */
 export class RollingWindow implements Rolling {
   private filled = 0;
   private pos = 0;
+  /** Regression: the window's sum of squared errors (classification: see classLossSum()). */
   private lossSum = 0;
-  private correct = 0;
   // Classification ring.
   private readonly codes: Int32Array;
   private readonly losses: Float64Array;
   private readonly scores: Float64Array;
+  /**
+   * The classification loss sum is the one a running sum would hold: each row's loss added after the
+   * loss of the row it replaces is taken out, and a fresh sum of the ring at each wrap (so rounding
+   * never accumulates). It is replayed when asked for, from `anchor`, the sum at ring slot
+   * `anchorPos` (at the last wrap, or as restored), with `replaced` holding the losses the slots
+   * held before this round wrote them (taken out only when the ring was full at the anchor).
+   */
+  private anchor = 0;
+  private anchorPos = 0;
+  private anchorFull = false;
+  private readonly replaced: Float64Array;
   // Regression ring and sums; targets are summed shifted by `shift` (the window's mean at the last wrap).
   private readonly values: Float64Array;
   private readonly errors: Float64Array;
@@ -91,6 +102,7 @@ export class RollingWindow implements Rolling {
     this.codes = new Int32Array(classes);
     this.losses = new Float64Array(classes);
     this.scores = new Float64Array(classes);
+    this.replaced = new Float64Array(classes);
     this.values = new Float64Array(values);
     this.errors = new Float64Array(values);
   }
@@ -99,33 +111,45 @@ export class RollingWindow implements Rolling {
     return this.filled;
   }
 
-  addClass(y: number, predicted: number, flags: number, row: Float64Array): void {
-    const loss = row[0]!;
+  addClass(y: number, predicted: number, flags: number, loss: number, score: number): void {
     const at = this.pos;
-    if (this.filled === this.capacity) {
-      this.lossSum -= this.losses[at]!;
-      this.correct -= (this.codes[at]! & MODEL_RIGHT) >> 2;
-    } else this.filled++;
-    const right = y === predicted ? MODEL_RIGHT : 0;
-    this.codes[at] = ((y + 1) << 16) | (predicted << 3) | flags | right;
+    this.codes[at] = ((y + 1) << 16) | (predicted << 3) | flags | (y === predicted ? MODEL_RIGHT : 0);
     this.losses[at] = loss;
-    this.scores[at] = row[1]!;
-    this.correct += right >> 2;
-    this.lossSum += loss;
+    this.scores[at] = score;
+    if (this.filled < this.capacity) this.filled++;
     if (++this.pos === this.capacity) this.wrapped();
   }
 
-  /** The ring wrapped: the loss sum is recomputed from it (rounding of N additions and removals dropped). */
+  /** The ring wrapped: the loss sum is summed afresh from it, the new anchor; its losses are the ones the next round replaces. */
   private wrapped(): void {
     this.pos = 0;
     let sum = 0;
     for (let i = 0; i < this.capacity; i++) sum += this.losses[i]!;
-    this.lossSum = sum;
+    this.anchor = sum;
+    this.anchorPos = 0;
+    this.anchorFull = true;
+    this.replaced.set(this.losses);
   }
 
-  addValue(row: Float64Array): void {
-    const y = row[0]!;
-    const err = row[1]!;
+  /** The classification loss sum (see `anchor`): O(rows since the anchor). */
+  private classLossSum(): number {
+    const { losses, replaced } = this;
+    let sum = this.anchor;
+    for (let i = this.anchorPos; i < this.pos; i++) {
+      if (this.anchorFull) sum -= replaced[i]!;
+      sum += losses[i]!;
+    }
+    return sum;
+  }
+
+  /** Classification: the window's right answers. */
+  private correct(): number {
+    let right = 0;
+    for (let i = 0; i < this.filled; i++) right += (this.codes[i]! & MODEL_RIGHT) >> 2;
+    return right;
+  }
+
+  addValue(y: number, err: number): void {
     const at = this.pos;
     if (this.filled === this.capacity) {
       this.take(this.values[at]!, this.errors[at]!, -1);
@@ -162,7 +186,7 @@ export class RollingWindow implements Rolling {
   }
 
   headline(): number {
-    if (this.task === 'classification') return this.correct / this.filled;
+    if (this.task === 'classification') return this.correct() / this.filled;
     return Math.sqrt(this.lossSum / this.filled);
   }
 
@@ -173,8 +197,9 @@ export class RollingWindow implements Rolling {
       regressionMetrics({ n, sqSum: this.lossSum, absSum: this.absSum, apeSum: this.apeSum, zeroTargets: this.zeroTargets, sst }, PREFIX, out);
       return;
     }
-    out[`${PREFIX}loss`] = n > 0 ? this.lossSum / n : null;
-    out[`${PREFIX}accuracy`] = n > 0 ? this.correct / n : null;
+    const lossSum = this.classLossSum();
+    out[`${PREFIX}loss`] = n > 0 ? lossSum / n : null;
+    out[`${PREFIX}accuracy`] = n > 0 ? this.correct() / n : null;
     let k = 0;
     for (let i = 0; i < n; i++) k = Math.max(k, truthOf(this.codes[i]!) + 1, predictedOf(this.codes[i]!) + 1);
     const cm = new Float64Array(k * k);
@@ -188,7 +213,7 @@ export class RollingWindow implements Rolling {
       majorityCorrect += f & MAJORITY_RIGHT;
       noChangeCorrect += (f & NO_CHANGE_RIGHT) >> 1;
     }
-    classificationMetrics({ n, k, cm, lossSum: this.lossSum, majorityCorrect, noChangeCorrect }, PREFIX, out);
+    classificationMetrics({ n, k, cm, lossSum, majorityCorrect, noChangeCorrect }, PREFIX, out);
     if (k <= 2) out[`${PREFIX}auc`] = this.auc();
   }
 
@@ -208,8 +233,9 @@ export class RollingWindow implements Rolling {
 
   state(): RollingState {
     const f = this.filled;
+    const classes = this.task === 'classification';
     const ring: Record<string, number[]> =
-      this.task === 'classification'
+      classes
         ? {
             codes: Array.from(this.codes.subarray(0, f)),
             losses: Array.from(this.losses.subarray(0, f)),
@@ -222,8 +248,8 @@ export class RollingWindow implements Rolling {
       sums: {
         filled: f,
         pos: this.pos,
-        lossSum: this.lossSum,
-        correct: this.correct,
+        lossSum: classes ? this.classLossSum() : this.lossSum,
+        correct: classes ? this.correct() : 0,
         absSum: this.absSum,
         apeSum: this.apeSum,
         zeroTargets: this.zeroTargets,
@@ -242,7 +268,6 @@ export class RollingWindow implements Rolling {
     this.filled = n['filled']!;
     this.pos = n['pos']!;
     this.lossSum = n['lossSum']!;
-    this.correct = n['correct']!;
     this.absSum = n['absSum']!;
     this.apeSum = n['apeSum']!;
     this.zeroTargets = n['zeroTargets']!;
@@ -254,6 +279,11 @@ export class RollingWindow implements Rolling {
       this.codes.set(r['codes']!);
       this.losses.set(r['losses']!);
       this.scores.set(r['scores']!);
+      // Replayed from here on as the running sum would have gone on.
+      this.anchor = this.lossSum;
+      this.anchorPos = this.pos;
+      this.anchorFull = this.filled === this.capacity;
+      this.replaced.set(this.losses);
     } else {
       this.values.set(r['values']!);
       this.errors.set(r['errors']!);
@@ -291,8 +321,7 @@ export class Fading implements Rolling {
     return this.total / this.weight;
   }
 
-  addClass(y: number, predicted: number, flags: number, row: Float64Array): void {
-    const loss = row[0]!;
+  addClass(y: number, predicted: number, flags: number, loss: number): void {
     const w = this.next();
     if (y >= 0) {
       if (y >= this.k || predicted >= this.k) this.grow(Math.max(y, predicted) + 1);
@@ -304,9 +333,7 @@ export class Fading implements Rolling {
     if (flags & NO_CHANGE_RIGHT) this.noChangeCorrect += w;
   }
 
-  addValue(row: Float64Array): void {
-    const y = row[0]!;
-    const err = row[1]!;
+  addValue(y: number, err: number): void {
     const w = this.next();
     const abs = Math.abs(err);
     this.lossSum += w * err * err;

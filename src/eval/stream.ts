@@ -40,11 +40,6 @@ export interface StreamEvaluationState {
 export class StreamEvaluation {
   /** The stream index of the row being scored; the pass sets it before Evaluator.add(). */
   index = 0;
-  /**
-   * The row's two numbers (loss and p(class 1), or target and error), written here by the evaluator
-   * rather than passed: a double argument of a call V8 does not inline is boxed, one allocation a row.
-   */
-  readonly row = new Float64Array(2);
   readonly rolling: Rolling | null;
   readonly detector: DriftDetector | null;
   /** Changes detected and not yet reported (the run drains them after each batch). */
@@ -97,16 +92,23 @@ export class StreamEvaluation {
     return flags;
   }
 
-  /** A classified row; its loss and p(class 1) are in `row`. */
-  observeClass(y: number, predicted: number, flags: number): void {
-    this.rolling?.addClass(y, predicted, flags, this.row);
-    if (this.detector?.update(predicted === y ? 0 : 1)) this.detected();
+  /**
+   * A classified row (true class y, the predicted class, its log loss and p(class 1)): its baselines'
+   * flags (see baselines()), after which the window and the detector take it in.
+   */
+  scoreClass(y: number, predicted: number, loss: number, score: number): number {
+    const flags = this.baselines(y);
+    const rolling = this.rolling;
+    if (rolling !== null) rolling.addClass(y, predicted, flags, loss, score);
+    if (this.detector !== null && this.detector.update(predicted === y ? 0 : 1)) this.detected();
+    return flags;
   }
 
-  /** A regression row; its target and error are in `row`. */
-  observeValue(): void {
-    this.rolling?.addValue(this.row);
-    if (this.detector?.update(Math.abs(this.row[1]!))) this.detected();
+  /** A regression row: its target and error. */
+  scoreValue(y: number, err: number): void {
+    const rolling = this.rolling;
+    if (rolling !== null) rolling.addValue(y, err);
+    if (this.detector !== null && this.detector.update(Math.abs(err))) this.detected();
   }
 
   private detected(): void {

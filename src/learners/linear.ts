@@ -66,8 +66,8 @@ export class LinearModel implements Learner {
   /** The layout it reads: 'sparse' with hashed categorical features (see SparseShape). */
   readonly input: 'dense' | 'sparse';
   private readonly sparse: SparseShape | undefined;
-  /** Numbers per row: dim, or the sparse row's width. */
-  private readonly width: number;
+  /** Numbers per row: dim (which grows), or the sparse row's width (fixed). */
+  private width: number;
   /** Sparse sgd with L2: the weights are scale * weights (biases excepted). */
   private scale = 1;
 
@@ -351,6 +351,7 @@ export class LinearModel implements Learner {
     this.slot1 = move(this.slot1);
     this.slot2 = move(this.slot2);
     this._dim = dim;
+    if (!this.sparse) this.width = dim;
     this.classes = newClasses;
     this.heads = heads;
     this.scratch = new Float64Array(newClasses);

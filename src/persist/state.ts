@@ -156,10 +156,11 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   const block = validateRows(carried['block'], 'carried.block', shape, c, ['index', 'raw']);
   const carriedBlock = c.obj(carried['block'], 'carried.block');
   c.nums(carriedBlock['index'], 'carried.block.index', block, { integer: true, min: 0 });
-  if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length);
+  const numeric = schema.columns.filter((col) => col.role === 'feature' && col.kind === 'numeric').length;
+  if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * numeric);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   if (carried['delayed'] !== undefined) {
-    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index']);
+    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index', 'raw']);
     const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
     const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
     const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);
@@ -167,6 +168,7 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
     c.nums(d['p'], 'carried.delayed.p', rows * outputs);
     checkTargets(d['y'], 'carried.delayed.y', rows, shape, c);
     c.nums(d['index'], 'carried.delayed.index', rows, { integer: true, min: 0 });
+    if (d['raw'] !== undefined) c.nums(d['raw'], 'carried.delayed.raw', rows * numeric);
   }
   return s as unknown as CheckpointState;
 }

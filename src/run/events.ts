@@ -3,7 +3,7 @@
  * lines) consume them. Field names are the JSON contract documented in the README: add, never rename.
  */
 import type { ColumnKind, ColumnRole } from '../features/schema.js';
-import type { PoolWeight, Task } from '../learners/types.js';
+import type { PoolWeight, RowLayout, Task } from '../learners/types.js';
 
 export interface SchemaSummary {
   columns: { name: string; type: ColumnKind; role: ColumnRole; note?: string }[];
@@ -21,6 +21,9 @@ export interface StartEvent {
   format: string;
   schema: SchemaSummary;
   features: number;
+  /** The row layout the learner reads (learners/types.ts), and its width: what it is given per row. */
+  learner_input: RowLayout;
+  learner_features: number;
   learner: string;
   backend: string;
   sampler: string;
@@ -38,7 +41,7 @@ export interface StartEvent {
   fading?: number | null;
   drift?: string | null;
   /** Several learners side by side: each one's name, description, backend and sampler (the fields above are the first's). */
-  models?: { model: string; learner: string; backend: string; sampler: string }[];
+  models?: { model: string; learner: string; backend: string; sampler: string; learner_input: RowLayout; learner_features: number }[];
 }
 
 export interface ProgressEvent {

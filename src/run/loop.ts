@@ -6,7 +6,7 @@
  * Rows are in the layout the learner reads (Learner.input): blocks, sampler rows and carried rows
  * have that layout's width.
  */
-import { DataError, singleLine, UsageError } from '../errors.js';
+import { DataError, singleLine } from '../errors.js';
 import type { Featurizer } from '../features/featurizer.js';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Learner, RowLayout } from '../learners/types.js';
@@ -253,9 +253,9 @@ export class TrainingPass {
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);
     const delay = settings.delay ?? 0;
-    if (delay > 0 && sampler.keepsRows) throw new UsageError(`--delay works with the all, bernoulli and balanced samplers, not ${sampler.description}`);
     // One slot more than the delay: the arriving row is held before the one it pushes out leaves.
-    this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs) : undefined;
+    // A sampler that keeps rows is offered a row's numeric features in their own units when its label arrives: they wait with it.
+    this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, keepsRaw ? featurizer.numericCount : 0) : undefined;
     this.delayedPrediction = new Float64Array(delay > 0 ? learner.outputs : 0);
   }
 
@@ -290,7 +290,12 @@ export class TrainingPass {
     if (this.delayed) return this.predictDelayed(index, y);
     if (this.direct) {
       this.target[0] = y;
-      return then(this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions), this.scoreDirect, this, index, y);
+      // Scored here rather than through then(): its call of a method reference costs a per-row
+      // learner a few nanoseconds a row; an asynchronous one pays a closure.
+      const learned = this.learner.predictAndLearn!(featurizer.rowOf(layout), this.target, 1, this.predictions);
+      if (learned) return learned.then(() => this.scoreDirect(index, y));
+      this.scoreDirect(index, y);
+      return;
     }
     this.blockIndex[block.rows] = index;
     block.push(featurizer.rowOf(layout), this.width, y);
@@ -420,7 +425,7 @@ export class TrainingPass {
   private holdDelayed(row: { index: number; y: number; outputs: number }): MaybeAsync {
     this.settings.observer?.predicted(row.index, this.predictions, 0, row.outputs);
     const line = this.delayed!;
-    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index);
+    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index, this.featurizer.raw);
     return line.full ? this.releaseDelayed(false) : undefined;
   }
 
@@ -433,12 +438,14 @@ export class TrainingPass {
       if (this.offered.length < dim) this.offered = new Float64Array(dim);
       const outputs = this.learner.outputs;
       if (this.delayedPrediction.length < outputs) this.delayedPrediction = new Float64Array(outputs);
-      const { y, index } = line.shift(this.offered, this.delayedPrediction);
+      const keeps = this.raw !== undefined && this.featurizer.numericCount > 0;
+      if (keeps && this.kept.length < dim) this.kept = new Float64Array(dim);
+      const { y, index } = line.shift(this.offered, this.delayedPrediction, this.kept);
       if (this.scoring !== null) this.scoring.index = index;
       this.evaluator.add(this.delayedPrediction, 0, outputs, y);
       this.counts.evaluated++;
       this.offerDim = dim;
-      this.sampler.offer(this.offered, dim, y, this.sink);
+      this.sampler.offer(this.offered, dim, y, this.sink, keeps ? this.kept : undefined);
       const learned = this.learnPending(false);
       if (learned) return all ? learned.then(() => this.releaseDelayed(true)) : learned;
     }

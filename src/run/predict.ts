@@ -242,7 +242,7 @@ class ScoringPass {
  */
 async function completeModel(checkpoint: LoadedCheckpoint, model: Model): Promise<void> {
   const { carried } = checkpoint.state;
-  if (carried.block.rows === 0 && carried.pending.rows === 0 && model.sampler.fill?.().rows === 0) return;
+  if (carried.block.rows === 0 && carried.pending.rows === 0 && (carried.delayed?.rows ?? 0) === 0 && model.sampler.fill?.().rows === 0) return;
   const pass = new TrainingPass(model.featurizer, model.learner, model.sampler, new Evaluator(model.schema.task), {
     source: checkpoint.name,
     onError: 'skip',

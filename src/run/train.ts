@@ -377,6 +377,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           format: source.format,
           schema: summarizeSchema(model.schema),
           features: model.featurizer.dim,
+          ...reads(model.learner, model.featurizer),
           learner: model.learner.description,
           backend: model.backend,
           sampler: model.sampler.description,
@@ -389,7 +390,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
           fading: evaluation.settings.fading ?? null,
           drift: evaluation.settings.drift ?? null,
-          ...(config.contenders ? { models: lanes.map((l) => ({ model: l.name!, learner: l.learner.description, backend: l.backend, sampler: l.sampler.description })) } : {}),
+          ...(config.contenders ? { models: lanes.map((l) => ({ model: l.name!, learner: l.learner.description, backend: l.backend, sampler: l.sampler.description, ...reads(l.learner, model!.featurizer) })) } : {}),
         };
       }
       const { featurizer } = model;
@@ -604,6 +605,12 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     if (interrupted) void source.close().catch(() => {});
     else await source.close();
   }
+}
+
+/** The row layout a learner reads and its width, as the start event gives them. */
+function reads(learner: Learner, featurizer: Featurizer): { learner_input: RowLayout; learner_features: number } {
+  const layout = learner.input ?? 'dense';
+  return { learner_input: layout, learner_features: featurizer.widthOf(layout) };
 }
 
 /** What the lane's learner holds now (its model's bytes, a figure of its own, deterministic) and the largest of these figures so far. */
