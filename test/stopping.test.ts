@@ -12,13 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCheckpoint } from '../src/persist/store.js';
+import { learners } from '../src/learners/registry.js';
 import { BIN, jsonLines, runCli, unreadInPipe } from './helpers.js';
 
-/** The learners every input kind is tried with, and the options that make each one (extend as learners land). */
+/**
+ * The learners every input kind is tried with, and the options that make each one. Every other
+ * learner of the registry runs in one side-by-side run (one reader, every learner behind it);
+ * predict --learn takes one learner of such a checkpoint: arf, the slowest per row.
+ */
+const OTHERS = learners()
+  .map((e) => e.name)
+  .filter((name) => name !== 'linear' && name !== 'mlp');
 const LEARNERS: Record<string, string[]> = {
   linear: [],
   mlp: ['--model', 'mlp', '--hidden', '4'],
+  'every other learner, side by side': ['--model', OTHERS.join(',')],
 };
+const PREDICT_LEARNER: Record<string, string[]> = { 'every other learner, side by side': ['--learner', 'arf'] };
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -260,8 +270,10 @@ async function stopsOn(kind: Kind, args: string[], signal: NodeJS.Signals, twice
   assert.equal(code, signal === 'SIGINT' ? 130 : 143, `${kind.name}: ${run.stderr()}`);
 }
 
-describe('every input stops on SIGINT and SIGTERM, and at once on a second signal', () => {
-  for (const [learner, options] of Object.entries(LEARNERS)) {
+// The learners' groups run side by side (each group in order: its terminal test uses the model its
+// predict test saved); the runs mostly wait on their input.
+describe('every input stops on SIGINT and SIGTERM, and at once on a second signal', { concurrency: Object.keys(LEARNERS).length }, () => {
+  for (const [learner, options] of Object.entries(LEARNERS)) describe(learner, () => {
     for (const kind of KINDS) {
       it(`train, ${learner}, ${kind.name}`, { timeout: 60_000 }, async () => {
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', false);
@@ -269,23 +281,24 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', true);
       });
     }
-    it(`predict --learn, ${learner}, on each input`, { timeout: 120_000 }, async () => {
-      const model = join(dir, `model-${learner}`);
+    const chosen = PREDICT_LEARNER[learner] ?? [];
+    it(`predict --learn, ${learner}${chosen.length > 0 ? ` (${chosen[1]})` : ''}, on each input`, { timeout: 120_000 }, async () => {
+      const model = join(dir, `model-${learner.replace(/\W+/g, '-')}`);
       if (!existsSync(model)) {
         writeFileSync(join(dir, 'fit.csv'), HEADER + csvRows(200));
         const fit = await runCli(['train', join(dir, 'fit.csv'), '-q', '--save', model, ...options]);
         assert.equal(fit.code, 0, fit.stderr);
       }
       for (const kind of KINDS.slice(1)) {
-        const copy = join(dir, `model-${learner}-${children.length}`);
+        const copy = join(dir, `model-${learner.replace(/\W+/g, '-')}-${children.length}`);
         spawnSync('cp', ['-r', model, copy]);
-        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q'], 'SIGINT', false);
-        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q'], 'SIGTERM', true);
+        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q', ...chosen], 'SIGINT', false);
+        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q', ...chosen], 'SIGTERM', true);
       }
     });
     it(`train and predict --learn, ${learner}, a terminal on stdin: Ctrl-C`, { timeout: 60_000, skip: SCRIPT ? false : 'script (util-linux) is not installed' }, async () => {
-      const model = join(dir, `model-${learner}`);
-      for (const command of [['train', '-', '--json', ...options], ['predict', '--model', model, '--learn', '-', '--format', 'csv']]) {
+      const model = join(dir, `model-${learner.replace(/\W+/g, '-')}`);
+      for (const command of [['train', '-', '--json', ...options], ['predict', '--model', model, '--learn', '-', '--format', 'csv', ...chosen]]) {
         const inner = [process.execPath, BIN, ...command].map((a) => `'${a}'`).join(' ');
         // script gives the run a terminal; what is written to script's stdin is typed on it.
         const run = start('script', ['-qec', `exec ${inner}`, '/dev/null'], ['pipe', 'pipe', 'pipe']);
@@ -298,5 +311,5 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
         assert.equal(code, 130, `${command[0]}: ${run.stdout()}`);
       }
     });
-  }
+  });
 });

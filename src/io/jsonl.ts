@@ -302,6 +302,9 @@ function numberLiteral(line: string, key: string, v: number): string {
   return String(v);
 }
 
+/** addColumn's answer for a key that is not made a column. */
+const LEFT_OUT = -0x40000000;
+
 export class JsonlReader {
   /** Keys in order of first appearance; grows during the pass. */
   readonly columns: string[] = [];
@@ -384,6 +387,10 @@ export class JsonlReader {
       while ((nl = chunk.indexOf(NL, s)) !== -1) {
         this.readLine(chunk, s, nl);
         s = nl + 1;
+        // Batches cut mid-chunk (a new key, a full batch) go out at once: the consumer may stop
+        // after the rows it infers the schema from, or name the columns it reads (readTextOf)
+        // before the rest of a megabyte chunk has widened every batch.
+        if (b.ready.length > 0) yield* b.ready.splice(0, b.ready.length);
       }
       pend = s < chunk.length ? [chunk.subarray(s)] : [];
       pendLen = chunk.length - s;
@@ -580,7 +587,10 @@ export class JsonlReader {
     const literal = b.literal;
     for (let k = 0; k < this.n; k++) {
       let col = cellCol[k]!;
-      if (col < 0) col = freshCols![-1 - col]!;
+      if (col < 0) {
+        col = freshCols![-1 - col]!;
+        if (col === LEFT_OUT) continue;
+      }
       const v = cellValue[k]!;
       values[base + col] = v;
       text[base + col] = cellText[k]!;
@@ -617,9 +627,16 @@ export class JsonlReader {
     this.columns.forEach((c, k) => (this.textWanted![k] = this.wanted!.has(c) ? 1 : 0));
   }
 
+  /**
+   * Makes `key` the next column, or LEFT_OUT when the consumer named the columns it reads
+   * (readTextOf) and this key, first met after that, is not one of them: a new key on every line
+   * would otherwise widen every batch, for nothing, and hold memory growing with the square of the
+   * lines. Left-out keys are not remembered either (that too would grow with the input).
+   */
   private addColumn(key: string): number {
     const col = this.columns.length;
     if (this.wanted !== null) {
+      if (!this.wanted.has(key)) return LEFT_OUT;
       if (col >= this.textWanted!.length) {
         const grown = new Uint8Array(col * 2);
         grown.set(this.textWanted!);
@@ -661,19 +678,16 @@ export class JsonlReader {
     }
     const record = obj as Record<string, unknown>;
     const keys = Object.keys(record);
-    let grew = false;
-    for (const key of keys) {
-      if (!this.index.has(key)) {
-        this.addColumn(key);
-        grew = true;
-      }
-    }
-    if (grew) b.widen(this.columns.length);
+    const width = this.columns.length;
+    for (const key of keys) if (!this.index.has(key)) this.addColumn(key);
+    if (this.columns.length > width) b.widen(this.columns.length);
     const base = b.startRow(line);
     let tooDeep: string | undefined;
     for (const key of keys) {
       const v = record[key];
-      const cell = base + this.index.get(key)!;
+      const at = this.index.get(key);
+      if (at === undefined) continue; // left out (addColumn)
+      const cell = base + at;
       if (typeof v === 'number') {
         if (v - v === 0) {
           b.values[cell] = v;

@@ -27,7 +27,7 @@
  * TensorFlow.js is imported only through loadTensorflow() (dynamic import); this file uses tfjs types
  * only.
  */
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 import type { Learner, LearnerOptions, LearnerState, Task } from './types.js';
 import { Random } from '../util/random.js';
 import { loadTensorflow, type BackendName, type Tfjs } from './tfjs.js';
