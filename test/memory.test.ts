@@ -75,10 +75,14 @@ describe('memoryBytes: every learner of the registry', () => {
           assert.ok(whole(learned), `after 400 rows: ${learned}`);
           assert.equal(two.memoryBytes(), learned, 'the same rows, the same bytes');
           if (task === 'classification' && entry.name !== 'no-change') {
-            // A third class: every per-class array widens. (no-change keeps three numbers whatever the classes.)
+            // A third class: every per-class array widens, at grow() or once the class is learned.
+            // (no-change keeps three numbers whatever the classes. A forest may also replace a tree
+            // that drifted on the new class by a smaller fresh one: hence the larger of the two.)
             await one.grow(one.dim, 3);
+            const widened = one.memoryBytes();
             await feed(one, rows(400, task, input, true, 2));
-            assert.ok(one.memoryBytes() > learned, `a third class: ${one.memoryBytes()} after ${learned}`);
+            const most = Math.max(widened, one.memoryBytes());
+            assert.ok(most > learned, `a third class: ${widened} at grow, ${one.memoryBytes()} once learned, after ${learned}`);
           }
         } finally {
           one.dispose();

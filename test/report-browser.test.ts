@@ -1,8 +1,8 @@
 /**
  * The report in a real browser: headless Chromium (Debian's package, driven by playwright-core,
  * no browser download) opens the page from file://, and it must load with no console error and no
- * request beyond the file itself, each chart an SVG with one line per learner. A screenshot goes to
- * test/output/ (not committed). Where the browser is missing, the test says so and skips.
+ * request beyond the file itself, each chart an SVG with one line per learner, and a regression
+ * run's predicted-against-true plot a point per sampled pair. Screenshots go to test/output/ (not committed). Where the browser is missing, the test says so and skips.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,8 +64,31 @@ describe('the report in headless Chromium', () => {
         assert.ok(c.width > 300, `${c.metric}: drawn ${c.width}px wide`);
       }
       assert.equal(await tab.locator('table.summary tbody tr').count(), learners.length);
+      assert.equal(await tab.locator('figure.scatter').count(), 0, 'classification: no predicted-against-true plot');
       mkdirSync(join(ROOT, 'test/output'), { recursive: true });
       await tab.screenshot({ path: join(ROOT, 'test/output/report.png'), fullPage: true });
+
+      // Regression: the summaries' samples of (prediction, truth) pairs, a point each, in each learner's colour.
+      const regression = join(dir, 'regression.jsonl');
+      const start = { event: 'start', input: 'friedman.csv', format: 'csv', schema: { columns: [], target: 'y', task: 'regression', classes: [], rows_inspected: 100 }, learner: 'several' };
+      const summary = (model: string, pairs: number, bias: number) => ({
+        event: 'summary', model, epochs: 1, rows: 1000, loss: 1, rmse: 1, predictions_sample: Array.from({ length: pairs }, (_, i) => [i / 10 + bias * Math.sin(i), i / 10]),
+      });
+      writeFileSync(regression, [start, summary('linear', 300, 2), summary('tree', 200, 1)].map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const regressionPage = join(dir, 'regression.html');
+      assert.equal((await runCli(['report', regression, '-o', regressionPage])).code, 0);
+      const scatterUrl = pathToFileURL(regressionPage).href;
+      await tab.goto(scatterUrl, { waitUntil: 'load' });
+      assert.deepEqual(problems, []);
+      assert.deepEqual(requests, [url, scatterUrl]);
+      const scatter = await tab.$$eval('figure.scatter', (figures) =>
+        figures.map((f) => ({ svgs: f.querySelectorAll(':scope > svg').length, fills: [...f.querySelectorAll('g.mark-symbol.role-mark path')].map((p) => p.getAttribute('fill')) })),
+      );
+      assert.equal(scatter.length, 1);
+      assert.equal(scatter[0]!.svgs, 1);
+      assert.equal(scatter[0]!.fills.filter((f) => f === '#0072B2').length, 300, 'linear: a point per pair');
+      assert.equal(scatter[0]!.fills.filter((f) => f === '#D55E00').length, 200, 'tree: a point per pair');
+      await tab.screenshot({ path: join(ROOT, 'test/output/report-regression.png'), fullPage: true });
     } finally {
       await browser.close();
       rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { ChartRenderer, chartPlans, chartSpec, renderSvg } from '../src/report/charts.js';
+import { ChartRenderer, chartPlans, chartSpec, renderSvg, scatterSpec } from '../src/report/charts.js';
 import { Downsampler } from '../src/report/downsample.js';
 import { RunCollector } from '../src/report/runs.js';
 import { sparkline, SparklineReporter } from '../src/report/sparkline.js';
@@ -142,6 +142,38 @@ describe('inc-learn report', () => {
     assert.equal([...found[0]!.svg.matchAll(/<line [^>]*stroke-dasharray="4,3"/g)].length, drifts);
     assert.match(html, /<th>rolling window<\/th><td>1,000<\/td>/);
     assert.match(html, /<th>drift detector<\/th><td>ddm<\/td>/);
+  });
+
+  it('regression: each summary carries a seeded sample of its (prediction, truth) pairs, which the page plots against each other', async () => {
+    const run = await runCli(['train', 'datasets/friedman.csv', '--json', '--quiet', '--model', 'linear,ht']);
+    assert.equal(run.code, 0, run.stderr);
+    const targets = new Set(readFileSync(join(ROOT, 'datasets/friedman.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',').at(-1))));
+    const summaries = jsonLines(run.stdout).filter((e) => e.event === 'summary');
+    const samples = summaries.map((s) => s.predictions_sample as [number, number][]);
+    for (const sample of samples) {
+      assert.equal(sample.length, 500, 'at most 500 of the 5,000 rows');
+      for (const [prediction, truth] of sample) assert.ok(targets.has(truth) && Number.isFinite(prediction), `${prediction}, ${truth}`);
+    }
+    // The same seed draws the same rows for each learner; their predictions differ.
+    assert.deepEqual(samples[0]!.map((p) => p[1]), samples[1]!.map((p) => p[1]));
+    assert.notDeepEqual(samples[0]!.map((p) => p[0]), samples[1]!.map((p) => p[0]));
+    const input = join(dir, 'regression.jsonl');
+    writeFileSync(input, run.stdout);
+    const out = join(dir, 'regression.html');
+    assert.equal((await runCli(['report', input, '-o', out])).code, 0);
+    const html = readFileSync(out, 'utf8');
+    const scatter = /<figure class="scatter">([\s\S]*?)<\/figure>/.exec(html)?.[1] ?? '';
+    assert.match(scatter, /true value \(target units\)/);
+    assert.match(scatter, /prediction \(target units\)/);
+    // A point per pair, in each learner's colour.
+    const marks = /<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(scatter)?.[1] ?? '';
+    const symbols = [...marks.matchAll(/<path [^>]*fill="(#[0-9A-Fa-f]{6})"/g)].map((m) => m[1]!.toUpperCase());
+    assert.equal(symbols.filter((c) => c === '#0072B2').length, 500);
+    assert.equal(symbols.filter((c) => c === '#D55E00').length, 500);
+    // Classification has none.
+    const classification = new RunCollector();
+    for (const e of jsonLines(simulatedRuns(LEARNERS, { rows: 500, reportEvery: 100, window: 100, driftAt: 250 })[0]!)) classification.add(e, 'simulated');
+    assert.equal(scatterSpec(classification.result()), null);
   });
 
   it('a 10M-row run stays small: at most 2,000 points per curve, and the drift dip survives the downsampling', async () => {

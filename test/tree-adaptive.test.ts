@@ -100,7 +100,7 @@ describe('recovery after an abrupt drift (STAGGER, 30,000 rows, concept switches
       }
       return Infinity;
     });
-  // Measured (README): ht 5,583 and 6,511 rows; hat 724 and 953; arf 500 and 500.
+  // Measured (docs/learners.md): ht 5,544 and 6,511 rows; hat 794 and 847; arf 500 and 500.
   it('hat and arf recover within 2,000 rows; ht takes more than 3,000', () => {
     const ht = recovery(run(HoeffdingTreeLearner.create(features, 2, HT_DEFAULTS, 1), rows).hits);
     const hat = recovery(run(makers.hat(1), rows).hits);

@@ -6,6 +6,7 @@
  */
 import type { Task } from '../learners/types.js';
 import type { MetricValues } from './catalogue.js';
+import type { PredictionSample } from './sample.js';
 import type { StreamEvaluation } from './stream.js';
 import { Tally, type TallyState } from './tally.js';
 
@@ -47,6 +48,8 @@ export class Evaluator {
     readonly stream: StreamEvaluation | null = null,
     /** A running total the rows are also added to (every row of the stream, across a resume). */
     readonly total: Tally | null = null,
+    /** Regression: a sample of the (prediction, truth) pairs, kept across epochs. */
+    readonly sample: PredictionSample | null = null,
   ) {
     this.tally = new Tally(task, stream !== null);
   }
@@ -65,6 +68,7 @@ export class Evaluator {
     const err = prediction - y;
     this.tally.addValue(y, err);
     this.total?.addValue(y, err);
+    this.sample?.add(prediction, y);
     if (stream !== null) stream.scoreValue(y, err);
   }
 

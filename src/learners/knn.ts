@@ -80,27 +80,29 @@ export class Knn extends PerRowLearner {
     const k = this.k;
     let found = 0;
     let worst = Infinity;
-    // Oldest first, so that on equal distances the row learned first stays ahead.
+    // Oldest first, so that on equal distances the row learned first stays ahead: the ring buffer's
+    // rows from `start` to its end, then from its beginning to `start`, each a contiguous scan.
     const start = this.count < this.window ? 0 : this.next;
-    for (let n = 0; n < this.count; n++) {
-      let i = start + n;
-      if (i >= this.window) i -= this.window;
-      const base = i * stride;
-      let dist = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = x[offset + j]! - data[base + j]!;
-        dist += diff * diff;
+    for (let segment = 0; segment < 2; segment++) {
+      const from = segment === 0 ? start : 0;
+      const to = segment === 0 ? this.count : start;
+      for (let i = from, base = from * stride; i < to; i++, base += stride) {
+        let dist = 0;
+        for (let j = 0; j < d; j++) {
+          const diff = x[offset + j]! - data[base + j]!;
+          dist += diff * diff;
+        }
+        if (dist >= worst) continue;
+        let at = found < k ? found++ : k - 1;
+        while (at > 0 && bestD[at - 1]! > dist) {
+          bestD[at] = bestD[at - 1]!;
+          bestR[at] = bestR[at - 1]!;
+          at--;
+        }
+        bestD[at] = dist;
+        bestR[at] = i;
+        if (found === k) worst = bestD[k - 1]!;
       }
-      if (found === k && dist >= worst) continue;
-      let at = found < k ? found++ : k - 1;
-      while (at > 0 && bestD[at - 1]! > dist) {
-        bestD[at] = bestD[at - 1]!;
-        bestR[at] = bestR[at - 1]!;
-        at--;
-      }
-      bestD[at] = dist;
-      bestR[at] = i;
-      if (found === k) worst = bestD[k - 1]!;
     }
     return found;
   }

@@ -110,6 +110,13 @@ function chartPoints(runs: Run[], plan: ChartPlan): { learner: string; x: number
   return runs.flatMap((run) => (curvesOf(run).get(plan.metric)?.points() ?? []).map((p) => ({ learner: run.name, x: p.x, y: p.y })));
 }
 
+/** Every learner in its palette colour, named in a legend below the chart. */
+function learnerColor(names: string[], labelLimit: number) {
+  return { field: 'learner', type: 'nominal' as const, scale: { domain: names, range: PALETTE }, legend: { orient: 'bottom' as const, title: null, labelLimit, columns: 1 } };
+}
+
+const CONFIG = { font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif', view: { stroke: '#dddddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+
 /** The Vega-Lite specification of one chart. */
 export function chartSpec(runs: Run[], plan: ChartPlan, options: ChartOptions = {}): TopLevelSpec {
   const names = runs.map((r) => r.name);
@@ -118,13 +125,13 @@ export function chartSpec(runs: Run[], plan: ChartPlan, options: ChartOptions = 
   // Epoch boundaries are the same for every learner of a run: one rule each.
   const epochs = [...new Map(runs.flatMap((run) => run.epochStarts.map((e) => [e.x, e] as const))).values()].map((e) => ({ x: e.x, label: `epoch ${e.epoch}` }));
   const perEpoch = plan.kind === 'per epoch';
-  const color = { field: 'learner', type: 'nominal' as const, scale: { domain: names, range: PALETTE }, legend: { orient: 'bottom' as const, title: null, labelLimit: 600, columns: 1 } };
+  const color = learnerColor(names, 600);
   const x = { field: 'x', type: 'quantitative' as const, title: 'rows seen (count)', axis: { format: '~s', grid: false }, scale: { nice: false } };
   const notes = [drifts.length > 0 ? 'dashed: drift detected' : '', epochs.length > 0 ? 'grey: epoch starts' : ''].filter(Boolean).join('; ');
   const layers: unknown[] = [
     {
       data: { values: points },
-      mark: { type: 'line', aria: false, strokeWidth: 1.5, point: perEpoch ? { aria: false } : false, clip: true },
+      mark: { type: 'line', aria: false, strokeWidth: 1.5, point: perEpoch ? { aria: false } : false, clip: true, invalid: null },
       encoding: { x, y: { field: 'y', type: 'quantitative', title: axisTitle(plan.metric, taskOf(runs)), scale: { zero: false }, axis: { titleLimit: (options.height ?? 240) + 40 } }, color },
     },
   ];
@@ -145,7 +152,55 @@ export function chartSpec(runs: Run[], plan: ChartPlan, options: ChartOptions = 
     height: options.height ?? 240,
     title: { text: chartTitle(plan, options), subtitle: notes || undefined, anchor: 'start', fontSize: 14 },
     layer: layers,
-    config: { font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif', view: { stroke: '#dddddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } },
+    config: CONFIG,
+  } as TopLevelSpec;
+}
+
+/** The [prediction, truth] pairs of a run's summary (regression), when it carries them. */
+export function predictionSample(run: Run): [number, number][] {
+  const pairs = run.summary?.predictions_sample;
+  return Array.isArray(pairs) ? pairs.filter((p): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v))) : [];
+}
+
+/**
+ * Regression: each learner's sampled predictions against the true values, a point per row, with the
+ * diagonal where they would be equal. Null when no run carries a sample.
+ */
+export function scatterSpec(runs: Run[]): TopLevelSpec | null {
+  const points = runs.flatMap((run) => predictionSample(run).map(([predicted, truth]) => ({ learner: run.name, predicted, truth })));
+  if (points.length === 0) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    lo = Math.min(lo, p.predicted, p.truth);
+    hi = Math.max(hi, p.predicted, p.truth);
+  }
+  const names = runs.map((r) => r.name);
+  const per = Math.max(...runs.map((r) => predictionSample(r).length));
+  const color = learnerColor(names, 360);
+  const scale = { domain: [lo, hi], nice: false, zero: false };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 360,
+    height: 360,
+    title: { text: 'predicted against true', subtitle: `a random sample of up to ${formatCount(per)} rows per learner; dashed: prediction = truth`, anchor: 'start', fontSize: 14 },
+    layer: [
+      {
+        data: { values: [{ v: lo }, { v: hi }] },
+        mark: { type: 'line', aria: false, color: '#999999', strokeDash: [4, 3], strokeWidth: 1 },
+        encoding: { x: { field: 'v', type: 'quantitative', scale }, y: { field: 'v', type: 'quantitative', scale } },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'circle', aria: false, size: 14, opacity: 0.55 },
+        encoding: {
+          x: { field: 'truth', type: 'quantitative', title: 'true value (target units)', scale },
+          y: { field: 'predicted', type: 'quantitative', title: 'prediction (target units)', scale },
+          color,
+        },
+      },
+    ],
+    config: CONFIG,
   } as TopLevelSpec;
 }
 
@@ -177,7 +232,7 @@ export class ChartRenderer {
     const first = chartPlans(runs)[0];
     if (first === undefined) return;
     const spec = chartSpec(runs, first, options) as { layer: { data: unknown }[] };
-    spec.layer[0]!.data = { name: 'points' };
+    spec.layer[0]!.data = { name: 'points', format: { parse: null } };
     const vega = compile(spec as TopLevelSpec).spec;
     const title = vega.title as { text: unknown } | undefined;
     const yAxis = vega.axes?.find((a) => a.scale === 'y' && a.title !== undefined);

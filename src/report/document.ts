@@ -4,7 +4,7 @@
  * offline, in any browser. Or, for a README or a paper, the first learning curve alone as SVG.
  */
 import { formatBytes, formatCount, formatDuration } from './style.js';
-import { axisTitle, chartPlans, ChartRenderer, chartSpec, PALETTE, renderSvg } from './charts.js';
+import { axisTitle, chartPlans, ChartRenderer, chartSpec, PALETTE, renderSvg, scatterSpec } from './charts.js';
 import { MARK } from './report-file.js';
 import type { Event, Run } from './runs.js';
 
@@ -117,6 +117,8 @@ export async function reportHtml(runs: Run[], generator: string): Promise<string
   const settings = runs
     .map((run, i) => `<div><h3><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${escape(run.name)}</h3><table class="settings">${settingsRows(run).map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table></div>`)
     .join('');
+  const scatter = scatterSpec(runs);
+  const predictions = scatter ? `<h2>Predictions</h2>\n<figure class="scatter">${stripXmlHeader(await renderSvg(scatter))}</figure>\n` : '';
   const perEpoch = plans.length > 0 && plans[0]!.kind === 'per epoch';
   const note = perEpoch ? '<p class="muted">These runs have no <code>report</code> events, so each curve has one point per epoch; <code>train --report-every N</code> gives a point every N rows.</p>' : '';
   return `<!DOCTYPE html>
@@ -137,7 +139,7 @@ ${summaryTable(runs)}
 <h2>Curves</h2>
 ${note}
 <div class="charts">${charts.join('\n') || '<p>No metric was reported.</p>'}</div>
-<h2>Settings</h2>
+${predictions}<h2>Settings</h2>
 <div class="runs">${settings}</div>
 </body>
 </html>

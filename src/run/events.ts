@@ -160,6 +160,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   interrupted: boolean;
   /** --model auto: each member of its pool, its weight in the next prediction, and the rows it led the mix. */
   pool?: PoolWeight[];
+  /** Regression: up to 500 [prediction, truth] pairs, a uniform seeded sample of the rows this run scored. */
+  predictions_sample?: [number, number][];
   /** The process's peak resident set size since it started (every learner, the runtime, buffers); varies from run to run. */
   peak_rss_bytes?: number;
 }

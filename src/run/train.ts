@@ -6,6 +6,7 @@
 import { DataError, UsageError } from '../errors.js';
 import { perClass, confusionRows } from '../eval/catalogue.js';
 import { Evaluator, headline, type Metrics } from '../eval/metrics.js';
+import { PREDICTION_SAMPLE_SIZE, PredictionSample } from '../eval/sample.js';
 import type { StreamEvaluation } from '../eval/stream.js';
 import { Tally, type TallyState } from '../eval/tally.js';
 import { Featurizer } from '../features/featurizer.js';
@@ -260,6 +261,8 @@ interface Lane {
   busyMs: number;
   /** The largest memoryBytes() of its learner at a report, an epoch's end or the summary. */
   peakModelBytes: number;
+  /** Regression: a sample of the (prediction, truth) pairs it scored in this run, for the report's plot. */
+  sample: PredictionSample | undefined;
   pass?: TrainingPass;
   evaluator?: Evaluator;
 }
@@ -312,6 +315,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
     warnedDiverging: false,
     busyMs: 0,
     peakModelBytes: 0,
+    sample: task === 'regression' ? new PredictionSample(PREDICTION_SAMPLE_SIZE, config.seed) : undefined,
   });
   try {
     for (let epoch = 1; epoch <= config.epochs && !interrupted; epoch++) {
@@ -397,7 +401,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
       stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
       for (const l of lanes) {
-        l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null);
+        l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null, l.sample ?? null);
         l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings);
       }
       const pass = lanes[0]!.pass!;
@@ -589,6 +593,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
           : {}),
         ...(l.evaluation.detector ? { drifts: l.evaluation.drifts - l.driftsBefore } : {}),
+        ...(l.sample ? { predictions_sample: l.sample.pairs() } : {}),
         ...(l.learner.pool ? { pool: l.learner.pool() } : {}),
       });
       summaries.push(summary);

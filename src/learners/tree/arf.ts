@@ -101,6 +101,8 @@ export class AdaptiveRandomForest implements Learner {
   private votes: Float64Array;
   /** The forest's vote while learning without predicting. */
   private scratch: Float64Array;
+  /** A tree's probabilities for the row once it has learned it. */
+  private after: Float64Array;
 
   private constructor(
     readonly features: readonly TreeFeature[],
@@ -114,6 +116,7 @@ export class AdaptiveRandomForest implements Learner {
     this.members = members ?? Array.from({ length: flags.trees }, () => new Member(this.newTree(), this.detector(flags.warningDelta), this.detector(flags.driftDelta), null));
     this.votes = new Float64Array(flags.trees * this.classes);
     this.scratch = new Float64Array(this.classes);
+    this.after = new Float64Array(this.classes);
   }
 
   static create(features: readonly TreeFeature[], classes: number, flags: ArfFlags, seed: number): AdaptiveRandomForest {
@@ -163,7 +166,6 @@ export class AdaptiveRandomForest implements Learner {
       const member = this.members[t]!;
       const w = y < 0 ? 0 : this.random.poisson(this.flags.lambda);
       member.tree.predictAndLearnOne(x, off, y, w, votes, t * k);
-      if (w > 0) member.background?.learnOne(x, off, y, w);
       const weight = member.weight;
       let best = 0;
       for (let c = 0; c < k; c++) {
@@ -173,9 +175,14 @@ export class AdaptiveRandomForest implements Learner {
       }
       total += weight;
       if (y < 0) continue;
-      const error = best === y ? 0 : 1;
+      // The vote's weight counts every row, as predicted before learning it.
       member.seen++;
-      member.correct += 1 - error;
+      if (best === y) member.correct++;
+      if (w === 0) continue;
+      member.background?.learnOne(x, off, y, w);
+      // The detectors see only the rows the tree learned, and its error on each once it has learned
+      // it (MOA's ARFBaseLearner.trainOnInstance, River's BaseForestMember.learn_one).
+      const error = member.tree.classAfterLearning(x, off, this.after, 0) === y ? 0 : 1;
       if (rises(member.warning, error)) {
         member.warnings++;
         member.background = this.newTree();
@@ -201,6 +208,7 @@ export class AdaptiveRandomForest implements Learner {
     this.classes = classes;
     this.votes = new Float64Array(this.members.length * classes);
     this.scratch = new Float64Array(classes);
+    this.after = new Float64Array(classes);
     for (const member of this.members) {
       member.tree.growClasses(classes);
       member.background?.growClasses(classes);

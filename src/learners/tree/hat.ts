@@ -50,6 +50,47 @@ export class AdaptiveTree extends HoeffdingTree {
     this.learnNode(this.root, null, 0, x, off, y, w, this.predicted(this.root, x, off));
   }
 
+  /**
+   * The votes of the leaves the row reaches, as MOA's HoeffdingAdaptiveTree.getVotesForInstance sums
+   * them: the main tree's leaf and, under each split on the way whose alternate subtree has split
+   * already, that subtree's leaves (an alternate still a single leaf does not vote). Each leaf's
+   * probabilities count 1 / e^2 times, e its ADWIN error estimate, so the more accurate subtree
+   * dominates; a leaf with no error yet counts as its class weights (MOA leaves its votes
+   * unnormalized then), a split with no branch for the row as its class weights.
+   */
+  override predictOne(x: Float64Array, off: number, out: Float64Array, at: number): void {
+    const k = this.classes;
+    for (let c = 0; c < k; c++) out[at + c] = 0;
+    this.addVotes(this.root, x, off, out, at);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += out[at + c]!;
+    for (let c = 0; c < k; c++) out[at + c] = sum > 0 ? out[at + c]! / sum : 1 / k;
+  }
+
+  private addVotes(node: Node, x: Float64Array, off: number, out: Float64Array, at: number): void {
+    const votes = this.votes;
+    const k = this.classes;
+    let weight: number;
+    for (;;) {
+      if (node instanceof Leaf) {
+        node.predict(this.params.leafPrediction, x, off, votes, 0);
+        const e = node.errors ? node.errors.estimation : 0;
+        weight = e > 0 ? 1 / (e * e) : node.total;
+        break;
+      }
+      if (node.alternate instanceof Split) this.addVotes(node.alternate, x, off, out, at);
+      const child = node.child(node.branch(x, off));
+      if (!child) {
+        writeSplitDistribution(node, votes, 0);
+        weight = 0;
+        for (let c = 0; c < k; c++) weight += node.counts[c]!;
+        break;
+      }
+      node = child;
+    }
+    for (let c = 0; c < k; c++) out[at + c] = out[at + c]! + weight * votes[c]!;
+  }
+
   override predictAndLearnOne(x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
     this.predictOne(x, off, out, at);
     this.learnOne(x, off, y, w);
@@ -58,7 +99,7 @@ export class AdaptiveTree extends HoeffdingTree {
   /** The class the subtree under node predicts for the row. */
   private predicted(node: Node, x: Float64Array, off: number): number {
     while (node instanceof Split) {
-      const child = node.children[node.branch(x, off)];
+      const child = node.child(node.branch(x, off));
       if (!child) {
         writeSplitDistribution(node, this.votes, 0);
         return argmax(this.votes, this.classes);
@@ -75,9 +116,10 @@ export class AdaptiveTree extends HoeffdingTree {
     if (node instanceof Leaf) {
       node.errors ??= new Adwin();
       node.errors.update(error);
+      // Bootstrap sampling as MOA and River do it: a Poisson(1) draw k multiplies the row's weight
+      // when it is positive; a draw of 0 leaves the weight as it is (the row is never skipped).
       const k = this.random.poisson(1);
-      if (k === 0) return;
-      node.learn(this.params.leafPrediction, x, off, y, w * k, this.scratch);
+      node.learn(this.params.leafPrediction, x, off, y, k > 0 ? w * k : w, this.scratch);
       if (this.growthAllowed && node.due(this.params)) this.attempt(node, holder, slot);
       return;
     }
@@ -86,7 +128,8 @@ export class AdaptiveTree extends HoeffdingTree {
     const before = node.errors.estimation;
     const rose = node.errors.update(error) && node.errors.estimation > before;
     const alternate = node.alternate;
-    if (rose && !alternate) {
+    if (rose) {
+      // Every rise starts a fresh alternate, replacing one already growing (MOA, River).
       node.alternate = this.newLeaf(node.depth);
       this.alternates++;
     } else if (alternate?.errors && node.errors.width > COMPARE_AFTER && alternate.errors.width > COMPARE_AFTER) {
@@ -108,11 +151,10 @@ export class AdaptiveTree extends HoeffdingTree {
     }
     if (node.alternate) this.learnNode(node.alternate, node, -1, x, off, y, w, this.predicted(node.alternate, x, off));
     const branch = node.branch(x, off);
-    let child = node.children[branch];
+    let child = node.child(branch);
     if (!child) {
       child = this.newLeaf(node.depth + 1);
-      for (let b = node.children.length; b < branch; b++) node.children.push(null);
-      node.children[branch] = child;
+      node.setChild(branch, child);
     }
     // The leaf reached from a node on the main path is the one reached from the root.
     this.learnNode(child, node, branch, x, off, y, w, prediction);

@@ -69,8 +69,8 @@ export class Leaf {
     this.seen = total;
     this.lastAttempt = total;
     this.gauss = new Float64Array(classes * numeric.length * G_SIZE);
-    this.nominal = Array.from(categorical, () => new Float64Array(classes * 4));
-    this.nominalCodes = new Int32Array(categorical.length);
+    this.nominal = categoricalTables(categorical.length, classes);
+    this.nominalCodes = categorical.length > 0 ? new Int32Array(categorical.length) : NO_CODES;
   }
 
   get classes(): number {
@@ -143,11 +143,13 @@ export class Leaf {
       for (let s = 0; s < slots && score > -Infinity; s++) score += gaussianLogDensity(this.gauss, base + s * G_SIZE, x[off + numeric[s]!]!);
       for (let s = 0; s < categorical.length && score > -Infinity; s++) {
         const code = x[off + categorical[s]!]!;
-        if (code < 0) continue;
-        const table = this.nominal[s]!;
         const codes = this.nominalCodes[s]!;
+        // A missing value, or an attribute this leaf has not observed yet, says nothing; a class
+        // the observer has not seen has likelihood 0 (MOA's NominalAttributeClassObserver).
+        if (code < 0 || codes === 0) continue;
+        const table = this.nominal[s]!;
         const seen = code < codes ? table[(code + 1) * classes + c]! : 0;
-        score += Math.log((seen + 1) / (table[c]! + codes));
+        score += table[c]! > 0 ? Math.log((seen + 1) / (table[c]! + codes)) : -Infinity;
       }
       out[at + c] = score;
       if (score > max) {
@@ -174,7 +176,7 @@ export class Leaf {
    * has predicted the rows that reached this leaf more accurately so far.
    */
   predict(rule: LeafPrediction, x: Float64Array, off: number, out: Float64Array, at: number): void {
-    if (rule === 'mc' || !this.active || (rule === 'nba' && !(this.nbCorrect > this.mcCorrect))) this.majorityProba(out, at);
+    if (rule === 'mc' || !this.active || (rule === 'nba' && this.mcCorrect > this.nbCorrect)) this.majorityProba(out, at);
     else this.naiveBayesProba(x, off, out, at);
   }
 
@@ -193,7 +195,7 @@ export class Leaf {
   /** predict(rule, ..) then learn(rule, ..) in one step, with the same results (naive Bayes scored once). */
   predictAndLearn(rule: LeafPrediction, x: Float64Array, off: number, y: number, w: number, out: Float64Array, at: number): void {
     if (rule === 'nba' && this.active) {
-      const useNaiveBayes = this.nbCorrect > this.mcCorrect;
+      const useNaiveBayes = !(this.mcCorrect > this.nbCorrect);
       const mc = this.majority();
       const nb = this.naiveBayesProba(x, off, out, at);
       if (!useNaiveBayes) this.majorityProba(out, at);
@@ -296,9 +298,9 @@ export class Leaf {
   /** Drops the observers (memory limit or pre-pruning); the class weights stay. */
   deactivate(): void {
     this.active = false;
-    this.gauss = new Float64Array(0);
-    this.nominal = [];
-    this.nominalCodes = new Int32Array(0);
+    this.gauss = NO_ESTIMATORS;
+    this.nominal = NO_TABLES;
+    this.nominalCodes = NO_CODES;
   }
 
   /** Starts fresh observers (the memory limit brought the leaf back). */
@@ -306,8 +308,8 @@ export class Leaf {
     const classes = this.counts.length;
     this.active = true;
     this.gauss = new Float64Array(classes * this.numeric.length * G_SIZE);
-    this.nominal = Array.from(this.categorical, () => new Float64Array(classes * 4));
-    this.nominalCodes = new Int32Array(this.categorical.length);
+    this.nominal = categoricalTables(this.categorical.length, classes);
+    this.nominalCodes = this.categorical.length > 0 ? new Int32Array(this.categorical.length) : NO_CODES;
   }
 
   /** Room for more classes: every per-class array is widened, new classes at weight 0. */
@@ -331,15 +333,18 @@ export class Leaf {
   }
 
   /**
-   * Bytes this leaf holds for the memory limit: its arrays plus a fixed overhead per object; with
+   * Bytes this leaf holds for the memory limit, as V8 stores it (measured: see NODE_BYTES); with
    * `active` given, what it would hold active (fresh observers) or inactive (class weights only).
+   * The attribute slots are shared between leaves (see HoeffdingTree.slotArray) and not counted.
    */
   bytes(active = this.active): number {
     const classes = this.counts.length;
-    let n = LEAF_OVERHEAD + 8 * classes + 4 * (this.numeric.length + this.categorical.length);
+    let n = NODE_BYTES + TYPED_ARRAY_BYTES + 8 * classes + (this.errors ? ADWIN_BYTES : 0);
     if (!active) return n;
-    n += 8 * classes * this.numeric.length * G_SIZE;
-    for (let s = 0; s < this.categorical.length; s++) n += ARRAY_OVERHEAD + 8 * classes * (this.active ? this.nominalCodes[s]! + 1 : 1);
+    n += TYPED_ARRAY_BYTES + 8 * classes * this.numeric.length * G_SIZE;
+    const categorical = this.categorical.length;
+    if (categorical > 0) n += ARRAY_BYTES + 8 * categorical + TYPED_ARRAY_BYTES + 4 * categorical;
+    for (let s = 0; s < categorical; s++) n += TYPED_ARRAY_BYTES + 8 * classes * Math.max(4, this.active ? this.nominalCodes[s]! + 1 : 1);
     return n;
   }
 
@@ -398,7 +403,8 @@ export interface SplitCandidate {
 }
 
 export class Split {
-  children: (Node | null)[];
+  /** The child of each branch; write them with setChild. */
+  readonly children: (Node | null)[];
   /** The adaptive tree's monitor of this subtree's error, and the alternate subtree it grows (null in other trees). */
   errors: Adwin | null = null;
   alternate: Node | null = null;
@@ -425,17 +431,63 @@ export class Split {
     if (!this.categorical) return v <= this.threshold ? 0 : 1;
     return v < 0 ? this.missingBranch : v;
   }
+
+  /**
+   * children[0] and children[1] again, as fields: a walk down a binary split then reads the split
+   * object alone, not also the array and its elements (three cache lines a level instead of one;
+   * a forest's walks are bound by those reads).
+   */
+  private left: Node | null = null;
+  private right: Node | null = null;
+
+  /** The child of branch b (null: none yet). */
+  child(b: number): Node | null {
+    return b === 0 ? this.left : b === 1 ? this.right : (this.children[b] ?? null);
+  }
+
+  /** Sets the child of branch b (a category first seen adds branches up to b). */
+  setChild(b: number, node: Node | null): void {
+    for (let i = this.children.length; i < b; i++) this.children.push(null);
+    this.children[b] = node;
+    if (b === 0) this.left = node;
+    else if (b === 1) this.right = node;
+  }
 }
 
 export type Node = Leaf | Split;
 
-/** Per-object bytes the memory limit adds to the arrays' own (a rough V8 figure, as MOA measures its own). */
+/**
+ * What V8 (Node 20, 64-bit) spends on a node besides the numbers it holds, measured by allocating
+ * 100,000 of each and reading process.memoryUsage() (heap + external): a node object with its
+ * fields, each typed array (object, ArrayBuffer and backing-store record), a plain array's header,
+ * an ADWIN detector (src/eval/drift/adwin.ts: its four typed arrays of 48 levels). The memory limit
+ * counts these so that it bounds what the process holds, as MOA measures its trees with a sizing agent.
+ */
+const NODE_BYTES = 160;
+const TYPED_ARRAY_BYTES = 190;
+const ARRAY_BYTES = 32;
+const ADWIN_BYTES = 6000;
+
+/**
+ * Per-object bytes the regression tree's estimate adds to its arrays' own (a rough V8 figure, not yet
+ * measured as the classification tree's constants above are).
+ */
 export const LEAF_OVERHEAD = 320;
 export const SPLIT_OVERHEAD = 160;
 export const ARRAY_OVERHEAD = 64;
 
 export function splitBytes(split: Split): number {
-  return SPLIT_OVERHEAD + 8 * (split.counts.length + split.children.length);
+  const classes = split.counts.length;
+  return NODE_BYTES + TYPED_ARRAY_BYTES + 8 * classes + ARRAY_BYTES + 8 * split.children.length + (split.errors ? ADWIN_BYTES : 0);
+}
+
+/** Shared by every leaf that holds none (inactive leaves, leaves without categorical attributes): never written. */
+const NO_ESTIMATORS = new Float64Array(0);
+const NO_CODES = new Int32Array(0);
+const NO_TABLES: Float64Array[] = Object.freeze([]) as unknown as Float64Array[];
+
+function categoricalTables(categorical: number, classes: number): Float64Array[] {
+  return categorical > 0 ? Array.from({ length: categorical }, () => new Float64Array(classes * 4)) : NO_TABLES;
 }
 
 export interface LeafState {

@@ -17,6 +17,8 @@ import { Leaf, Split, splitBytes, type FeatureKind, type LeafPrediction, type No
 
 /** The share of the memory limit a tree is trimmed to when it goes past it. */
 const MEMORY_TRIM = 0.9;
+/** Distinct attribute subsets a tree shares between its leaves (see slotArray). */
+const SHARED_SUBSETS = 1024;
 
 export interface TreeOptions extends TreeParams {
   classes: number;
@@ -61,8 +63,8 @@ export class HoeffdingTree {
     this.classes = Math.max(2, options.classes);
     this.random = random;
     const kinds = options.kinds;
-    this.allNumeric = Int32Array.from(kinds.flatMap((k, i) => (k === 'numeric' ? [i] : [])));
-    this.allCategorical = Int32Array.from(kinds.flatMap((k, i) => (k === 'categorical' ? [i] : [])));
+    this.allNumeric = this.slotArray(kinds.flatMap((k, i) => (k === 'numeric' ? [i] : [])));
+    this.allCategorical = this.slotArray(kinds.flatMap((k, i) => (k === 'categorical' ? [i] : [])));
     this.scratch = new Float64Array(this.classes);
     this.draw = Int32Array.from(kinds, (_, i) => i);
     this.root = this.newLeaf(0);
@@ -88,17 +90,32 @@ export class HoeffdingTree {
     }
     const chosen = Array.from(draw.subarray(0, k)).sort((a, b) => a - b);
     const kinds = this.params.kinds;
-    const numeric = Int32Array.from(chosen.filter((f) => kinds[f] === 'numeric'));
-    const categorical = Int32Array.from(chosen.filter((f) => kinds[f] === 'categorical'));
+    const numeric = this.slotArray(chosen.filter((f) => kinds[f] === 'numeric'));
+    const categorical = this.slotArray(chosen.filter((f) => kinds[f] === 'categorical'));
     return new Leaf(depth, this.classes, numeric, categorical, counts);
   }
+
+  /**
+   * The array of these attribute slots, shared by every leaf of the tree that watches them (a typed
+   * array costs V8 about 190 bytes besides its numbers; a forest's leaves draw few distinct subsets).
+   * At most SHARED_SUBSETS are kept, so that a tree over many attributes does not hoard them.
+   */
+  private slotArray(list: number[]): Int32Array {
+    const key = list.join(',');
+    const known = this.subsets.get(key);
+    if (known) return known;
+    const slots = Int32Array.from(list);
+    if (this.subsets.size < SHARED_SUBSETS) this.subsets.set(key, slots);
+    return slots;
+  }
+
+  private readonly subsets = new Map<string, Int32Array>();
 
   /** The leaf a row reaches, or the split whose branch for it does not exist yet. */
   sort(x: Float64Array, off: number): Node {
     let node: Node = this.root;
     while (node instanceof Split) {
-      const b = node.branch(x, off);
-      const child: Node | null | undefined = node.children[b];
+      const child = node.child(node.branch(x, off));
       if (!child) return node;
       node = child;
     }
@@ -150,14 +167,13 @@ export class HoeffdingTree {
       parent = node;
       node.seen += w;
       branch = node.branch(x, off);
-      let child: Node | null | undefined = node.children[branch];
+      let child = node.child(branch);
       if (!child) {
         if (out) writeSplitDistribution(node, out, at);
         this.reachedNew = true;
         // A category first seen below this split (or its missing branch): a new leaf for it.
         child = this.newLeaf(node.depth + 1);
-        for (let b = node.children.length; b < branch; b++) node.children.push(null);
-        node.children[branch] = child;
+        node.setChild(branch, child);
       }
       node = child;
     }
@@ -167,7 +183,29 @@ export class HoeffdingTree {
   }
 
   private afterLearn(leaf: Leaf): void {
-    if (this.growthAllowed && leaf.due(this.params)) this.attempt(leaf, this.reachedParent, this.reachedBranch);
+    this.learnedLeaf = leaf;
+    if (this.growthAllowed && leaf.due(this.params)) {
+      const splits = this.splits;
+      this.attempt(leaf, this.reachedParent, this.reachedBranch);
+      if (this.splits !== splits) this.learnedLeaf = null;
+    }
+  }
+
+  /** The leaf the last learned row reached, while it is still in the tree (null after it split). */
+  private learnedLeaf: Leaf | null = null;
+
+  /**
+   * The class the tree predicts, now that it has learned it, for the row learnOne or
+   * predictAndLearnOne (weight > 0) learned last; out[at .. at+classes) is scratch. The row's leaf is
+   * asked directly unless it split on that row.
+   */
+  classAfterLearning(x: Float64Array, off: number, out: Float64Array, at: number): number {
+    const leaf = this.learnedLeaf;
+    if (leaf) leaf.predict(this.params.leafPrediction, x, off, out, at);
+    else this.predictOne(x, off, out, at);
+    let best = 0;
+    for (let c = 1; c < this.classes; c++) if (out[at + c]! > out[at + best]!) best = c;
+    return best;
   }
 
   /**
@@ -202,7 +240,7 @@ export class HoeffdingTree {
     for (let b = 0; b < decision.branches; b++) {
       const child = this.newLeaf(leaf.depth + 1, decision.post.subarray(b * classes, (b + 1) * classes));
       if (post > 0) child.seen = (leaf.seen * child.total) / post;
-      split.children[b] = child;
+      split.setChild(b, child);
       this.bytes += child.bytes();
     }
     this.place(holder, slot, split);
@@ -214,7 +252,7 @@ export class HoeffdingTree {
   protected place(holder: Split | null, slot: number, node: Node): void {
     if (!holder) this.root = node;
     else if (slot < 0) holder.alternate = node;
-    else holder.children[slot] = node;
+    else holder.setChild(slot, node);
   }
 
   /**
@@ -259,8 +297,8 @@ export class HoeffdingTree {
    */
   memoryBytes(): number {
     let n = this.scratch.byteLength + this.draw.byteLength + this.allNumeric.byteLength + this.allCategorical.byteLength;
+    // A node's bytes include its error monitor's (see Leaf.bytes, splitBytes).
     const walk = (node: Node): void => {
-      if (node.errors) n += node.errors.bytes;
       if (node instanceof Leaf) {
         n += node.bytes();
         return;
@@ -312,10 +350,8 @@ export class HoeffdingTree {
   protected static restoreInto<T extends HoeffdingTree>(tree: T, s: TreeState): T {
     tree.random = Random.fromState(s.random);
     const slots = (list: number[]): Int32Array => {
-      if (sameSlots(list, tree.allNumeric)) return tree.allNumeric;
-      if (sameSlots(list, tree.allCategorical)) return tree.allCategorical;
       for (const f of list) if (!Number.isInteger(f) || f < 0 || f >= s.options.kinds.length) throw new Error(`tree state: attribute slot ${f} is not in the row`);
-      return Int32Array.from(list);
+      return tree.slotArray(list);
     };
     tree.root = restoreNode(s.root, slots, tree.classes);
     tree.bytes = tree.summary().bytes;
@@ -360,10 +396,6 @@ export interface TreeSummary {
   bytes: number;
 }
 
-function sameSlots(list: number[], slots: Int32Array): boolean {
-  return list.length === slots.length && list.every((f, i) => f === slots[i]);
-}
-
 /** A row with a category the split has no branch for yet gets the split's class weights. */
 export function writeSplitDistribution(split: Split, out: Float64Array, at: number): void {
   let total = 0;
@@ -400,7 +432,7 @@ export function restoreNode(s: NodeState, slots: (list: number[]) => Int32Array,
   }
   const t = s.split;
   const split = new Split(t.depth, t.feature, t.threshold, t.categorical, Float64Array.from(t.counts), t.children.length, t.missingBranch);
-  split.children = t.children.map((child) => (child ? restoreNode(child, slots, classes) : null));
+  t.children.forEach((child, b) => split.setChild(b, child ? restoreNode(child, slots, classes) : null));
   split.seen = t.seen;
   if (s.errors) split.errors = Adwin.restore(s.errors);
   if (s.alternate) split.alternate = restoreNode(s.alternate, slots, classes);
