@@ -21,7 +21,7 @@ import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../ru
 import { printEvaluation } from './evaluate.js';
 import { inspect, inspectModel, printInspection, printModelInspection } from './inspect.js';
 import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
-import { resumeConfig } from './resume.js';
+import { resumeConfig, resumeContendersConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { runReport } from './report.js';
 import { ReportWriter, reportTarget } from '../report/report-file.js';
@@ -310,10 +310,8 @@ async function withTarget<T extends CheckpointTarget | LearnersTarget = Checkpoi
 
 async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
+  // A checkpoint of several learners side by side (train --model a,b --save DIR): all of them continue.
   const saved = resumeDir === undefined ? undefined : await readLearnersList(resumeDir);
-  if (saved) {
-    throw new UsageError(`--resume takes one learner; ${resumeDir} holds several (${saved.map((l) => l.name).join(', ')}): resume one from its subdirectory, e.g. --resume ${join(resumeDir!, saved[0]!.dir)}`);
-  }
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
   // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
@@ -323,8 +321,9 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
   const quiet = raw.quiet === true;
   await withTarget<CheckpointTarget | LearnersTarget>(saveDir, quiet, async (target) => {
-    const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
-    const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
+    const checkpoints = resumeDir === undefined ? undefined : saved ? await Promise.all(saved.map((l) => readCheckpoint(join(resumeDir, l.dir)))) : [await readCheckpoint(resumeDir)];
+    const checkpoint = checkpoints?.[0];
+    const config = fresh ?? (saved ? resumeContendersConfig(checkpoints!, saved, input, raw, explicit) : resumeConfig(checkpoint!, input, raw, explicit));
     let summary: SummaryEvent | undefined;
     const reporters: Reporter[] = [assertions];
     if (raw.json === true) {
@@ -348,6 +347,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
           signal,
           writtenBy: `inc-learn ${version()}`,
           ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(saved ? { resumeContenders: checkpoints! } : {}),
           ...(reportEvery === undefined ? {} : { reportEvery }),
           ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
         };
@@ -369,7 +369,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
     if (interruptedExit !== undefined) return;
     checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
     assertions.verdict();
-  }, fresh?.contenders?.map((c) => c.name));
+  }, fresh?.contenders?.map((c) => c.name) ?? saved?.map((l) => l.name));
 }
 
 /** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */

@@ -229,6 +229,10 @@ export class TableReporter implements Reporter {
       lines.push(e.model !== undefined ? baselines : `${baselines} (accuracy ${formatNumber(e.accuracy)}; kappa_m ${formatNumber(e.kappa_m as number | null)}, kappa_t ${formatNumber(e.kappa_t as number | null)})`);
     }
     if (e.drifts !== undefined) lines.push(`  drifts detected: ${formatCount(e.drifts as number)}`);
+    if (e.pool !== undefined) {
+      const led = Math.max(1, e.pool.reduce((sum, m) => sum + m.chosen, 0));
+      lines.push(`  pool, weight now (rows led): ${e.pool.map((m) => `${m.member} ${m.weight.toFixed(2)} (${((100 * m.chosen) / led).toFixed(0)}%)`).join(', ')}`);
+    }
     const memory = memoryLine(e);
     if (memory !== undefined) lines.push(memory);
     if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);

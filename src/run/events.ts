@@ -3,7 +3,7 @@
  * lines) consume them. Field names are the JSON contract documented in the README: add, never rename.
  */
 import type { ColumnKind, ColumnRole } from '../features/schema.js';
-import type { RowLayout, Task } from '../learners/types.js';
+import type { PoolWeight, RowLayout, Task } from '../learners/types.js';
 
 export interface SchemaSummary {
   columns: { name: string; type: ColumnKind; role: ColumnRole; note?: string }[];
@@ -162,6 +162,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;
+  /** --model auto: each member of its pool, its weight in the next prediction, and the rows it led the mix. */
+  pool?: PoolWeight[];
   /** Regression: up to 500 [prediction, truth] pairs, a uniform seeded sample of the rows this run scored. */
   predictions_sample?: [number, number][];
   /** The process's peak resident set size since it started (every learner, the runtime, buffers); varies from run to run. */
