@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { contenderConfigs, runConfig } from '../src/cli/options.js';
 import { UsageError } from '../src/errors.js';
+import { readCheckpoint } from '../src/persist/store.js';
 import { Random } from '../src/util/random.js';
 import { cliOk, jsonLines, runCli } from './helpers.js';
 
@@ -189,11 +190,35 @@ describe('side by side', () => {
     assert.equal(all[0]!.accuracy, alone.accuracy);
     assert.equal(jsonLines((await cliOk(['evaluate', data, '--model', both, '--learner', 'majority', '--json'])).stdout).length, 1);
 
-    const resumed = await runCli(['train', data, '--resume', both]);
-    assert.equal(resumed.code, 2);
-    assert.match(resumed.stderr, /--resume takes one learner; .* holds several \(fast, majority\): resume one from its subdirectory/);
     const again = (d: string): Promise<Record<string, unknown>[]> => cliOk(['train', data, '--json', '--resume', d, '--save', join(dir, `again-${d.length}`)]).then((r) => comparable(jsonLines(r.stdout)).map(({ checkpoint: _where, ...e }) => e));
     assert.deepEqual(await again(join(both, 'fast')), await again(join(dir, 'fast')));
+  });
+
+  it('resumes every learner at once: A then B equals A saved then B resumed', async () => {
+    const lines = readFileSync(data, 'utf8').trimEnd().split('\n');
+    // B holds the third class's first rows and new categories (the schema is inferred from 5 rows, so
+    // that the run over A and B learns them mid-stream too).
+    const a = join(dir, 'part-a.csv');
+    const b = join(dir, 'part-b.csv');
+    writeFileSync(a, lines.slice(0, 501).join('\n') + '\n');
+    writeFileSync(b, [lines[0], ...lines.slice(501, 1001)].join('\n') + '\n');
+    writeFileSync(join(dir, 'part-ab.csv'), lines.slice(0, 1001).join('\n') + '\n');
+    const flags = ['--model', 'linear(name=fast,lr=0.5),nb', '--sampler', 'shuffle', '--buffer-size', '40', '--infer-rows', '5', '--json', '-q'];
+    const whole = jsonLines((await cliOk(['train', join(dir, 'part-ab.csv'), '--save', join(dir, 'ab'), ...flags])).stdout);
+    await cliOk(['train', a, '--save', join(dir, 'a-then'), ...flags]);
+    const resumed = jsonLines((await cliOk(['train', b, '--resume', join(dir, 'a-then'), '--save', join(dir, 'then-b'), '--json', '-q'])).stdout);
+    for (const name of ['fast', 'nb']) {
+      const [x, y] = await Promise.all([readCheckpoint(join(dir, 'ab', name)), readCheckpoint(join(dir, 'then-b', name))]);
+      for (const key of ['learner', 'featurizer', 'sampler', 'evaluator', 'evaluation', 'counts', 'random'] as const) assert.deepEqual(y.state[key], x.state[key], `${name}: ${key}`);
+      const summary = (events: Record<string, unknown>[]) => events.find((e) => e.event === 'summary' && e.model === name)!;
+      assert.equal(summary(resumed).cumulative_loss, summary(whole).loss);
+    }
+    assert.equal(resumed.filter((e) => e.event === 'comparison').length, 1);
+    // A learner resumed alone since: the checkpoints are no longer of one run.
+    await cliOk(['train', b, '--resume', join(dir, 'a-then', 'nb'), '-q']);
+    const refused = await runCli(['train', b, '--resume', join(dir, 'a-then')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /not saved with .* by one run \(1000 rows against 500, or other statistics\): was one of the learners resumed alone\?/);
   });
 
   it('never saves several learners over a directory it did not write', async () => {

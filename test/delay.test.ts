@@ -8,12 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runConfig, type RawOptions } from '../src/cli/options.js';
+import type { RawOptions } from '../src/cli/options.js';
 import { readCheckpoint } from '../src/persist/store.js';
-import { CheckpointTarget } from '../src/persist/target.js';
-import type { RunEvent } from '../src/run/events.js';
-import { train } from '../src/run/train.js';
 import { generate, type GeneratorName } from '../src/synth/generators.js';
+import { trainEvents, type Event } from './train-events.js';
 
 let dir: string;
 before(() => {
@@ -35,26 +33,7 @@ function stream(name: GeneratorName, rows: number, from = 0, to = rows): string 
   return path;
 }
 
-type Event = Record<string, unknown>;
-
-/** The events of a run in this process, without wall times and the process's memory (and progress events, which come by the clock). */
-async function run(path: string, options: RawOptions, save?: { dir: string; resume?: string }): Promise<Event[]> {
-  const target = save ? await CheckpointTarget.claim(save.dir) : undefined;
-  const events: Event[] = [];
-  try {
-    const resume = save?.resume === undefined ? undefined : await readCheckpoint(save.resume);
-    for await (const e of train(runConfig(path, options), { ...(target ? { save: { target } } : {}), ...(resume ? { resume } : {}) })) {
-      if (e.event !== 'progress') events.push(timeless(e));
-    }
-  } finally {
-    target?.release();
-  }
-  return events;
-}
-
-function timeless(e: RunEvent): Event {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => !['elapsed_ms', 'rows_per_sec', 'learner_ms', 'learner_rows_per_sec', 'peak_rss_bytes'].includes(k)));
-}
+const run = trainEvents;
 
 const of = (events: Event[], kind: string): Event[] => events.filter((e) => e.event === kind);
 

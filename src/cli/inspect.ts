@@ -3,7 +3,9 @@ import type { ChalkInstance } from 'chalk';
 import { singleLine } from '../errors.js';
 import { inferSchema } from '../features/schema.js';
 import { DataError } from '../errors.js';
+import { learnerByKind } from '../learners/registry.js';
 import type { ScaledTargetState } from '../learners/scaled-target.js';
+import type { PoolWeight } from '../learners/types.js';
 import type { ArfState } from '../learners/tree/arf.js';
 import { describeTreeLearner } from '../learners/tree/describe.js';
 import type { HtState } from '../learners/tree/ht.js';
@@ -71,6 +73,7 @@ export async function inspectModel(dir: string): Promise<ModelInspection> {
   let learner = state.learner;
   while (learner.kind === 'scaled-target') learner = (learner as ScaledTargetState).inner;
   const base = { model: checkpoint.name, learner: learner.kind, task: state.schema.task, target: state.schema.columns[state.schema.target]?.name ?? String(state.schema.target), trained: state.counts.trained };
+  if (learner.kind === 'auto') return { ...base, ...describePool((await learnerByKind('auto')!.restore(learner, { model: state.config })).pool?.() ?? []) };
   if (!['ht', 'hat', 'arf'].includes(learner.kind)) return { ...base, structure: null, lines: [] };
   try {
     checkTreeState(learner);
@@ -86,12 +89,24 @@ export async function inspectModel(dir: string): Promise<ModelInspection> {
   return { ...base, structure: json, lines };
 }
 
+/** auto's pool: each member, its weight in the next prediction, and the share of rows it led the mix. */
+function describePool(pool: PoolWeight[]): Pick<ModelInspection, 'structure' | 'lines'> {
+  const led = Math.max(1, pool.reduce((sum, m) => sum + m.chosen, 0));
+  const width = Math.max(6, ...pool.map((m) => m.member.length));
+  const lines = [
+    `pool of ${pool.length}: each row's prediction mixes theirs by these weights (from their recent errors)`,
+    `${'member'.padEnd(width)}  weight  rows led`,
+    ...pool.map((m) => `${m.member.padEnd(width)}  ${m.weight.toFixed(4)}  ${m.chosen.toLocaleString('en-US')} (${((100 * m.chosen) / led).toFixed(1)}%)`),
+  ];
+  return { structure: { pool }, lines };
+}
+
 export function printModelInspection(result: ModelInspection, json: boolean, style: ChalkInstance): void {
   if (json) {
     process.stdout.write(JSON.stringify({ event: 'model', model: result.model, learner: result.learner, task: result.task, target: result.target, trained: result.trained, ...(result.structure ?? {}) }) + '\n');
     return;
   }
   const head = `${style.bold(result.model)}: ${result.learner}, ${result.task} of ${style.cyan(result.target)}, ${result.trained.toLocaleString('en-US')} rows learned`;
-  const lines = result.structure === null ? [`(${result.learner} has no structure to draw: inspect --model describes trees and forests)`] : result.lines;
+  const lines = result.structure === null ? [`(${result.learner} has no structure to draw: inspect --model describes trees, forests and auto's pool)`] : result.lines;
   process.stdout.write([head, ...lines].join('\n') + '\n');
 }

@@ -21,7 +21,7 @@ import { predict, type PredictStartEvent, type PredictSummaryEvent } from '../ru
 import { printEvaluation } from './evaluate.js';
 import { inspect, inspectModel, printInspection, printModelInspection } from './inspect.js';
 import { describeNewModel, describePredictSummary, PredictionWriter } from './predict.js';
-import { resumeConfig } from './resume.js';
+import { resumeConfig, resumeContendersConfig } from './resume.js';
 import { Interrupts } from './signals.js';
 import { runReport } from './report.js';
 import { ReportWriter, reportTarget } from '../report/report-file.js';
@@ -139,6 +139,10 @@ export function buildProgram(): Command {
     .option('--fading <factor>', 'fading-factor rolling metrics instead of a window, e.g. 0.999')
     .option('--drift <detector>', 'watch the errors for drift: adwin, ddm or ph (Page-Hinkley)')
     .option('--delay <n>', 'delayed labels: predict each row when it arrives, score and learn it n rows later')
+    .option('--delay-column <column>', 'a time-based delay: the column of the rows\' times (seconds, or ISO-8601 date-times), in increasing order')
+    .option('--delay-seconds <s>', 'with --delay-column: a row is scored and learned once a row at least s seconds later has arrived')
+    .option('--delay-max-rows <n>', 'with --delay-column: the most rows that may wait for their label (default 1000000)')
+    .option('--on-drift <action>', 'reset: when --drift detects a change, replace the learner by a fresh one (the metrics go on)')
     .option('--report-every <n>', 'a learning-curve point (a table line, a JSON report event, a point of --report) every n rows')
     .option('--metrics <names>', 'table columns, e.g. accuracy,f1_macro,kappa_t,auc (default loss and accuracy, or loss, mae, rmse)')
     .option('--assert <condition>', "fail with exit code 3 unless it holds, e.g. 'accuracy>=0.85' (repeatable; rolling_ ones at every report)", (v: string, all: string[]) => [...all, v], [] as string[])
@@ -306,10 +310,8 @@ async function withTarget<T extends CheckpointTarget | LearnersTarget = Checkpoi
 
 async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): Promise<void> {
   const resumeDir = raw.resume === undefined ? undefined : String(raw.resume);
+  // A checkpoint of several learners side by side (train --model a,b --save DIR): all of them continue.
   const saved = resumeDir === undefined ? undefined : await readLearnersList(resumeDir);
-  if (saved) {
-    throw new UsageError(`--resume takes one learner; ${resumeDir} holds several (${saved.map((l) => l.name).join(', ')}): resume one from its subdirectory, e.g. --resume ${join(resumeDir!, saved[0]!.dir)}`);
-  }
   const saveDir = raw.save === undefined ? resumeDir : String(raw.save);
   const every = checkpointEvery(raw, saveDir);
   // A new run's flags are checked before the checkpoint directory is touched; a resumed run's need the checkpoint.
@@ -319,8 +321,9 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
   const assertions = new AssertionReporter(parseAssertions((raw.assert as string[] | undefined) ?? []));
   const quiet = raw.quiet === true;
   await withTarget<CheckpointTarget | LearnersTarget>(saveDir, quiet, async (target) => {
-    const checkpoint = resumeDir === undefined ? undefined : await readCheckpoint(resumeDir);
-    const config = fresh ?? resumeConfig(checkpoint!, input, raw, explicit);
+    const checkpoints = resumeDir === undefined ? undefined : saved ? await Promise.all(saved.map((l) => readCheckpoint(join(resumeDir, l.dir)))) : [await readCheckpoint(resumeDir)];
+    const checkpoint = checkpoints?.[0];
+    const config = fresh ?? (saved ? resumeContendersConfig(checkpoints!, saved, input, raw, explicit) : resumeConfig(checkpoint!, input, raw, explicit));
     let summary: SummaryEvent | undefined;
     const reporters: Reporter[] = [assertions];
     if (raw.json === true) {
@@ -344,6 +347,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
           signal,
           writtenBy: `inc-learn ${version()}`,
           ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(saved ? { resumeContenders: checkpoints! } : {}),
           ...(reportEvery === undefined ? {} : { reportEvery }),
           ...(target === undefined ? {} : { save: { target, ...(every === undefined ? {} : { every }) } }),
         };
@@ -365,7 +369,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
     if (interruptedExit !== undefined) return;
     checkSkips(summary, input === '-' ? 'stdin' : input, maxSkipRate);
     assertions.verdict();
-  }, fresh?.contenders?.map((c) => c.name));
+  }, fresh?.contenders?.map((c) => c.name) ?? saved?.map((l) => l.name));
 }
 
 /** predict's flags that make a new model (its option keys): they apply only when --learn starts one. */

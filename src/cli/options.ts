@@ -275,7 +275,37 @@ export function runConfig(input: string, o: RawOptions): RunConfig {
     onError: oneOf('--on-error', o.onError ?? 'fail', ['fail', 'skip'] as const),
     ...evaluationConfig(o),
     ...(o.delay === undefined ? {} : { delay: number('--delay', o.delay, { min: 0, max: 1e7, integer: true }) }),
+    ...onDriftConfig(o),
+    ...timeDelayConfig(o),
   };
+}
+
+/** The default of --delay-max-rows: a million rows of the learner's width wait at most. */
+export const DELAY_MAX_ROWS = 1_000_000;
+
+/** --delay-column COL --delay-seconds S (--delay-max-rows N): a time-based delay, instead of --delay. */
+function timeDelayConfig(o: RawOptions): Pick<RunConfig, 'timeDelay'> {
+  if (o.delayColumn === undefined && o.delaySeconds === undefined) {
+    if (o.delayMaxRows !== undefined) throw new UsageError('--delay-max-rows applies to a time-based delay (--delay-column and --delay-seconds)');
+    return {};
+  }
+  if (o.delayColumn === undefined || o.delaySeconds === undefined) throw new UsageError('a time-based delay takes both --delay-column (the column of the times) and --delay-seconds');
+  if (o.delay !== undefined) throw new UsageError('--delay counts rows; --delay-column and --delay-seconds count time: give one or the other');
+  return {
+    timeDelay: {
+      column: String(o.delayColumn),
+      seconds: number('--delay-seconds', o.delaySeconds, { min: 0 }),
+      maxRows: number('--delay-max-rows', o.delayMaxRows ?? DELAY_MAX_ROWS, { min: 1, max: 1e8, integer: true }),
+    },
+  };
+}
+
+/** --on-drift reset, which needs a detector. */
+function onDriftConfig(o: RawOptions): Pick<RunConfig, 'onDrift'> {
+  if (o.onDrift === undefined) return {};
+  const onDrift = oneOf('--on-drift', o.onDrift, ['reset'] as const);
+  if (o.drift === undefined) throw new UsageError('--on-drift reset acts when a drift detector fires: add --drift adwin, ddm or ph');
+  return { onDrift };
 }
 
 /** --window, --fading, --drift: what the evaluation keeps over the stream. */

@@ -6,10 +6,11 @@
  * backend, --window, --fading and --drift may change and are otherwise inherited (a changed window or
  * detector starts afresh); epochs and the input flags describe this run.
  */
-import { UsageError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import { findLearner } from '../learners/registry.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
-import type { RunConfig } from '../run/config.js';
+import type { SavedLearner } from '../persist/learners.js';
+import type { ContenderConfig, RunConfig } from '../run/config.js';
 import { list, oneOf, runConfig, type RawOptions } from './options.js';
 
 /** Config key, flag, and how a value reads in a message. */
@@ -23,6 +24,7 @@ const FIXED: [keyof RunConfig, string][] = [
   ['bufferSize', '--buffer-size'],
   ['hashBits', '--hash-bits'],
   ['delay', '--delay'],
+  ['onDrift', '--on-drift'],
 ];
 
 /** Options a resumed run takes from the checkpoint unless given (as the raw strings commander would give). */
@@ -41,11 +43,18 @@ function inherited(saved: RunConfig, target: string, task: string): RawOptions {
   };
   if (findLearner(saved.model).gradient === true) raw.optimizer = saved.optimizer;
   for (const [key, value] of Object.entries(saved.params ?? {})) if (value !== false) raw[key] = value === true ? true : String(value);
-  if (saved.lr !== undefined) raw.lr = String(saved.lr);
+  // A learner not trained by gradient steps takes no --lr (older side-by-side checkpoints hold the first learner's).
+  if (saved.lr !== undefined && findLearner(saved.model).gradient === true) raw.lr = String(saved.lr);
   if (saved.window !== undefined) raw.window = String(saved.window);
   if (saved.fading !== undefined) raw.fading = String(saved.fading);
   if (saved.drift !== undefined) raw.drift = saved.drift;
   if (saved.delay !== undefined) raw.delay = String(saved.delay);
+  if (saved.onDrift !== undefined) raw.onDrift = saved.onDrift;
+  if (saved.timeDelay !== undefined) {
+    raw.delayColumn = saved.timeDelay.column;
+    raw.delaySeconds = String(saved.timeDelay.seconds);
+    raw.delayMaxRows = String(saved.timeDelay.maxRows);
+  }
   if (saved.model === 'mlp') raw.batchSize = String(saved.batchSize);
   if (saved.backend !== undefined) raw.backend = saved.backend;
   if (saved.sampler === 'bernoulli') raw.sampleRate = String(saved.sampleRate);
@@ -87,6 +96,11 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
   for (const [key, flag] of FIXED) {
     if (explicit.has(key) && show(config[key]) !== show(saved[key])) conflict(flag, config[key], saved[key]);
   }
+  const timed: [string, string, unknown, unknown][] = [
+    ['delayColumn', '--delay-column', config.timeDelay?.column, saved.timeDelay?.column],
+    ['delaySeconds', '--delay-seconds', config.timeDelay?.seconds, saved.timeDelay?.seconds],
+  ];
+  for (const [key, flag, value, theirs] of timed) if (explicit.has(key) && show(value) !== show(theirs)) conflict(flag, value, theirs);
   for (const param of findLearner(saved.model).params) {
     const value = config.params?.[param.key];
     if (explicit.has(param.key) && value !== saved.params?.[param.key]) conflict(param.flag.split(' ')[0]!, value, saved.params?.[param.key]);
@@ -105,4 +119,36 @@ export function resumeConfig(checkpoint: LoadedCheckpoint, input: string, raw: R
     }
   }
   return config;
+}
+
+/**
+ * `train --resume DIR` of several learners side by side (train --model a,b --save DIR): each one's
+ * configuration as it would be resumed alone (the flags given apply to each), in one run. The
+ * checkpoints must be of one run: at the same row of the stream, with the same featurizer.
+ */
+export function resumeContendersConfig(checkpoints: readonly LoadedCheckpoint[], saved: readonly SavedLearner[], input: string, raw: RawOptions, explicit: ReadonlySet<string>): RunConfig {
+  const first = checkpoints[0]!;
+  for (const c of checkpoints.slice(1)) {
+    if (c.state.streamRows !== first.state.streamRows || JSON.stringify(c.state.featurizer) !== JSON.stringify(first.state.featurizer)) {
+      throw new DataError(
+        { source: c.name },
+        `not saved with ${first.name} by one run (${c.state.streamRows} rows against ${first.state.streamRows}, or other statistics): was one of the learners resumed alone? Resume each from its subdirectory`,
+        'bad-checkpoint',
+      );
+    }
+  }
+  const configs = checkpoints.map((c) => resumeConfig(c, input, raw, explicit));
+  const contenders: ContenderConfig[] = configs.map((c, i) => ({
+    name: saved[i]!.name,
+    model: c.model,
+    ...(c.params === undefined ? {} : { params: c.params }),
+    optimizer: c.optimizer,
+    ...(c.lr === undefined ? {} : { lr: c.lr }),
+    l2: c.l2,
+    batchSize: c.batchSize,
+    hidden: c.hidden,
+    activation: c.activation,
+    ...(c.backend === undefined ? {} : { backend: c.backend }),
+  }));
+  return { ...configs[0]!, contenders };
 }

@@ -46,6 +46,8 @@ export class StreamEvaluation {
   readonly pending: DriftRecord[] = [];
   /** Changes detected over the stream (checkpoints before this run included). */
   drifts = 0;
+  /** Told of each change as it is detected, after the row's scoring (--on-drift). */
+  onDrift: (() => void) | undefined;
   private classCounts = new Float64Array(0);
   private majority = -1;
   private last = -1;
@@ -115,6 +117,7 @@ export class StreamEvaluation {
     const d = this.detector!;
     this.drifts++;
     this.pending.push({ index: this.index, detector: d.name, before: d.before, after: d.after });
+    this.onDrift?.();
   }
 
   /** The rolling catalogue (`rolling_` fields), empty without a window. */

@@ -470,7 +470,8 @@ export class Featurizer {
 }
 
 /** The running standard deviation the rows are standardized with: 1 until two values are known. */
-function standardDeviation(count: number, m2: number): number {
+/** The sample sd of `count` values whose squared deviations sum to m2; 1 before two values. */
+export function standardDeviation(count: number, m2: number): number {
   return count >= 2 ? Math.sqrt(m2 / (count - 1)) : 1;
 }
 

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { ModelConfig } from '../run/config.js';
 import { LinearModel, type LinearState } from './linear.js';
 import { alma } from './alma.js';
+import { autoEntry } from './auto.js';
 import { knn } from './knn.js';
 import { majority } from './majority.js';
 import { nb } from './nb.js';
@@ -122,8 +123,15 @@ const mlp: LearnerEntry = {
   },
 };
 
+// Its members are found here, when it builds them.
+const auto = autoEntry((name) => {
+  const entry = learnerByKind(name);
+  if (!entry) throw new Error(`auto: no learner ${name}`);
+  return entry;
+});
+
 /** Every learner, one line each. */
-const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, nb, perceptron, pa, alma, knn, ht, hat, arf];
+const entries: readonly LearnerEntry[] = [linear, mlp, majority, noChange, nb, perceptron, pa, alma, knn, ht, hat, arf, auto];
 
 export function learners(): readonly LearnerEntry[] {
   return entries;

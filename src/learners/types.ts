@@ -80,6 +80,17 @@ export interface Learner {
   memoryBytes(): number;
   /** Frees what the learner holds (tensors). */
   dispose(): void;
+  /** A learner that mixes a pool of others (auto): each member's weight now and the rows it led the mix. */
+  pool?(): PoolWeight[];
+}
+
+/** A member of a pool (auto), as the summary and `inspect --model` show it. */
+export interface PoolWeight {
+  member: string;
+  /** Its weight in the mix of the next prediction. */
+  weight: number;
+  /** Rows on which it had the largest weight. */
+  chosen: number;
 }
 
 export interface LearnerOptions {

@@ -7,7 +7,7 @@ import { DataError, UsageError } from '../errors.js';
 import { Featurizer } from '../features/featurizer.js';
 import { findLearner, inputOf, learnerByKind } from '../learners/registry.js';
 import { ScaledTarget, type ScaledTargetState } from '../learners/scaled-target.js';
-import type { Learner, LearnerState, SparseShape } from '../learners/types.js';
+import type { Learner, LearnerState, RowLayout, SparseShape } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { Model } from '../run/train.js';
 import { restoreSampler } from '../samplers/index.js';
@@ -27,11 +27,12 @@ async function guard<T>(where: string, what: string, f: () => T | Promise<T>): P
  * Rebuilds the model. `config` is the run's (the checkpoint's, or merged with the flags of a resumed
  * run): a learning rate or L2 that differs from the learner's takes effect from the next row.
  */
-export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig): Promise<Model & { random: Random }> {
+export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConfig, shared?: Featurizer): Promise<Model & { random: Random }> {
   const where = checkpoint.name;
   const state = checkpoint.state;
   const layout = inputOf(findLearner(config.model), state.featurizer.hashBits ?? undefined);
-  const featurizer = await guard(where, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', [layout]));
+  // Several learners resumed side by side read one featurizer (`shared`), restored with every layout they read.
+  const featurizer = shared ?? (await restoreFeaturizer(checkpoint, config, [layout]));
   const learner = await restoreLearner(where, state.learner, config, layout === 'sparse' ? featurizer.sparseShape() : undefined);
   const sampler = await guard(where, 'sampler', () =>
     restoreSampler(state.sampler, {
@@ -54,6 +55,12 @@ export async function restoreModel(checkpoint: LoadedCheckpoint, config: RunConf
     sampler,
     random: Random.fromState(state.random),
   };
+}
+
+/** The featurizer of a checkpoint, computing the given row layouts. */
+export function restoreFeaturizer(checkpoint: LoadedCheckpoint, config: RunConfig, layouts: RowLayout[]): Promise<Featurizer> {
+  const state = checkpoint.state;
+  return guard(checkpoint.name, 'featurizer', () => Featurizer.restore(state.schema, state.featurizer, config.decimal === ',', layouts));
 }
 
 async function restoreLearner(where: string, state: LearnerState, config: RunConfig, sparse: SparseShape | undefined): Promise<Learner> {

@@ -87,7 +87,7 @@ const CONFIG_KEYS = [
   'input', 'format', 'header', 'columns', 'delimiter', 'delimiterExplicit', 'decimal', 'parseThread', 'maxRecordBytes',
   'target', 'task', 'features', 'ignore', 'inferRows', 'hashBits',
   'model', 'params', 'optimizer', 'lr', 'l2', 'batchSize', 'hidden', 'activation', 'backend',
-  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay',
+  'sampler', 'sampleRate', 'bufferSize', 'replayRatio', 'classWeights', 'epochs', 'holdout', 'seed', 'onError', 'window', 'fading', 'drift', 'delay', 'onDrift', 'timeDelay',
 ];
 const SAMPLER_KEYS: Record<(typeof SAMPLERS)[number], string[]> = {
   all: ['kind'],
@@ -160,8 +160,8 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
   if (carriedBlock['raw'] !== undefined) c.nums(carriedBlock['raw'], 'carried.block.raw', block * numeric);
   validateRows(carried['pending'], 'carried.pending', shape, c);
   if (carried['delayed'] !== undefined) {
-    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index', 'raw']);
-    const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.delay ?? 0);
+    const d = c.only(c.obj(carried['delayed'], 'carried.delayed'), 'carried.delayed', ['rows', 'dim', 'outputs', 'x', 'p', 'y', 'index', 'raw', 'time', 'now']);
+    const rows = c.int(d['rows'], 'carried.delayed.rows', 0, config.timeDelay?.maxRows ?? config.delay ?? 0);
     const dim = c.int(d['dim'], 'carried.delayed.dim', 0, shape.dim);
     const outputs = c.int(d['outputs'], 'carried.delayed.outputs', 1, shape.outputs);
     c.nums(d['x'], 'carried.delayed.x', rows * dim);
@@ -169,6 +169,8 @@ export function validateState(raw: unknown, c: Check): CheckpointState {
     checkTargets(d['y'], 'carried.delayed.y', rows, shape, c);
     c.nums(d['index'], 'carried.delayed.index', rows, { integer: true, min: 0 });
     if (d['raw'] !== undefined) c.nums(d['raw'], 'carried.delayed.raw', rows * numeric);
+    if (d['time'] !== undefined) c.nums(d['time'], 'carried.delayed.time', rows);
+    if (d['now'] !== undefined) c.num(d['now'], 'carried.delayed.now');
   }
   return s as unknown as CheckpointState;
 }
@@ -305,6 +307,13 @@ export function validateConfig(o: Json, c: Check): RunConfig {
   c.opt(o['window'], (v) => c.int(v, p('window'), 0, 1e8));
   c.opt(o['fading'], (v) => c.num(v, p('fading'), { min: 0, minExclusive: true, max: 1 }));
   c.opt(o['drift'], (v) => c.oneOf(v, p('drift'), ['adwin', 'ddm', 'ph'] as const));
+  c.opt(o['onDrift'], (v) => c.oneOf(v, p('onDrift'), ['reset'] as const));
+  c.opt(o['timeDelay'], (v) => {
+    const t = c.only(c.obj(v, p('timeDelay')), p('timeDelay'), ['column', 'seconds', 'maxRows']);
+    c.str(t['column'], p('timeDelay.column'));
+    c.num(t['seconds'], p('timeDelay.seconds'), { min: 0 });
+    c.int(t['maxRows'], p('timeDelay.maxRows'), 1, 1e8);
+  });
   c.opt(o['delay'], (v) => c.int(v, p('delay'), 0, 1e7));
   return o as unknown as RunConfig;
 }

@@ -107,9 +107,11 @@ export class TableReporter implements Reporter {
       const features = schema.columns.filter((c) => c.role === 'feature');
       const numeric = features.filter((c) => c.type === 'numeric').length;
       const classes = schema.task === 'classification' ? `, classes ${schema.classes.join(' ')}` : '';
+      // What the learner reads (category codes: one number per feature); several learners: the one-hot row.
+      const inputs = e.models === undefined ? e.learner_features : e.features;
       const lines = [
         `${s.bold('inc-learn train')} ${e.input} ${s.dim(`(${e.format})`)}`,
-        `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${e.features} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
+        `  schema   ${features.length} features (${numeric} numeric, ${features.length - numeric} categorical) → ${inputs} inputs; target ${s.cyan(schema.target)}, ${schema.task}${classes}`,
         ...schema.columns.filter((c) => c.note !== undefined).map((c) => s.yellow(`  ${c.role === 'ignored' ? 'ignored' : 'note   '}  "${c.name}": ${c.note}`)),
         ...(schema.notes ?? []).map((note) => s.yellow(`  note     ${note}`)),
         `  learner  ${e.learner}`,
@@ -205,7 +207,7 @@ export class TableReporter implements Reporter {
     if (!this.out) return;
     const [name, before] = Object.entries(e.before)[0] ?? ['', null];
     const after = e.after[name];
-    this.out.stream.write(this.out.style.yellow(`${e.model === undefined ? '' : `${e.model}: `}drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}`) + '\n');
+    this.out.stream.write(this.out.style.yellow(`${e.model === undefined ? '' : `${e.model}: `}drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}${e.action === 'reset' ? '; learner reset' : ''}`) + '\n');
   }
 
   private summary(e: SummaryEvent): void {
@@ -227,6 +229,10 @@ export class TableReporter implements Reporter {
       lines.push(e.model !== undefined ? baselines : `${baselines} (accuracy ${formatNumber(e.accuracy)}; kappa_m ${formatNumber(e.kappa_m as number | null)}, kappa_t ${formatNumber(e.kappa_t as number | null)})`);
     }
     if (e.drifts !== undefined) lines.push(`  drifts detected: ${formatCount(e.drifts as number)}`);
+    if (e.pool !== undefined) {
+      const led = Math.max(1, e.pool.reduce((sum, m) => sum + m.chosen, 0));
+      lines.push(`  pool, weight now (rows led): ${e.pool.map((m) => `${m.member} ${m.weight.toFixed(2)} (${((100 * m.chosen) / led).toFixed(0)}%)`).join(', ')}`);
+    }
     const memory = memoryLine(e);
     if (memory !== undefined) lines.push(memory);
     if (e.checkpoint !== null) lines.push(`  checkpoint ${e.checkpoint}`);

@@ -80,6 +80,14 @@ export interface RunConfig extends InputConfig, SchemaConfig, ModelConfig, Sampl
   drift?: DetectorName;
   /** Rows between a row's prediction and its label: it is scored and learned that much later (--delay). */
   delay?: number;
+  /** What a detected drift does (--on-drift): `reset` replaces the learner by a fresh one (run/reset.ts). */
+  onDrift?: 'reset';
+  /**
+   * A time-based delay instead of --delay (--delay-column, --delay-seconds): a row's label arrives
+   * once a row whose time is at least its own plus `seconds` has arrived; at most `maxRows` rows
+   * wait (--delay-max-rows).
+   */
+  timeDelay?: { column: string; seconds: number; maxRows: number };
 }
 
 /** The evaluation part of a configuration (checkpoints before 0.2 have none of it: the defaults). */

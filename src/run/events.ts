@@ -3,7 +3,7 @@
  * lines) consume them. Field names are the JSON contract documented in the README: add, never rename.
  */
 import type { ColumnKind, ColumnRole } from '../features/schema.js';
-import type { RowLayout, Task } from '../learners/types.js';
+import type { PoolWeight, RowLayout, Task } from '../learners/types.js';
 
 export interface SchemaSummary {
   columns: { name: string; type: ColumnKind; role: ColumnRole; note?: string }[];
@@ -40,6 +40,8 @@ export interface StartEvent {
   window?: number | null;
   fading?: number | null;
   drift?: string | null;
+  /** --on-drift (`reset`), or null. */
+  on_drift?: 'reset' | null;
   /** Several learners side by side: each one's name, description, backend and sampler (the fields above are the first's). */
   models?: { model: string; learner: string; backend: string; sampler: string; learner_input: RowLayout; learner_features: number }[];
 }
@@ -92,6 +94,8 @@ export interface DriftEvent extends PerLearnerFields {
   /** The detector's estimate of the model's accuracy (mae for regression) before and after the change. */
   before: Record<string, number | null>;
   after: Record<string, number | null>;
+  /** --on-drift: what was done (`reset`: the learner was replaced by a fresh one once this row was learned). */
+  action?: 'reset';
 }
 
 /** Metrics of one epoch, or of the whole run in the summary. */
@@ -158,6 +162,8 @@ export interface SummaryEvent extends MetricFields, CatalogueFields, PerLearnerF
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;
+  /** --model auto: each member of its pool, its weight in the next prediction, and the rows it led the mix. */
+  pool?: PoolWeight[];
   /** Regression: up to 500 [prediction, truth] pairs, a uniform seeded sample of the rows this run scored. */
   predictions_sample?: [number, number][];
   /** The process's peak resident set size since it started (every learner, the runtime, buffers); varies from run to run. */

@@ -16,8 +16,12 @@ import type { Sampler } from '../samplers/types.js';
 import type { SkippedRow } from './events.js';
 import { hashUnit } from '../util/random.js';
 import type { OnError } from './config.js';
-import { DelayLine, type DelayedState } from './delay.js';
+import { DelayLine, type DelayClock, type DelayedState } from './delay.js';
+import type { Renewal } from './reset.js';
 import { diverged } from './divergence.js';
+
+/** A time-based delay's line starts with room for this many rows (and doubles as needed). */
+const INITIAL_TIMED_ROWS = 1024;
 
 /** How many skipped rows are kept as examples for the human summary. */
 const SKIPPED_EXAMPLES = 5;
@@ -57,6 +61,8 @@ export interface PassSettings {
   observer?: RowObserver;
   /** --delay: rows scored and learned this many rows after they were predicted (0: at once). */
   delay?: number;
+  /** --delay-column, --delay-seconds: a time-based delay instead, one clock per epoch (see DelayClock). */
+  clock?: DelayClock;
 }
 
 /** Sees rows as a pass settles them; rows are named by their index in the stream. */
@@ -222,13 +228,19 @@ export class TrainingPass {
   /** --delay: the rows predicted and waiting for their label, and the predictions of the one leaving. */
   private readonly delayed: DelayLine | undefined;
   private delayedPrediction: Float64Array;
+  /** A time-based delay: the time of the row held last. */
+  private latest = -Infinity;
+  /** --on-drift reset: the detector fired; the learner is replaced before the next row is taken. */
+  private resetDue = false;
 
   constructor(
     private readonly featurizer: Featurizer,
-    private readonly learner: Learner,
+    private learner: Learner,
     private readonly sampler: Sampler,
     private readonly evaluator: Evaluator,
     private readonly settings: PassSettings,
+    /** --on-drift reset: a fresh learner in place of this one (see reset.ts). */
+    private readonly renew?: Renewal,
   ) {
     const b = learner.batchSize;
     this.layout = learner.input ?? 'dense';
@@ -244,7 +256,9 @@ export class TrainingPass {
     this.recordIndex = settings.firstIndex ?? 0;
     this.blockIndex = new Float64Array(b);
     this.fused = sampler.passThrough === true && typeof learner.predictAndLearn === 'function';
-    this.direct = this.fused && b === 1 && settings.observer === undefined && !((settings.delay ?? 0) > 0);
+    const clock = settings.clock;
+    const delay = settings.delay ?? 0;
+    this.direct = this.fused && b === 1 && settings.observer === undefined && !(delay > 0) && clock === undefined;
     this.scoring = evaluator.stream;
     // Rows of the raw layout are kept as they are: they do not depend on the statistics of their time.
     // The dense and sparse ones start with the standardized numeric features, kept raw (see RowScaler).
@@ -252,15 +266,25 @@ export class TrainingPass {
     featurizer.keepRaw = keepsRaw;
     this.raw = keepsRaw ? new RowBlock(featurizer.numericCount, b) : undefined;
     this.kept = new Float64Array(keepsRaw ? width : 0);
-    const delay = settings.delay ?? 0;
     // One slot more than the delay: the arriving row is held before the one it pushes out leaves.
     // A sampler that keeps rows is offered a row's numeric features in their own units when its label arrives: they wait with it.
-    this.delayed = delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, keepsRaw ? featurizer.numericCount : 0) : undefined;
-    this.delayedPrediction = new Float64Array(delay > 0 ? learner.outputs : 0);
+    // A time-based delay starts with room for a few rows and grows as more fall within the delay.
+    const numeric = keepsRaw ? featurizer.numericCount : 0;
+    this.delayed = clock ? new DelayLine(Math.min(INITIAL_TIMED_ROWS, clock.cap), width, learner.outputs, numeric, true) : delay > 0 ? new DelayLine(delay + 1, width, learner.outputs, numeric) : undefined;
+    this.delayedPrediction = new Float64Array(this.delayed ? learner.outputs : 0);
+    if (renew && this.scoring !== null) {
+      // The next row then takes the path of a row that changes the learner's shape (take()), where
+      // the learner is replaced: the rows before it cost nothing more.
+      this.scoring.onDrift = () => {
+        this.resetDue = true;
+        this.width = -1;
+      };
+    }
   }
 
   /** Runs one batch of records through; resolves when every full block in it has been learned. */
-  async consume(batch: RecordBatch): Promise<void> {
+  async consume(records: RecordBatch): Promise<void> {
+    const batch = this.settings.clock ? this.settings.clock.read(records, this.recordIndex) : records;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
       this.counts.rows++;
@@ -269,7 +293,17 @@ export class TrainingPass {
       const taken = this.take(index, y);
       if (taken) await taken;
     }
+    const settled = this.settle();
+    if (settled) await settled;
     this.endBatch();
+  }
+
+  /**
+   * A reset due after the last row taken is done now: a checkpoint taken between batches then never
+   * holds a learner about to be replaced.
+   */
+  settle(): MaybeAsync {
+    if (this.resetDue) return this.grow();
   }
 
   /**
@@ -360,7 +394,7 @@ export class TrainingPass {
     return {
       block: { ...block, index, ...(this.raw ? { raw: this.raw.save().x } : {}) },
       pending: this.pending.save(),
-      ...(this.delayed ? { delayed: this.delayed.save() } : {}),
+      ...(this.delayed ? { delayed: this.savedDelayed(this.delayed) } : {}),
     };
   }
 
@@ -370,6 +404,8 @@ export class TrainingPass {
     if (delayed && delayed.rows > 0) {
       if (!this.delayed) throw new Error(`it holds ${delayed.rows} rows waiting for their label (--delay): resume it with its --delay`);
       this.delayed.restore(delayed);
+      const clock = this.settings.clock;
+      if (clock && delayed.now !== undefined) clock.restart(delayed.now);
     }
     if (block.rows >= this.learner.batchSize) throw new Error(`the carried block holds ${block.rows} rows, a mini-batch is ${this.learner.batchSize}`);
     const numeric = this.featurizer.numericCount;
@@ -389,6 +425,7 @@ export class TrainingPass {
   /** The input is exhausted: score and learn what is left, and drain the sampler. */
   async finish(): Promise<void> {
     await this.flush();
+    await this.settle();
     await this.releaseDelayed(true);
     this.offerDim = this.featurizer.widthOf(this.layout);
     this.sampler.endEpoch(this.sink);
@@ -425,15 +462,43 @@ export class TrainingPass {
   private holdDelayed(row: { index: number; y: number; outputs: number }): MaybeAsync {
     this.settings.observer?.predicted(row.index, this.predictions, 0, row.outputs);
     const line = this.delayed!;
-    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index, this.featurizer.raw);
-    return line.full ? this.releaseDelayed(false) : undefined;
+    const clock = this.settings.clock;
+    if (clock) {
+      if (line.full) {
+        if (line.capacity >= clock.cap) throw this.overCap(clock, row.index);
+        line.ensure(Math.min(clock.cap, 2 * line.capacity));
+      }
+      this.latest = clock.timeOf(row.index);
+    }
+    line.push(this.featurizer.rowOf(this.layout), this.predictions, 0, row.y, row.index, this.featurizer.raw, this.latest);
+    return this.due(line) ? this.releaseDelayed(false) : undefined;
+  }
+
+  /** Whether the oldest row's label has arrived: N rows after it, or a row at least S seconds later. */
+  private due(line: DelayLine): boolean {
+    const clock = this.settings.clock;
+    return clock ? line.oldestTime + clock.seconds <= this.latest : line.full;
+  }
+
+  private overCap(clock: DelayClock, index: number): DataError {
+    return new DataError(
+      { source: this.settings.source },
+      `row ${index + 1} of the stream: more than --delay-max-rows ${clock.cap} rows would wait for their label (--delay-seconds ${clock.seconds} on "${clock.name}"): a shorter delay, or a larger --delay-max-rows if the memory allows`,
+      'delay-cap',
+    );
+  }
+
+  /** The delay line as plain data, with a time-based delay's time of the last row read. */
+  private savedDelayed(line: DelayLine): DelayedState {
+    const now = this.settings.clock?.now;
+    return { ...line.save(), ...(now !== undefined && Number.isFinite(now) ? { now } : {}) };
   }
 
   /** Scores and learns the oldest delayed row (with `all`, every one left, at the end of the input). */
   private releaseDelayed(all: boolean): MaybeAsync {
     const line = this.delayed;
     if (!line) return;
-    while (line.count > 0 && (all || line.full)) {
+    while (line.count > 0 && (all || this.due(line))) {
       const dim = this.featurizer.widthOf(this.layout);
       if (this.offered.length < dim) this.offered = new Float64Array(dim);
       const outputs = this.learner.outputs;
@@ -446,8 +511,9 @@ export class TrainingPass {
       this.counts.evaluated++;
       this.offerDim = dim;
       this.sampler.offer(this.offered, dim, y, this.sink, keeps ? this.kept : undefined);
-      const learned = this.learnPending(false);
-      if (learned) return all ? learned.then(() => this.releaseDelayed(true)) : learned;
+      // A drift on this row: the learner is replaced once the row is learned, before the next leaves the line.
+      const learned = this.resetDue ? then(this.learnPending(false), this.grow, this, undefined) : this.learnPending(false);
+      if (learned) return learned.then(() => this.releaseDelayed(all));
     }
   }
 
@@ -457,7 +523,15 @@ export class TrainingPass {
   }
 
   private growLearner(): MaybeAsync {
+    if (this.resetDue) return this.reset();
     return then(this.learner.grow(this.featurizer.widthOf(this.layout), this.featurizer.classes.length), this.afterGrow, this, undefined);
+  }
+
+  /** --on-drift reset: a fresh learner, built at the shape of the moment, takes the place of this one. */
+  private async reset(): Promise<void> {
+    this.resetDue = false;
+    this.learner = await this.renew!();
+    this.afterGrow();
   }
 
   private afterGrow(): void {
@@ -590,8 +664,9 @@ export class SharedPass {
     featurizer.keepRaw = passes.some((p) => p.keepsRaw);
   }
 
-  async consume(batch: RecordBatch): Promise<void> {
+  async consume(records: RecordBatch): Promise<void> {
     const { passes, busyMs } = this;
+    const batch = this.settings.clock ? this.settings.clock.read(records, this.recordIndex) : records;
     const n = passes.length;
     for (let r = 0; r < batch.rows; r++) {
       const index = this.recordIndex++;
@@ -607,7 +682,11 @@ export class SharedPass {
         started = now;
       }
     }
-    for (let i = 0; i < n; i++) passes[i]!.endBatch();
+    for (let i = 0; i < n; i++) {
+      const settled = passes[i]!.settle();
+      if (settled) await settled;
+      passes[i]!.endBatch();
+    }
   }
 
   heldOut(): void {

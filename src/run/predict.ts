@@ -16,6 +16,8 @@ import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
 import { inferSchema } from '../features/schema.js';
 import { Random } from '../util/random.js';
+import { delayClock } from './delay.js';
+import { renewal } from './reset.js';
 import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
 import type { CatalogueFields, MetricFields, ProgressEvent } from './events.js';
@@ -362,8 +364,9 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           seed: config.seed,
           firstIndex,
           delay: config.delay ?? 0,
+          ...(config.timeDelay ? { clock: delayClock(config.timeDelay, schema)! } : {}),
           ...(observer ? { observer } : {}),
-        })
+        }, config.onDrift === 'reset' ? renewal(config, featurizer, model.random, model) : undefined)
       : null;
     if (pass && checkpoint) carryInto(pass, checkpoint);
     const scoring = pass ? null : new ScoringPass(model, out, evaluator, source.name, options.onError);
@@ -414,9 +417,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
           skip(unlabeled, batch.line[r]!, encoded);
           out?.put(seq0 + r, batch, r, null, 0, 0, encoded);
         } else {
-          const outputs = learner.outputs;
+          // The learner of the moment (--on-drift reset may have replaced the one the run started with).
+          const current = model!.learner;
+          const outputs = current.outputs;
           const buf = oneRow.length >= outputs ? oneRow : new Float64Array(outputs);
-          await learner.predict(featurizer.rowOf(learner.input ?? 'dense'), 1, buf);
+          await current.predict(featurizer.rowOf(current.input ?? 'dense'), 1, buf);
           out?.put(seq0 + r, batch, r, buf, 0, outputs, null);
         }
         r++;

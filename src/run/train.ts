@@ -18,8 +18,9 @@ import { findLearner, inputOf, type LearnerEntry } from '../learners/registry.js
 import type { Learner, RowLayout } from '../learners/types.js';
 import { createSampler } from '../samplers/index.js';
 import type { Sampler } from '../samplers/types.js';
+import type { CountsState } from '../persist/state.js';
 import type { LoadedCheckpoint } from '../persist/store.js';
-import { restoreModel } from '../persist/restore.js';
+import { restoreFeaturizer, restoreModel } from '../persist/restore.js';
 import { Random } from '../util/random.js';
 import { nextUntilStopped, sliceBatch, yieldToEventLoop } from './abort.js';
 import { ColumnAligner } from './align.js';
@@ -28,6 +29,8 @@ import type { InputConfig, ModelConfig, RunConfig } from './config.js';
 import { divergenceMessage } from './divergence.js';
 import type { ComparisonEvent, DriftEvent, EpochEvent, MetricFields, ProgressEvent, ReportEvent, RunEvent, SchemaSummary, SummaryEvent, WarningEvent } from './events.js';
 import { HoldoutPass, RowCounts, SharedPass, TrainingPass, type PassSettings } from './loop.js';
+import { delayClock } from './delay.js';
+import { learnerShape, renewal } from './reset.js';
 import { settleYoungGeneration } from './young-generation.js';
 import { formatCount } from '../report/style.js';
 
@@ -44,6 +47,11 @@ export interface TrainOptions {
   stdin?: NodeJS.ReadableStream;
   /** Continue from this checkpoint (its model, counters and stream position) instead of starting afresh. */
   resume?: LoadedCheckpoint;
+  /**
+   * Several learners side by side resumed (train --resume DIR of a `--model a,b --save DIR`): each
+   * contender's checkpoint, in the order of config.contenders; `resume` is the first.
+   */
+  resumeContenders?: LoadedCheckpoint[];
   /** Write checkpoints: every `every` rows, and at the end (also when interrupted). */
   save?: SaveOptions;
   /** Recorded in checkpoints, e.g. 'inc-learn 0.1.0'. */
@@ -166,8 +174,12 @@ export async function buildModel(config: RunConfig, schema: Schema, random: Rand
 
 /** The featurizer for these learners: every row layout one of them reads. */
 function buildFeaturizer(config: RunConfig, schema: Schema, models: readonly ModelConfig[]): Featurizer {
-  const layouts = [...new Set(models.map((m) => inputOf(learnerFor(m, schema), config.hashBits)))];
+  const layouts = layoutsOf(config, schema, models);
   return new Featurizer(schema, { layouts, ...(config.hashBits === undefined ? {} : { hashBits: config.hashBits }), decimalComma: config.decimal === ',' });
+}
+
+function layoutsOf(config: RunConfig, schema: Schema, models: readonly ModelConfig[]): RowLayout[] {
+  return [...new Set(models.map((m) => inputOf(learnerFor(m, schema), config.hashBits)))];
 }
 
 /** The registry's entry for the learner, which must do the schema's task. */
@@ -185,14 +197,7 @@ function learnerFor(config: ModelConfig, schema: Schema): LearnerEntry {
 async function buildLearner(config: RunConfig, schema: Schema, featurizer: Featurizer, random: Random): Promise<Pick<Model, 'learner' | 'backend' | 'sampler'>> {
   const entry = learnerFor(config, schema);
   const layout = inputOf(entry, config.hashBits);
-  const shape = {
-    task: schema.task,
-    dim: featurizer.widthOf(layout),
-    classes: featurizer.classes.length,
-    features: featurizer.rawFeatures(),
-    ...(layout === 'sparse' ? { sparse: featurizer.sparseShape() } : {}),
-  };
-  const { learner, backend } = await createLearner(config, shape, random.nextUint32());
+  const { learner, backend } = await createLearner(config, learnerShape(featurizer, layout), random.nextUint32());
   const sampler = createSampler(
     {
       kind: config.sampler,
@@ -233,6 +238,10 @@ interface Lane {
   sampler: Sampler;
   /** Baselines, rolling window and drift detector: across epochs, and continued from a checkpoint. */
   evaluation: StreamEvaluation;
+  /** The checkpoint it continues from, its counts and the drifts detected before it. */
+  from: LoadedCheckpoint | undefined;
+  base: CountsState;
+  driftsBefore: number;
   /** Every row scored so far, checkpoints before this run included, row by row (exact across a resume). */
   cumulative: Tally | undefined;
   /** Without checkpoints, the epochs' sums are added at the end instead (no cost per row). */
@@ -262,7 +271,7 @@ function named<E extends { event: string }>(lane: Lane, event: E): E {
 
 export async function* train(config: RunConfig, options: TrainOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
   // A later epoch or the holdout's evaluation reads the input again: only then is a stream spooled.
-  if (config.contenders && options.resume) {
+  if (config.contenders && options.resume && options.resumeContenders?.length !== config.contenders.length) {
     throw new UsageError('--resume takes one learner; several side by side (--model a,b) start afresh (each learner saved by --save can be resumed alone, from its subdirectory)');
   }
   const once = config.epochs === 1 && config.holdout === 0;
@@ -273,10 +282,11 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   const firstIndex = resume?.state.streamRows ?? 0;
   const settings: PassSettings = { source: source.name, onError: config.onError, holdout: config.holdout, seed: config.seed, firstIndex, delay: config.delay ?? 0 };
   const baseCounts = resume?.state.counts ?? NO_COUNTS;
+  /** Each contender's checkpoint when several are resumed (else the run's, for its one learner). */
+  const resumeOf = (i: number): LoadedCheckpoint | undefined => options.resumeContenders?.[i] ?? resume;
   let model: (Model & { random: Random }) | undefined;
   let lanes: Lane[] = [];
   let aligner: ColumnAligner | undefined;
-  const driftsBefore = resume?.state.evaluation?.drifts ?? 0;
   let interrupted = false;
   let checkpoints = 0;
   /** Rows read since the last checkpoint (or the start). */
@@ -284,13 +294,16 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
   /** While rows are being read and learned: the checkpoint to write if the input turns out bad. */
   let saveBeforeFailing: (() => Promise<void>) | undefined;
   const every = save?.every ?? 0;
-  const lane = (name: string | undefined, own: Pick<Lane, 'config' | 'random'>, parts: Pick<Model, 'learner' | 'backend' | 'sampler'>, task: Schema['task']): Lane => ({
+  const lane = (name: string | undefined, own: Pick<Lane, 'config' | 'random'>, parts: Pick<Model, 'learner' | 'backend' | 'sampler'>, task: Schema['task'], from = resume): Lane => ({
     name,
     ...own,
     ...parts,
-    cumulative: save || resume ? tallyFrom(task, resume?.state.evaluator) : undefined,
-    merged: resume?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 },
-    evaluation: streamEvaluationFor(task, config, resume?.state.evaluation),
+    from,
+    base: from?.state.counts ?? NO_COUNTS,
+    driftsBefore: from?.state.evaluation?.drifts ?? 0,
+    cumulative: save || from ? tallyFrom(task, from?.state.evaluator) : undefined,
+    merged: from?.state.evaluator ?? { rows: 0, lossSum: 0, correct: 0, absSum: 0 },
+    evaluation: streamEvaluationFor(task, config, from?.state.evaluation),
     total: new RowCounts(),
     lastEpoch: undefined,
     lastTally: undefined,
@@ -331,14 +344,25 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         lanes = [lane(undefined, { config, random }, model, task)];
         if (config.contenders) {
           // Each contender as its run alone would build it: the same seed, its own sampler.
-          const featurizer = buildFeaturizer(config, model.schema, config.contenders);
+          // Resumed: the statistics of the checkpoints (each holds the same featurizer), for every layout read.
+          const featurizer = resume
+            ? await restoreFeaturizer(resume, config, layoutsOf(config, model.schema, config.contenders))
+            : buildFeaturizer(config, model.schema, config.contenders);
           model.learner.dispose();
           lanes = [];
-          for (const { name, ...flags } of config.contenders) {
+          for (const [i, { name, ...flags }] of config.contenders.entries()) {
             // Its checkpoint is that of its run alone: a configuration of one learner.
-            const { contenders: _all, ...alone } = { ...config, ...flags };
-            const own = { config: alone, random: new Random(config.seed) };
-            lanes.push(lane(name, own, await buildLearner(alone, model.schema, featurizer, own.random), task));
+            // Not the first learner's learning rate (the run's config holds the first's flags).
+            const { contenders: _all, lr: _first, ...run } = config;
+            const alone: RunConfig = { ...run, ...flags };
+            const from = resumeOf(i);
+            if (from) {
+              const restored = await restoreModel(from, alone, featurizer);
+              lanes.push(lane(name, { config: alone, random: restored.random }, restored, task, from));
+            } else {
+              const own = { config: alone, random: new Random(config.seed) };
+              lanes.push(lane(name, own, await buildLearner(alone, model.schema, featurizer, own.random), task));
+            }
           }
           model = { ...model, featurizer, ...lanes[0]! };
         }
@@ -365,19 +389,24 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
           window: evaluation.settings.fading === undefined && evaluation.settings.window > 0 ? evaluation.settings.window : null,
           fading: evaluation.settings.fading ?? null,
           drift: evaluation.settings.drift ?? null,
+          on_drift: config.onDrift ?? null,
           ...(config.contenders ? { models: lanes.map((l) => ({ model: l.name!, learner: l.learner.description, backend: l.backend, sampler: l.sampler.description, ...reads(l.learner, model!.featurizer) })) } : {}),
         };
       }
       const { featurizer } = model;
       // Only the features' and the target's text is read from here on (an id or a timestamp is not).
-      stream.readTextOf?.(model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name));
+      // (A time-based delay's column is read too.)
+      stream.readTextOf?.([...model.schema.columns.filter((c) => c.role !== 'ignored').map((c) => c.name), ...(config.timeDelay ? [config.timeDelay.column] : [])]);
+      // Each epoch's times start afresh (a resumed run's first epoch continues its checkpoint's).
+      const clock = delayClock(config.timeDelay, model.schema);
+      const epochSettings = clock ? { ...settings, clock } : settings;
       for (const l of lanes) {
         l.evaluator = new Evaluator(model.schema.task, l.evaluation, l.cumulative ?? null, l.sample ?? null);
-        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, settings);
+        l.pass = new TrainingPass(featurizer, l.learner, l.sampler, l.evaluator, epochSettings, config.onDrift === 'reset' ? renewal(l.config, featurizer, l.random, l) : undefined);
       }
       const pass = lanes[0]!.pass!;
-      const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), settings) : undefined;
-      if (epoch === 1 && resume) carryInto(pass, resume);
+      const shared = lanes.length > 1 ? new SharedPass(featurizer, lanes.map((l) => l.pass!), epochSettings) : undefined;
+      if (epoch === 1) for (const l of lanes) if (l.from) carryInto(l.pass!, l.from);
       for (const l of lanes) l.sampler.startEpoch(epoch);
       const epochStarted = performance.now();
       const evaluation = lanes[0]!.evaluation;
@@ -416,7 +445,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         random: l.random,
         cumulative: l.cumulative!,
         evaluation: l.evaluation,
-        counts: addCounts(baseCounts, l.total, l.pass!.counts),
+        counts: addCounts(l.base, l.total, l.pass!.counts),
         streamRows: firstIndex + l.pass!.counts.rows,
         epoch,
         pass: l.pass!,
@@ -458,7 +487,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         }
       };
       const drifts = function* (): Generator<DriftEvent> {
-        for (const l of lanes) for (const d of driftEvents(l.evaluation, epoch, firstIndex)) yield named(l, d);
+        for (const l of lanes) for (const d of driftEvents(l.evaluation, epoch, firstIndex, config.onDrift)) yield named(l, d);
       };
       let stop: Awaited<ReturnType<typeof feed>>;
       for (;;) {
@@ -549,7 +578,7 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         classes: [...model.featurizer.classes],
         features: model.featurizer.dim,
         ...lastMetrics(lastEpoch),
-        ...cumulativeFields(addCounts(baseCounts, total), headline(totalTally)),
+        ...cumulativeFields(addCounts(l.base, total), headline(totalTally)),
         checkpoint: save && checkpoints > 0 ? save.target.dir : null,
         checkpoints,
         rows_per_sec: rate(total.rows, elapsed),
@@ -563,8 +592,9 @@ export async function* train(config: RunConfig, options: TrainOptions = {}): Asy
         ...(lastTally && model.schema.task === 'classification'
           ? { per_class: perClass(lastTally, model.featurizer.classes), confusion_matrix: confusionRows(lastTally, model.featurizer.classes.length) }
           : {}),
-        ...(l.evaluation.detector ? { drifts: l.evaluation.drifts - driftsBefore } : {}),
+        ...(l.evaluation.detector ? { drifts: l.evaluation.drifts - l.driftsBefore } : {}),
         ...(l.sample ? { predictions_sample: l.sample.pairs() } : {}),
+        ...(l.learner.pool ? { pool: l.learner.pool() } : {}),
       });
       summaries.push(summary);
       yield summary;
@@ -631,11 +661,11 @@ function comparison(task: Schema['task'], summaries: readonly SummaryEvent[]): C
 }
 
 /** The changes the detector found since the last call, as events. */
-function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number): Generator<DriftEvent> {
+export function* driftEvents(evaluation: StreamEvaluation, epoch: number, firstIndex: number, onDrift: RunConfig['onDrift']): Generator<DriftEvent> {
   const classification = evaluation.task === 'classification';
   const level = (error: number): Record<string, number | null> => (classification ? { accuracy: finite(1 - error) } : { mae: finite(error) });
   for (const d of evaluation.pending.splice(0)) {
-    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after) };
+    yield { event: 'drift', epoch, rows: d.index - firstIndex + 1, stream_rows: d.index + 1, detector: d.detector, before: level(d.before), after: level(d.after), ...(onDrift ? { action: onDrift } : {}) };
   }
 }
 

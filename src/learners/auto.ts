@@ -1,0 +1,508 @@
+/**
+ * `auto`: a pool of learners, each run online on every row, and a prediction that mixes their class
+ * probabilities (regression: their values) with weights from their recent errors (exponentially
+ * weighted experts, "Hedge": Littlestone and Warmuth's weighted majority, 1994; Freund and
+ * Schapire, 1997), so that a user need not know in advance which learner suits the stream.
+ *
+ * The pool: logistic regression at three learning rates, passive-aggressive, naive Bayes, a
+ * Hoeffding tree and the no-change baseline, each with its own defaults (regression: the same
+ * without naive Bayes, on the standardized target where the member's run alone has it). Member m's
+ * discounted loss E_m = sum over past rows t of decay^(now - t) * loss_m(t) (a window of about
+ * 1 / (1 - decay) rows; the loss is 1 for a miss, regression's the squared error in variances of the
+ * target) gives it the weight w_m proportional to exp(-eta * E_m); the prediction is sum_m w_m p_m.
+ * The weights come from rows already learned only: a row's label is used after every member has
+ * predicted it. docs/learners.md gives the measurements behind the pool and the rule.
+ *
+ * Rows: auto reads the raw layout (what naive Bayes, the tree and no-change read) and makes the
+ * dense one (standardized numbers, one-hot categories) for the linear members itself, with the
+ * featurizer's rule: each number standardized by the running mean and sd of the rows learned
+ * before it (Welford), each category given the next one-hot slot when a learned row first has it.
+ * With the default sampler that is the featurizer's dense row exactly (a missing number, which the
+ * raw layout carries as the running mean, enters the member's statistics where the featurizer
+ * leaves it out).
+ */
+import { standardDeviation } from '../features/featurizer.js';
+import type { ModelConfig } from '../run/config.js';
+import { arrayBytes, NUMBER_BYTES } from './memory.js';
+import type { LearnerEntry, LearnerParams } from './registry.js';
+import { ScaledTarget, type ScaledTargetState } from './scaled-target.js';
+import { outputsFor, StateReader } from './state-reader.js';
+import type { FeatureInfo, Learner, LearnerState, PoolWeight, Task } from './types.js';
+
+/** One member of the pool: the learner, its own options, and for the linear ones the learning rate. */
+interface PoolSpec {
+  name: string;
+  learner: string;
+  lr?: number;
+}
+
+/** The pool of each task, in the order of every list (state, summary, inspect). */
+export const POOLS: Record<Task, readonly PoolSpec[]> = {
+  classification: [
+    { name: 'linear(lr=0.01)', learner: 'linear', lr: 0.01 },
+    { name: 'linear(lr=0.13)', learner: 'linear', lr: 0.13 },
+    { name: 'linear(lr=1.5)', learner: 'linear', lr: 1.5 },
+    { name: 'pa', learner: 'pa' },
+    { name: 'nb', learner: 'nb' },
+    { name: 'ht', learner: 'ht' },
+    { name: 'no-change', learner: 'no-change' },
+  ],
+  // Regression: the linear models on the standardized target (their default rate is 0.01), no nb.
+  regression: [
+    { name: 'linear(lr=0.003)', learner: 'linear', lr: 0.003 },
+    { name: 'linear(lr=0.01)', learner: 'linear', lr: 0.01 },
+    { name: 'linear(lr=0.05)', learner: 'linear', lr: 0.05 },
+    { name: 'pa', learner: 'pa' },
+    { name: 'ht', learner: 'ht' },
+    { name: 'no-change', learner: 'no-change' },
+  ],
+};
+
+/**
+ * The most a row can cost a member (regression, in variances of the target: an error of 1,000 sd):
+ * a diverged member's weight falls to 0 within a row, and its error count stays a finite number.
+ */
+const MAX_LOSS = 1e6;
+
+/** The mixing rule's defaults: the discount of past errors (a window of about 200 rows) and the rate eta (docs/learners.md). */
+export const AUTO_DEFAULTS = { decay: 0.995, eta: 1 };
+
+export interface AutoState extends LearnerState {
+  kind: 'auto';
+  task: Task;
+  features: FeatureInfo[];
+  classes: number;
+  decay: number;
+  eta: number;
+  /** The members' names (POOLS[task]) and states, in pool order. */
+  pool: string[];
+  members: LearnerState[];
+  /** Per member: the discounted error count, and the rows it led the mix. */
+  errors: number[];
+  chosen: number[];
+  /** The dense row of the linear members: per numeric feature the rows learned, mean and squared deviations. */
+  count: number[];
+  mean: number[];
+  m2: number[];
+  /** Its width, and per categorical feature the one-hot slot of each category code (-1: not given one yet). */
+  denseDim: number;
+  slots: number[][];
+  /** Regression: the targets learned, their mean and squared deviations (the errors are in their variance). */
+  targets: [number, number, number];
+}
+
+/** The run's model flags as the members take them: plain sgd at their own rate, no L2. */
+const MEMBER_MODEL: ModelConfig = { model: 'linear', optimizer: 'sgd', l2: 0, batchSize: 1, hidden: [], activation: 'relu' };
+
+/** The registry's entry of a learner, by name (given by the registry: it lists auto itself). */
+export type EntryOf = (name: string) => LearnerEntry;
+
+function synchronous(learner: Learner | Promise<Learner>): Learner {
+  if (learner instanceof Promise) throw new Error('auto: the pool takes synchronous learners only');
+  return learner;
+}
+
+/** A member as its run alone has it: on the standardized target when its entry says so (regression). */
+function wrapped(entry: LearnerEntry, task: Task, learner: Learner): Learner {
+  return entry.scaledTarget && task === 'regression' ? new ScaledTarget(learner) : learner;
+}
+
+function defaultParams(entry: LearnerEntry): LearnerParams {
+  const params: LearnerParams = {};
+  for (const p of entry.params) params[p.key] = p.default;
+  return params;
+}
+
+export class AutoLearner implements Learner {
+  readonly input = 'raw' as const;
+  readonly batchSize = 1;
+  readonly dim: number;
+  private classes: number;
+  private readonly numeric: number;
+  private readonly categorical: number;
+  /** Which members read the dense row the learner makes (the others read the raw row). */
+  private readonly dense: boolean[];
+  private readonly errors: Float64Array;
+  private readonly chosen: Float64Array;
+  /** exp(-eta * (E_m - min E)), normalized: the weights of the next prediction. */
+  private readonly weights: Float64Array;
+  private readonly count: Float64Array;
+  private readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+  private denseDim: number;
+  private readonly slots: number[][];
+  /** Regression: count, mean and squared deviations of the targets learned. */
+  private readonly targets = new Float64Array(3);
+  private readonly specs: readonly PoolSpec[];
+  /** Scratch: the dense row, the raw row at offset 0, the target, and each member's prediction. */
+  private row: Float64Array;
+  private readonly rawRow: Float64Array;
+  private readonly target = new Float64Array(1);
+  private memberOut: Float64Array[];
+  private scratch: Float64Array;
+
+  private constructor(
+    private readonly task: Task,
+    private readonly features: FeatureInfo[],
+    classes: number,
+    private readonly decay: number,
+    private readonly eta: number,
+    private readonly members: Learner[],
+    denseDim: number,
+  ) {
+    this.dim = features.length;
+    this.specs = POOLS[task];
+    this.classes = outputsFor(task, classes);
+    this.numeric = features.filter((f) => f.kind === 'numeric').length;
+    this.categorical = this.dim - this.numeric;
+    this.dense = members.map((m) => (m.input ?? 'dense') === 'dense');
+    const n = members.length;
+    this.errors = new Float64Array(n);
+    this.chosen = new Float64Array(n);
+    this.weights = new Float64Array(n).fill(1 / n);
+    this.count = new Float64Array(this.numeric);
+    this.mean = new Float64Array(this.numeric);
+    this.m2 = new Float64Array(this.numeric);
+    this.denseDim = denseDim;
+    this.slots = Array.from({ length: this.categorical }, () => []);
+    this.row = new Float64Array(Math.max(1, denseDim));
+    this.rawRow = new Float64Array(this.dim);
+    this.memberOut = members.map(() => new Float64Array(this.classes));
+    this.scratch = new Float64Array(this.classes);
+  }
+
+  static create(task: Task, features: FeatureInfo[], classes: number, seed: number, entryOf: EntryOf): AutoLearner {
+    const numeric = features.filter((f) => f.kind === 'numeric').length;
+    const members = POOLS[task].map((spec) => {
+      const entry = entryOf(spec.learner);
+      const dense = entry.input === 'dense';
+      const model = { ...MEMBER_MODEL, model: spec.learner, lr: spec.lr ?? 0 };
+      return wrapped(entry, task, synchronous(entry.create({ task, dim: dense ? numeric : features.length, classes, seed, features, params: defaultParams(entry), model })));
+    });
+    return new AutoLearner(task, features, classes, AUTO_DEFAULTS.decay, AUTO_DEFAULTS.eta, members, numeric);
+  }
+
+  get outputs(): number {
+    return this.classes;
+  }
+
+  get description(): string {
+    return `auto(${this.specs.map((p) => p.name).join(', ')}; hedge over the last ~${Math.round(1 / (1 - this.decay))} rows' errors, eta=${this.eta})`;
+  }
+
+  /**
+   * Writes the dense row of the raw row at x[offset..]: numbers standardized by the statistics so
+   * far, the one-hot slots of the categories. `learn`: a category without a slot gets the next one
+   * (the dense members grow first); otherwise it is left out, as the featurizer leaves out a
+   * category it has not learned (a new slot's weights are 0: the scores are the same).
+   */
+  private encode(x: Float64Array, offset: number, learn: boolean): void {
+    let row = this.row;
+    const numeric = this.numeric;
+    for (let j = 0; j < numeric; j++) {
+      const sd = standardDeviation(this.count[j]!, this.m2[j]!);
+      row[j] = sd > 0 ? (x[offset + j]! - this.mean[j]!) / sd : 0;
+    }
+    if (this.categorical === 0) return;
+    row.fill(0, numeric, this.denseDim);
+    for (let j = 0; j < this.categorical; j++) {
+      const code = x[offset + numeric + j]!;
+      if (code < 0) continue;
+      const slots = this.slots[j]!;
+      let slot = code < slots.length ? slots[code]! : -1;
+      if (slot < 0) {
+        if (!learn) continue;
+        slot = this.addSlot(j, code);
+        row = this.row;
+      }
+      row[slot] = 1;
+    }
+  }
+
+  private addSlot(j: number, code: number): number {
+    const slots = this.slots[j]!;
+    while (slots.length <= code) slots.push(-1);
+    const slot = this.denseDim++;
+    slots[code] = slot;
+    if (this.row.length < this.denseDim) {
+      const row = new Float64Array(this.row.length * 2);
+      row.set(this.row);
+      this.row = row;
+    }
+    this.members.forEach((m, i) => {
+      if (this.dense[i]) m.grow(this.denseDim, this.classes);
+    });
+    return slot;
+  }
+
+  /** Puts the members' predictions of the row encoded (and at rawRow) in memberOut. */
+  private predictMembers(): void {
+    const { members, memberOut } = this;
+    for (let i = 0; i < members.length; i++) members[i]!.predict(this.dense[i] ? this.row : this.rawRow, 1, memberOut[i]!);
+  }
+
+  /** out[at..] = the weighted mix of the members' predictions. */
+  private mix(out: Float64Array, at: number): void {
+    const k = this.classes;
+    const { weights, memberOut } = this;
+    for (let c = 0; c < k; c++) out[at + c] = 0;
+    for (let i = 0; i < memberOut.length; i++) {
+      const w = weights[i]!;
+      // A member whose predictions diverged (not numbers) has weight 0 and stays out of the mix.
+      if (w === 0) continue;
+      const p = memberOut[i]!;
+      for (let c = 0; c < k; c++) out[at + c]! += w * p[c]!;
+    }
+  }
+
+  predict(x: Float64Array, rows: number, out: Float64Array): void {
+    const d = this.dim;
+    const k = this.classes;
+    for (let r = 0; r < rows; r++) {
+      this.rawRow.set(x.subarray(r * d, (r + 1) * d));
+      this.encode(this.rawRow, 0, false);
+      this.predictMembers();
+      this.mix(out, r * k);
+    }
+  }
+
+  learn(x: Float64Array, y: Float64Array, rows: number): void {
+    for (let r = 0; r < rows; r++) this.step(x, r * this.dim, y[r]!, this.scratch, 0);
+  }
+
+  predictAndLearn(x: Float64Array, y: Float64Array, rows: number, out: Float64Array): void {
+    const k = this.classes;
+    for (let r = 0; r < rows; r++) this.step(x, r * this.dim, y[r]!, out, r * k);
+  }
+
+  /**
+   * One row: every member predicts it (into memberOut) and learns it; the mix of the predictions,
+   * with the weights of the rows before, goes to out[at..]; then the errors and weights take the row in.
+   */
+  private step(x: Float64Array, offset: number, y: number, out: Float64Array, at: number): void {
+    const { members, memberOut } = this;
+    const raw = this.rawRow;
+    for (let j = 0; j < this.dim; j++) raw[j] = x[offset + j]!;
+    this.encode(raw, 0, true);
+    this.target[0] = y;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      const input = this.dense[i] ? this.row : raw;
+      if (m.predictAndLearn) m.predictAndLearn(input, this.target, 1, memberOut[i]!);
+      else {
+        m.predict(input, 1, memberOut[i]!);
+        m.learn(input, this.target, 1);
+      }
+    }
+    this.mix(out, at);
+    this.learnStatistics(raw);
+    this.score(y);
+    if (this.task === 'regression') welford(this.targets, 0, y);
+  }
+
+  /** The dense row's statistics take the row in (after it was encoded with those before it). */
+  private learnStatistics(raw: Float64Array): void {
+    for (let j = 0; j < this.numeric; j++) {
+      const v = raw[j]!;
+      const n = this.count[j]! + 1;
+      const delta = v - this.mean[j]!;
+      const mean = this.mean[j]! + delta / n;
+      this.count[j] = n;
+      this.mean[j] = mean;
+      this.m2[j] = this.m2[j]! + delta * (v - mean);
+    }
+  }
+
+  /**
+   * A member's loss on the row: classification, 1 for a miss (another class more probable than y's),
+   * else 0; regression, the squared error in units of the variance of the targets before it (1
+   * before two targets), so that eta means the same whatever the target's scale.
+   */
+  private loss(p: Float64Array, y: number): number {
+    if (this.task === 'regression') {
+      const [count, , m2] = this.targets;
+      const variance = count! >= 2 ? m2! / (count! - 1) || 1 : 1;
+      const d = p[0]! - y;
+      const loss = (d * d) / variance;
+      // A diverged member (an infinite or NaN prediction) loses as much as a row can cost.
+      return loss < MAX_LOSS ? loss : MAX_LOSS;
+    }
+    let best = 0;
+    for (let c = 1; c < this.classes; c++) if (p[c]! > p[best]!) best = c;
+    return best === y ? 0 : 1;
+  }
+
+  /** The members' discounted losses take the row of target y in, then the new weights. */
+  private score(y: number): void {
+    const { errors, weights, memberOut, decay } = this;
+    const n = errors.length;
+    let lead = 0;
+    for (let i = 0; i < n; i++) if (weights[i]! > weights[lead]!) lead = i;
+    this.chosen[lead]!++;
+    let least = Infinity;
+    for (let i = 0; i < n; i++) {
+      const e = decay * errors[i]! + this.loss(memberOut[i]!, y);
+      errors[i] = e;
+      if (e < least) least = e;
+    }
+    this.reweigh(least);
+  }
+
+  private reweigh(least: number): void {
+    const { errors, weights, eta } = this;
+    let sum = 0;
+    for (let i = 0; i < errors.length; i++) sum += weights[i] = Math.exp(-eta * (errors[i]! - least));
+    for (let i = 0; i < errors.length; i++) weights[i] = weights[i]! / sum;
+  }
+
+  grow(dim: number, classes: number): void {
+    if (dim !== this.dim) throw new Error(`auto: the raw row has ${this.dim} features, not ${dim}`);
+    const k = outputsFor(this.task, Math.max(this.classes, classes));
+    this.members.forEach((m, i) => m.grow(this.dense[i] ? this.denseDim : this.dim, k));
+    if (k === this.classes) return;
+    this.classes = k;
+    this.memberOut = this.members.map(() => new Float64Array(k));
+    this.scratch = new Float64Array(k);
+  }
+
+  /** Its members' models, and its own statistics, errors and scratch rows. */
+  memoryBytes(): number {
+    let n = arrayBytes(this.errors, this.chosen, this.weights, this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut);
+    for (const m of this.members) n += m.memoryBytes();
+    for (const slots of this.slots) n += slots.length * NUMBER_BYTES;
+    return n;
+  }
+
+  /** The pool, each member's weight and how often it led the mix. */
+  pool(): PoolWeight[] {
+    return this.specs.map((p, i) => ({ member: p.name, weight: this.weights[i]!, chosen: this.chosen[i]! }));
+  }
+
+  /** Async: a regression member's ScaledTarget gives its state as a promise. */
+  async state(): Promise<AutoState> {
+    const members = await Promise.all(this.members.map((m) => m.state()));
+    return {
+      kind: 'auto',
+      task: this.task,
+      features: this.features.map((f) => ({ name: f.name, kind: f.kind })),
+      classes: this.classes,
+      decay: this.decay,
+      eta: this.eta,
+      pool: this.specs.map((p) => p.name),
+      members,
+      errors: Array.from(this.errors),
+      chosen: Array.from(this.chosen),
+      count: Array.from(this.count),
+      mean: Array.from(this.mean),
+      m2: Array.from(this.m2),
+      denseDim: this.denseDim,
+      slots: this.slots.map((s) => [...s]),
+      targets: [this.targets[0]!, this.targets[1]!, this.targets[2]!],
+    };
+  }
+
+  static restore(state: LearnerState, entryOf: EntryOf): AutoLearner {
+    const s = new StateReader(state, 'auto');
+    const task = s.task();
+    const specs = POOLS[task];
+    const features = readFeatures(state['features']);
+    const classes = s.num('classes', { min: 1, integer: true });
+    if (classes !== outputsFor(task, classes)) throw new Error(`classes: expected ${outputsFor(task, classes)} for ${task}, found ${classes}`);
+    const pool = state['pool'];
+    if (!Array.isArray(pool) || pool.length !== specs.length || pool.some((name, i) => name !== specs[i]!.name)) {
+      throw new Error(`pool: expected ${specs.map((p) => p.name).join(', ')}`);
+    }
+    const states = state['members'];
+    if (!Array.isArray(states) || states.length !== specs.length) throw new Error(`members: expected ${specs.length} states`);
+    const numeric = features.filter((f) => f.kind === 'numeric').length;
+    const denseDim = s.num('denseDim', { min: numeric, integer: true });
+    const members = specs.map((spec, i) => {
+      const entry = entryOf(spec.learner);
+      const scaled = entry.scaledTarget && task === 'regression';
+      const member = states[i] as LearnerState;
+      const own = (scaled ? (member as Partial<ScaledTargetState> | null)?.inner : member) as LearnerState | undefined;
+      if (own === null || typeof own !== 'object' || own.kind !== spec.learner) throw new Error(`members[${i}].kind: expected "${spec.learner}"${scaled ? ' inside "scaled-target"' : ''}`);
+      try {
+        const learner = synchronous(entry.restore(own, { model: { ...MEMBER_MODEL, model: spec.learner } }));
+        return scaled ? restoreScaled(member, learner) : learner;
+      } catch (err) {
+        throw new Error(`members[${i}] (${spec.name}): ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    const auto = new AutoLearner(task, features, classes, s.num('decay', { min: 0, max: 1 }), s.num('eta', { min: 0 }), members, denseDim);
+    members.forEach((m, i) => {
+      const want = auto.dense[i] ? denseDim : features.length;
+      if (m.dim !== want) throw new Error(`members[${i}] (${specs[i]!.name}): reads ${m.dim} numbers a row, expected ${want}`);
+      if (m.outputs !== classes) throw new Error(`members[${i}] (${specs[i]!.name}): ${m.outputs} outputs, expected ${classes}`);
+    });
+    auto.errors.set(s.nums('errors', specs.length, { min: 0 }));
+    auto.targets.set(s.nums('targets', 3));
+    if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
+    auto.chosen.set(s.nums('chosen', specs.length, { min: 0, integer: true }));
+    auto.count.set(s.nums('count', numeric, { min: 0, integer: true }));
+    auto.mean.set(s.nums('mean', numeric));
+    auto.m2.set(s.nums('m2', numeric, { min: 0 }));
+    const slots = state['slots'];
+    if (!Array.isArray(slots) || slots.length !== auto.categorical) throw new Error(`slots: expected ${auto.categorical} lists`);
+    const taken = new Set<number>();
+    slots.forEach((list: unknown, j) => {
+      if (!Array.isArray(list)) throw new Error(`slots[${j}]: expected a list`);
+      for (const slot of list as unknown[]) {
+        const ok = slot === -1 || (Number.isInteger(slot) && (slot as number) >= numeric && (slot as number) < denseDim && !taken.has(slot as number));
+        if (!ok) throw new Error(`slots[${j}]: expected -1 or a free slot in [${numeric}, ${denseDim}), found ${JSON.stringify(slot)}`);
+        if (slot !== -1) taken.add(slot as number);
+        auto.slots[j]!.push(slot as number);
+      }
+    });
+    if (taken.size !== denseDim - numeric) throw new Error(`slots: ${taken.size} slots given, the dense row has ${denseDim - numeric}`);
+    auto.reweigh(Math.min(...auto.errors));
+    return auto;
+  }
+
+  dispose(): void {
+    for (const m of this.members) m.dispose();
+  }
+}
+
+/** A member's ScaledTarget wrapper, its statistics checked. */
+function restoreScaled(state: LearnerState, inner: Learner): Learner {
+  const s = new StateReader(state, 'scaled-target');
+  s.num('count', { min: 0, integer: true });
+  s.num('mean');
+  s.num('m2', { min: 0 });
+  return ScaledTarget.restore(state as ScaledTargetState, inner);
+}
+
+/** Adds v to the count, mean and squared deviations at stats[at..at+3) (Welford). */
+function welford(stats: Float64Array, at: number, v: number): void {
+  const n = stats[at]! + 1;
+  const delta = v - stats[at + 1]!;
+  const mean = stats[at + 1]! + delta / n;
+  stats[at] = n;
+  stats[at + 1] = mean;
+  stats[at + 2] = stats[at + 2]! + delta * (v - mean);
+}
+
+function readFeatures(v: unknown): FeatureInfo[] {
+  if (!Array.isArray(v)) throw new Error('features: expected a list');
+  return v.map((f: unknown, i) => {
+    const { name, kind } = (f ?? {}) as { name?: unknown; kind?: unknown };
+    if (typeof name !== 'string' || (kind !== 'numeric' && kind !== 'categorical')) throw new Error(`features[${i}]: expected {name, kind}`);
+    return { name, kind };
+  });
+}
+
+/** auto's registry entry; `entryOf` finds its members' entries. */
+export function autoEntry(entryOf: EntryOf): LearnerEntry {
+  return {
+    name: 'auto',
+    aliases: [],
+    summary: 'a pool (linear at three rates, pa, nb, ht, no-change) run on every row, mixed by weights from their recent errors (Hedge); regression too',
+    tasks: ['classification', 'regression'],
+    input: 'raw',
+    params: [],
+    scaledTarget: false,
+    create: (ctx) => AutoLearner.create(ctx.task, ctx.features, ctx.classes, ctx.seed, entryOf),
+    restore: (state) => AutoLearner.restore(state, entryOf),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * `auto` against a reference computed beside it: each member of the pool run alone on the
+ * featurizer's own rows (the dense row for the linear members, the raw one for the others), and
+ * Hedge's mix of their predictions computed by hand from their discounted errors. The save and
+ * resume contract, samplers, holdout, epochs, stdin, predict and evaluate are checked for every
+ * learner in learners.test.ts; its accuracy floors on the shared streams there too.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { inspectModel } from '../src/cli/inspect.js';
+import { Featurizer } from '../src/features/featurizer.js';
+import { inferSchema } from '../src/features/schema.js';
+import { learnerByKind } from '../src/learners/registry.js';
+import { AUTO_DEFAULTS, AutoLearner, POOLS } from '../src/learners/auto.js';
+import { createLearner } from '../src/learners/index.js';
+import type { Learner, LearnerState, Task } from '../src/learners/types.js';
+import { Random } from '../src/util/random.js';
+import { ROOT, batchOf, cliOk, csvPart, jsonLines } from './helpers.js';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'inc-learn-auto-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Two numbers and a category whose values arrive over time. Classification: a third class from row
+ * 300. Regression: a linear target whose slope turns at row 250.
+ */
+function stream(n: number, task: Task): (string | number)[][] {
+  const random = new Random(11);
+  const rows: (string | number)[][] = [];
+  for (let i = 0; i < n; i++) {
+    const x1 = random.next() * 10;
+    const x2 = random.next() * 10;
+    const colour = ['red', 'green', 'blue', 'grey'][Math.floor(random.next() * Math.min(4, 1 + i / 80))]!;
+    const noise = random.next();
+    if (task === 'regression') {
+      rows.push([x1, x2, colour, (i < 250 ? 3 : -2) * x1 - x2 + (colour === 'green' ? 5 : 0) + noise]);
+      continue;
+    }
+    let y = x1 + (colour === 'green' ? 3 : 0) > 6 ? 'p' : 'n';
+    if (i >= 300 && x2 > 8) y = 'q';
+    if (noise < 0.1) y = y === 'p' ? 'n' : 'p';
+    rows.push([x1, x2, colour, y]);
+  }
+  return rows;
+}
+
+const ROWS = stream(500, 'classification');
+const schema = inferSchema('t', ['x1', 'x2', 'colour', 'y'], [batchOf(ROWS.slice(0, 50))], {});
+const entryOf = (name: string) => learnerByKind(name)!;
+
+/** A member of the pool built as a run of it alone builds it (createLearner), with the pool's settings. */
+async function alone(spec: { learner: string; lr?: number }, featurizer: Featurizer, task: Task): Promise<Learner> {
+  const layout = learnerByKind(spec.learner)!.input === 'dense' ? 'dense' : 'raw';
+  const config = { model: spec.learner, optimizer: 'sgd' as const, lr: spec.lr ?? 0, l2: 0, batchSize: 1, hidden: [], activation: 'relu' as const };
+  const shape = { task, dim: featurizer.widthOf(layout), classes: featurizer.classes.length, features: featurizer.rawFeatures() };
+  return (await createLearner(config, shape, 5)).learner;
+}
+
+describe('auto', () => {
+  for (const task of ['classification', 'regression'] as const) {
+    it(`${task}: predicts Hedge's mix of its members, each exactly as it learns alone on the featurizer's rows`, async () => {
+      const rows = task === 'classification' ? ROWS : stream(500, 'regression');
+      const own = task === 'classification' ? schema : inferSchema('t', ['x1', 'x2', 'colour', 'y'], [batchOf(rows.slice(0, 50))], { task });
+      const featurizer = new Featurizer(own, { layouts: ['dense', 'raw'] });
+      const auto = AutoLearner.create(task, featurizer.rawFeatures(), featurizer.classes.length, 5, entryOf);
+      const pool = POOLS[task];
+      const members = await Promise.all(pool.map((spec) => alone(spec, featurizer, task)));
+      const errors = new Float64Array(pool.length);
+      const targets: number[] = [];
+      const batch = batchOf(rows);
+      let width = featurizer.dim;
+      let classes = featurizer.classes.length;
+      const out = new Float64Array(3);
+      for (let r = 0; r < rows.length; r++) {
+        const y = featurizer.encode(batch, r, true) as number;
+        if (featurizer.dim !== width || featurizer.classes.length !== classes) {
+          width = featurizer.dim;
+          classes = featurizer.classes.length;
+          members.forEach((m) => m.grow(m.input === 'raw' ? featurizer.widthOf('raw') : width, classes));
+          auto.grow(featurizer.widthOf('raw'), classes);
+        }
+        const k = task === 'regression' ? 1 : Math.max(2, classes);
+        // The reference: Hedge's weights from the losses before this row; regression's in the
+        // variance of the targets before it.
+        const least = Math.min(...errors);
+        const w = Array.from(errors, (e) => Math.exp(-AUTO_DEFAULTS.eta * (e - least)));
+        const total = w.reduce((a, b) => a + b, 0);
+        const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+        const variance = targets.length < 2 ? 1 : targets.reduce((a, b) => a + (b - mean) ** 2, 0) / (targets.length - 1);
+        const expected = new Float64Array(k);
+        for (const [i, m] of members.entries()) {
+          const p = new Float64Array(k);
+          await m.predictAndLearn!(Float64Array.from(featurizer.rowOf(m.input === 'raw' ? 'raw' : 'dense').subarray(0, m.dim)), Float64Array.of(y), 1, p);
+          for (let c = 0; c < k; c++) expected[c]! += (w[i]! / total) * p[c]!;
+          const loss = task === 'regression' ? (p[0]! - y) ** 2 / variance : p.indexOf(Math.max(...p)) === y ? 0 : 1;
+          errors[i] = AUTO_DEFAULTS.decay * errors[i]! + loss;
+        }
+        targets.push(y);
+        auto.predictAndLearn(Float64Array.from(featurizer.raw.subarray(0, 3)), Float64Array.of(y), 1, out);
+        for (let c = 0; c < k; c++) assert.ok(Math.abs(out[c]! - expected[c]!) <= 1e-12 * Math.max(1, Math.abs(expected[c]!)), `row ${r}, output ${c}: ${out[c]} vs ${expected[c]}`);
+      }
+      const state = await auto.state();
+      if (task === 'classification') assert.equal(classes, 3, 'the third class arrived');
+      assert.equal(state.denseDim, featurizer.dim, "the featurizer's dense row");
+      assert.deepEqual(state.members, await Promise.all(members.map((m) => m.state())));
+      for (const [i, e] of state.errors.entries()) assert.ok(Math.abs(e - errors[i]!) <= 1e-9 * Math.max(1, e), `errors[${i}]: ${e} vs ${errors[i]}`);
+    });
+  }
+
+  it("never reads a row's label before predicting it", async () => {
+    const featurizer = new Featurizer(schema, { layouts: ['raw'] });
+    const auto = AutoLearner.create('classification', featurizer.rawFeatures(), featurizer.classes.length, 5, entryOf);
+    const batch = batchOf(ROWS.slice(0, 200));
+    for (let r = 0; r < 200; r++) {
+      const y = featurizer.encode(batch, r, true) as number;
+      auto.predictAndLearn(featurizer.raw, Float64Array.of(y), 1, new Float64Array(2));
+    }
+    const x = Float64Array.of(4, 5, 1);
+    const state = JSON.stringify(await auto.state());
+    const outs = [0, 1].map((label) => {
+      const copy = AutoLearner.restore(JSON.parse(state) as LearnerState, entryOf);
+      const out = new Float64Array(2);
+      copy.predictAndLearn(x, Float64Array.of(label), 1, out);
+      return out;
+    });
+    const predicted = new Float64Array(2);
+    auto.predict(x, 1, predicted);
+    assert.deepEqual(outs[0], outs[1]);
+    assert.deepEqual(outs[0], predicted);
+  });
+
+  it('restores exactly, and refuses a state whose pool or slots do not fit', async () => {
+    const featurizer = new Featurizer(schema, { layouts: ['raw'] });
+    const auto = AutoLearner.create('classification', featurizer.rawFeatures(), featurizer.classes.length, 5, entryOf);
+    const batch = batchOf(ROWS.slice(0, 100));
+    for (let r = 0; r < 100; r++) auto.learn(Float64Array.from(featurizer.raw), Float64Array.of(featurizer.encode(batch, r, true) as number), 1);
+    const state = JSON.parse(JSON.stringify(await auto.state())) as LearnerState;
+    assert.deepEqual(await AutoLearner.restore(state, entryOf).state(), await auto.state());
+    assert.throws(() => AutoLearner.restore({ ...state, pool: ['pa'] }, entryOf), /pool: expected linear\(lr=0\.01\)/);
+    assert.throws(() => AutoLearner.restore({ ...state, slots: [[3, 3]] }, entryOf), /slots\[0\]/);
+    assert.throws(() => AutoLearner.restore({ ...state, errors: [1] }, entryOf), /errors: expected 7 numbers/);
+  });
+
+  it('summary and inspect --model name each member with its weight', async () => {
+    const data = csvPart(`${ROOT}datasets/stagger.csv`, 0, 400, join(dir, 'stagger.csv'));
+    const model = join(dir, 'model');
+    const summary = jsonLines((await cliOk(['train', data, '--model', 'auto', '--save', model, '--json', '-q'])).stdout).find((e) => e.event === 'summary')!;
+    const pool = summary['pool'] as { member: string; weight: number; chosen: number }[];
+    assert.deepEqual(pool.map((m) => m.member), POOLS.classification.map((p) => p.name));
+    assert.ok(Math.abs(pool.reduce((s, m) => s + m.weight, 0) - 1) < 1e-12);
+    assert.equal(pool.reduce((s, m) => s + m.chosen, 0), 400);
+    const inspected = await inspectModel(model);
+    assert.deepEqual(inspected.structure, { pool });
+    const text = inspected.lines.join('\n');
+    for (const m of pool) assert.match(text, new RegExp(`${m.member.replace(/[().=]/g, '\\$&')}\\s+${m.weight.toFixed(4)}`));
+  });
+});
