@@ -97,6 +97,19 @@ describe('--on-drift reset', () => {
     for (const key of ['learner', 'random', 'evaluator', 'evaluation'] as const) assert.deepEqual(p.state[key], a.state[key], `predict --learn: ${key}`);
   });
 
+  it('with --delay: the learner is replaced before the next label is learned, and a resumed run continues exactly', async () => {
+    const options = { model: 'nb', drift: 'adwin', onDrift: 'reset', delay: '20' };
+    const events = await run(stream(), options, { dir: join(dir, 'delayed-whole') });
+    const fired = events.filter((e) => e.event === 'drift').map((e) => e.stream_rows as number);
+    assert.ok(fired.some((row) => row > CHANGE) && events.filter((e) => e.event === 'drift').every((d) => d.action === 'reset'));
+    // Split where the row that fired has just had its label: 20 rows after it arrived.
+    const split = fired.find((row) => row > CHANGE)! + 20;
+    await run(stream(0, split), options, { dir: join(dir, 'delayed-first') });
+    await run(stream(split, ROWS), options, { dir: join(dir, 'delayed-resumed'), resume: join(dir, 'delayed-first') });
+    const [a, b] = await Promise.all([readCheckpoint(join(dir, 'delayed-whole')), readCheckpoint(join(dir, 'delayed-resumed'))]);
+    for (const key of ['learner', 'random', 'evaluator', 'evaluation', 'counts', 'carried'] as const) assert.deepEqual(b.state[key], a.state[key], key);
+  });
+
   it('needs a detector', () => {
     assert.throws(() => runConfig(stream(0, 10), { onDrift: 'reset' }), (e: unknown) => e instanceof UsageError && /--on-drift reset acts when a drift detector fires: add --drift adwin, ddm or ph/.test(e.message));
     assert.throws(() => runConfig(stream(0, 10), { drift: 'adwin', onDrift: 'restart' }), UsageError);
