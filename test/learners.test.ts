@@ -46,8 +46,10 @@ const SPLIT = 700;
 
 for (const entry of learners().filter((e) => e.gradient !== true)) {
   describe(`--model ${entry.name}`, { concurrency: 3 }, () => {
-    for (const stream of STREAMS.filter((s) => entry.tasks.includes(s.task))) {
-      it(`${stream.name}: A then B equals A saved then B resumed, with a replay buffer (model, metrics, predictions)`, async () => {
+    for (const [n, stream] of STREAMS.filter((s) => entry.tasks.includes(s.task)).entries()) {
+      // The checkpoints' states are compared key by key; predict, which reads them, on the first stream.
+      const predictions = n === 0;
+      it(`${stream.name}: A then B equals A saved then B resumed, with a replay buffer (model, metrics${predictions ? ', predictions' : ''})`, async () => {
         const tag = `${entry.name}-${stream.name}`;
         const whole = csvPartIn(stream.path(), 0, ROWS, `${tag}-whole.csv`);
         const a = csvPartIn(stream.path(), 0, SPLIT, `${tag}-a.csv`);
@@ -59,6 +61,7 @@ for (const entry of learners().filter((e) => e.gradient !== true)) {
         const [x, y] = await Promise.all([readCheckpoint(join(dir, `${tag}-1`)), readCheckpoint(join(dir, `${tag}-2`))]);
         for (const key of ['learner', 'featurizer', 'sampler', 'evaluator'] as const) assert.deepEqual(y.state[key], x.state[key], key);
         assert.equal(two.cumulative_loss, one.loss);
+        if (!predictions) return;
         const p1 = await ok(['predict', '--model', join(dir, `${tag}-1`), b]);
         const p2 = await ok(['predict', '--model', join(dir, `${tag}-2`), b]);
         assert.equal(p2.stdout, p1.stdout);

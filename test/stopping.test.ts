@@ -23,12 +23,13 @@ import { BIN, jsonLines, runCli, unreadInPipe } from './helpers.js';
 const OTHERS = learners()
   .map((e) => e.name)
   .filter((name) => name !== 'linear' && name !== 'mlp');
+const SIDE_BY_SIDE = 'every other learner, side by side';
 const LEARNERS: Record<string, string[]> = {
   linear: [],
   mlp: ['--model', 'mlp', '--hidden', '4'],
-  'every other learner, side by side': ['--model', OTHERS.join(',')],
+  [SIDE_BY_SIDE]: ['--model', OTHERS.join(',')],
 };
-const PREDICT_LEARNER: Record<string, string[]> = { 'every other learner, side by side': ['--learner', 'arf'] };
+const PREDICT_LEARNER: Record<string, string[]> = { [SIDE_BY_SIDE]: ['--learner', 'arf'] };
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -288,6 +289,8 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
     for (const kind of KINDS) {
       it(`train, ${learner}, ${kind.name}`, { timeout: 60_000 }, async () => {
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', false);
+        // SIGTERM and the second signal are the process's, whatever learns: tried with linear and the MLP.
+        if (learner === SIDE_BY_SIDE) return;
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGTERM', false);
         await stopsOn(kind, ['train', '--json', '-q', ...options], 'SIGINT', true);
       });
@@ -304,7 +307,7 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
         const copy = join(dir, `model-${learner.replace(/\W+/g, '-')}-${children.length}`);
         spawnSync('cp', ['-r', model, copy]);
         await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q', ...chosen], 'SIGINT', false);
-        await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q', ...chosen], 'SIGTERM', true);
+        if (learner !== SIDE_BY_SIDE) await stopsOn(kind, ['predict', '--model', copy, '--learn', '-q', ...chosen], 'SIGTERM', true);
       }
     });
     it(`train and predict --learn, ${learner}, a terminal on stdin: Ctrl-C`, { timeout: 60_000, skip: SCRIPT ? false : 'script (util-linux) is not installed' }, async () => {
