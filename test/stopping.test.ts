@@ -311,7 +311,10 @@ describe('every input stops on SIGINT and SIGTERM, and at once on a second signa
       }
     });
     it(`train and predict --learn, ${learner}, a terminal on stdin: Ctrl-C`, { timeout: 60_000, skip: SCRIPT ? false : 'script (util-linux) is not installed' }, async () => {
-      const model = join(dir, `model-${learner.replace(/\W+/g, '-')}`);
+      // A copy of the model the predict test saved, as that test uses, so that no other run's lock is met.
+      const model = join(dir, `model-${learner.replace(/\W+/g, '-')}-terminal`);
+      const saved = join(dir, `model-${learner.replace(/\W+/g, '-')}`);
+      if (existsSync(saved)) spawnSync('cp', ['-r', saved, model]);
       for (const command of [['train', '-', '--json', ...options], ['predict', '--model', model, '--learn', '-', '--format', 'csv', ...chosen]]) {
         const inner = [process.execPath, BIN, ...command].map((a) => `'${a}'`).join(' ');
         // script gives the run a terminal; what is written to script's stdin is typed on it.
