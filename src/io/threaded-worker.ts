@@ -74,7 +74,19 @@ function wire(pass: number, batch: RecordBatch, columns: string[] | null, bytesR
  */
 function reopenStdin(): Socket {
   const fd = openSync('/dev/stdin', constants.O_RDONLY | constants.O_NONBLOCK);
-  return new Socket({ fd, readable: true, writable: false });
+  const socket = new Socket({ fd, readable: true, writable: false });
+  // Not destroyed when reading stops: the worker's exit closes it. Node closes such a descriptor
+  // again as a worker exits (traced with strace: two close() calls in a row, the second EBADF);
+  // destroyed when reading stopped, the first close came long before that second one, and the
+  // main thread opened the checkpoint's files and the lock in between, under the same number (node
+  // then aborted in readFileSync with "Assertion failed ... uv_fs_close"). Now the two closes are
+  // adjacent: the window is microseconds, not the whole checkpoint write.
+  socket.destroy = function (this: Socket): Socket {
+    this.pause();
+    this.removeAllListeners('data');
+    return this;
+  };
+  return socket;
 }
 
 const { credits } = workerData as { credits: Int32Array };
