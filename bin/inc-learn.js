@@ -11,14 +11,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8'));
   process.stdout.write(pkg.version + '\n');
 } else {
-  // A reader that went away (`| head -1`) is not an error: stop quietly.
+  // A reader that went away (`| head -1`) is not an error: stop quietly. A terminal that went away
+  // (EIO, after its SIGHUP) is not either: the run goes on to its checkpoint without its output.
   process.stdout.on('error', (error) => {
     if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    if (error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
-  // Nobody reads the messages any more (`2>&1 >/dev/null | head -1`): the run goes on without them.
+  // Nobody reads the messages any more (`2>&1 >/dev/null | head -1`, or a closed terminal): the run
+  // goes on without them.
   process.stderr.on('error', (error) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
   const bundle = join(__dirname, '../dist/src/bundle');
   let main;

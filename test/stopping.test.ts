@@ -1,6 +1,6 @@
 /**
  * Stopping, on every kind of input: a file, a named pipe given as a path, a pipe, a socket and a
- * terminal on stdin. SIGINT or SIGTERM ends the run promptly with its rows learned, checkpointed and
+ * terminal on stdin (also one that hangs up). SIGINT or SIGTERM ends the run promptly with its rows learned, checkpointed and
  * reported; a second signal ends it at once; nothing is left in the temporary directory. No test
  * asserts on time: waits are for events (a line of output, a pipe drained), and the test's own
  * timeout bounds a run that would not stop.
@@ -158,6 +158,35 @@ describe('stopping a run', { concurrency: 4 }, () => {
       closeSync(pipe.write);
       assert.equal(code, 130, run.stderr());
       assert.equal(summaryOf(run).rows, 10);
+    });
+  });
+
+  describe('a terminal that hangs up (SIGHUP: an ssh session or a terminal window closed)', () => {
+    it('train -: every row read is learned and checkpointed, the lock released, nothing printed to the lost terminal fails it', { timeout: 60_000, skip: spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0 ? false : 'script (util-linux) is not installed' }, async () => {
+      const save = join(dir, 'ck-hangup');
+      const inner = [process.execPath, BIN, 'train', '-', '--save', save].map((a) => `'${a}'`).join(' ');
+      // script gives the run a terminal (the run's session is the terminal's); killing script closes
+      // the terminal's other side, and the kernel hangs the run up.
+      const run = start('script', ['-qec', `exec ${inner}`, '/dev/null'], ['pipe', 'pipe', 'pipe']);
+      run.child.stdin!.write(HEADER + csvRows(5).replace(/\n/g, '\r'));
+      let pid: string | undefined;
+      await until(() => (pid = runUnder(run.child.pid!)) !== undefined || run.child.exitCode !== null);
+      assert.ok(pid !== undefined, `the run started: ${run.stdout()}`);
+      const terminal = readlinkSync(`/proc/${pid}/fd/0`);
+      await until(() => unreadInPipe(terminal) === 0);
+      run.child.kill('SIGKILL');
+      await run.exit;
+      // Not this test's child: gone from /proc (or a zombie) once it has exited.
+      const exited = (): boolean => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+        } catch {
+          return true;
+        }
+      };
+      await until(exited);
+      assert.equal((await readCheckpoint(save)).state.counts.rows, 5);
+      assert.equal(existsSync(`${save}.lock`), false, 'the lock is released');
     });
   });
 

@@ -272,10 +272,10 @@ function checkpointEvery(raw: RawOptions, dir: string | undefined): number | und
   return every;
 }
 
-/** The exit code of a run stopped by a signal (130 or 143), for main() to return. */
+/** The exit code of a run stopped by a signal (130, 143 or 129), for main() to return. */
 let interruptedExit: number | undefined;
 
-/** Runs `body` with SIGINT and SIGTERM turned into a stop request. */
+/** Runs `body` with SIGINT, SIGTERM and SIGHUP turned into a stop request. */
 async function interruptible(body: (signal: AbortSignal) => Promise<void>): Promise<void> {
   const interrupts = new Interrupts();
   try {

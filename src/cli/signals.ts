@@ -1,14 +1,16 @@
 /**
- * Ctrl-C and `kill`: the first SIGINT or SIGTERM asks the run to stop (reading stops, at once even
- * on an idle pipe; the rows already read are learned and scored; the checkpoint is written; what was
- * done so far is reported) and the process then exits with 130 or 143; a second one exits at once
- * with that code.
+ * Ctrl-C, `kill` and a terminal that goes away: the first SIGINT, SIGTERM or SIGHUP asks the run to
+ * stop (reading stops, at once even on an idle pipe; the rows already read are learned and scored;
+ * the checkpoint is written; what was done so far is reported, where there is still somewhere to
+ * report it) and the process then exits with 130, 143 or 129; a second one exits at once with that
+ * code. SIGHUP's default, dying on the spot, lost every row learned since the last checkpoint when an
+ * ssh session or a terminal window closed under a run.
  */
-const CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 export class Interrupts {
   private readonly controller = new AbortController();
-  /** 130 or 143 once a signal came. */
+  /** 130, 143 or 129 once a signal came. */
   exitCode: number | undefined;
   constructor() {
     for (const name of Object.keys(CODES) as (keyof typeof CODES)[]) {
