@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The executable: the compiled CLI does the work. `--version` is answered before loading anything,
-// so start-up stays within a few milliseconds of `node -e 0`.
-import { readFileSync } from 'node:fs';
+// The executable: the CLI as `npm run build` bundles it (dist/src/bundle/) does the work. CommonJS
+// (bin/package.json), as the bundle is: node starts it without its ES module loader. `--version` is
+// answered before loading anything, so start-up stays within a few milliseconds of `node -e 0`.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8'));
   process.stdout.write(pkg.version + '\n');
 } else {
   // A reader that went away (`| head -1`) is not an error: stop quietly.
@@ -17,22 +20,23 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stderr.on('error', (error) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
+  const bundle = join(__dirname, '../dist/src/bundle');
   let main;
   try {
-    // The CLI as `npm run build` bundles it (dist/src/bundle/: our own modules in a few files, the
-    // packages left in node_modules): node's loader costs about half a millisecond a module, and a
-    // run would otherwise load a hundred of them. The reader thread boots while the CLI loads,
-    // instead of after (see reader-thread.ts).
-    (await import('../dist/src/bundle/reader-thread.js')).startReaderThreadFor(args);
-    ({ main } = await import('../dist/src/bundle/main.js'));
+    // The reader thread boots while the CLI loads, instead of after (see reader-thread.ts); the CLI
+    // loads from its code cache (see boot.ts).
+    const boot = require(join(bundle, 'boot.cjs'));
+    boot.startReaderThreadFor(args);
+    ({ main } = boot.loadCli(bundle));
   } catch (error) {
-    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ENOENT') throw error;
     process.stderr.write('inc-learn: not built yet; run `npm run build` (npm ci does it) first\n');
     process.exit(2);
   }
-  const code = await main(args);
-  // Leave once the output is written, rather than when every handle has closed: a reader thread
-  // blocked on an idle pipe (a stream stopped by Ctrl-C) cannot be woken, and would hold the process.
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
-  process.exit(code);
+  main(args).then(async (code) => {
+    // Leave once the output is written, rather than when every handle has closed: a reader thread
+    // blocked on an idle pipe (a stream stopped by Ctrl-C) cannot be woken, and would hold the process.
+    await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+    process.exit(code);
+  });
 }

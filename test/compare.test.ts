@@ -143,6 +143,16 @@ describe('side by side', () => {
     assert.throws(() => contenderConfigs({ model: 'linear(depth=3)' }), /"depth" is not an option of linear/);
     assert.throws(() => contenderConfigs({ model: 'linear(lr=-1)' }), /--lr must be a number > 0/);
     assert.throws(() => contenderConfigs({ model: 'linaer,majority' }), /did you mean linear/);
+    // The MLP's layers, joined by x inside the list (its commas part the options); only the MLP takes them.
+    assert.deepEqual(
+      contenderConfigs({ model: 'mlp(hidden=64x32,activation=tanh),mlp(hidden=8)', hidden: '16' }).map((c) => [c.hidden, c.activation]),
+      [
+        [[64, 32], 'tanh'],
+        [[8], 'relu'],
+      ],
+    );
+    assert.throws(() => contenderConfigs({ model: 'mlp(hidden=8xq)' }), /--hidden must be an integer >= 1; got "q"/);
+    for (const option of ['hidden=8', 'activation=tanh', 'backend=cpu']) assert.throws(() => contenderConfigs({ model: `pa(${option})` }), /is an option of mlp, not of pa/);
     // A single learner stays as it was: no contenders in its configuration (checkpoints unchanged).
     assert.equal('contenders' in runConfig('x.csv', { model: ['linear'] }), false);
     assert.equal(runConfig('x.csv', { model: 'linear,majority' }).contenders?.length, 2);

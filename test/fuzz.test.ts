@@ -22,7 +22,7 @@ import { inferSchema } from '../src/features/schema.js';
 import { openSource } from '../src/io/source.js';
 import type { Format, RecordBatch, RowIssue } from '../src/io/types.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? 4042);
 const LONG = RUNS > 1000;
 const TEST = { timeout: LONG ? Infinity : 60_000 };

@@ -99,9 +99,10 @@ describe('memoryBytes: every learner of the registry', () => {
     // Softmax over 3 classes: three heads.
     await logistic.grow(5, 3);
     assert.equal(logistic.memoryBytes(), 8 * 3 * (5 + 1) + 8 * 3);
-    // knn (k 5, window 1000): the window's rows and targets, the k best distances (8 bytes) and rows (4), the class votes.
-    const knn = await build('knn', 'classification', 2, 'dense');
-    assert.equal(knn.memoryBytes(), 8 * 1000 * 5 + 8 * 1000 + 8 * 5 + 4 * 5 + 8 * 2);
+    // knn (k 5, window 1000): the window's raw rows (3 numbers) and targets, a weight per numeric
+    // feature, the k best distances (8 bytes) and rows (4), the class votes.
+    const knn = await build('knn', 'classification', 2, 'raw');
+    assert.equal(knn.memoryBytes(), 8 * 1000 * 3 + 8 * 1000 + 8 * 2 + 8 * 5 + 4 * 5 + 8 * 2);
     const noChange = await build('no-change', 'classification', 2, 'raw');
     assert.equal(noChange.memoryBytes(), 24);
   });

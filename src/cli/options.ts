@@ -195,6 +195,8 @@ export function contenderConfigs(o: RawOptions): ContenderConfig[] {
     let name: string | undefined;
     for (const [key, value] of options) {
       if (key === 'name') name = value;
+      // Layer sizes are joined by x inside the list (mlp(hidden=64x32)), whose commas part the options.
+      else if (key === 'hidden') raw[optionKey(entry, key, spec)] = value.replace(/x/gi, ',');
       else raw[optionKey(entry, key, spec)] = value;
     }
     const config = modelConfig(raw);
@@ -217,9 +219,12 @@ function applicable(entry: LearnerEntry, o: RawOptions): RawOptions {
 }
 
 /** Option names inside the parentheses: a flag's name without dashes (lr, batch-size, window-size) or its key. */
-const MODEL_OPTIONS: Record<string, string> = { lr: 'lr', l2: 'l2', optimizer: 'optimizer', 'batch-size': 'batchSize', activation: 'activation', backend: 'backend' };
+const MODEL_OPTIONS: Record<string, string> = { lr: 'lr', l2: 'l2', optimizer: 'optimizer', 'batch-size': 'batchSize', hidden: 'hidden', activation: 'activation', backend: 'backend' };
+/** The options only the MLP takes (outside the list they apply to the MLPs of a run, and are ignored by the rest). */
+const MLP_OPTIONS = new Set(['hidden', 'activation', 'backend']);
 
 function optionKey(entry: LearnerEntry, key: string, spec: string): string {
+  if (MLP_OPTIONS.has(key) && entry.name !== 'mlp') throw new UsageError(`--model ${spec}: "${key}" is an option of mlp, not of ${entry.name}`);
   const known = MODEL_OPTIONS[key] ?? entry.params.find((p) => p.key === key || flagName(p) === `--${key}`)?.key;
   if (known !== undefined) return known;
   const offered = ['name', ...Object.keys(MODEL_OPTIONS), ...entry.params.map((p) => flagName(p).slice(2))];

@@ -66,6 +66,12 @@ export class StateReader {
   }
 }
 
+/**
+ * A state that an earlier inc-learn wrote in a form this one no longer reads: not corrupt, but it
+ * cannot be resumed. The message says what changed.
+ */
+export class EarlierStateError extends Error {}
+
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return `an array of ${v.length}`;

@@ -6,11 +6,13 @@
 import type { FeaturizerState } from '../features/featurizer.js';
 import type { ColumnInfo, Schema } from '../features/schema.js';
 import { findLearner, inputOf, learnerByKind, learners } from '../learners/registry.js';
+import { EarlierStateError } from '../learners/state-reader.js';
 import type { LearnerState, RowLayout, Task } from '../learners/types.js';
 import type { RunConfig } from '../run/config.js';
 import type { StreamEvaluationState } from '../eval/stream.js';
 import type { DelayedState } from '../run/delay.js';
 import type { TallyState } from '../eval/tally.js';
+import { DataError } from '../errors.js';
 import { Check, type Json } from './check.js';
 
 /** The prequential evaluator's running sums (Tally.state()). */
@@ -186,6 +188,7 @@ function validateByRestoring(o: Json, path: string, config: RunConfig, shape: Sh
   try {
     learner = entry.restore(o as LearnerState, { model: config });
   } catch (err) {
+    if (err instanceof EarlierStateError) throw new DataError({ source: c.where }, `cannot use this checkpoint: ${path}: ${err.message}`, 'bad-checkpoint');
     c.fail(path, err instanceof Error ? err.message : String(err));
   }
   if (learner instanceof Promise) throw new Error(`learner ${entry.name}: restore() must be synchronous`);

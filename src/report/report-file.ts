@@ -5,6 +5,7 @@
 import { existsSync, openSync, readSync, closeSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { DataError, UsageError } from '../errors.js';
 import { RunCollector, type Event } from './runs.js';
+import { importDocument } from './document-import.js';
 import type { RunEvent } from '../run/events.js';
 import type { Reporter } from './types.js';
 
@@ -40,8 +41,7 @@ function madeByReport(path: string): boolean {
 export async function writeReport(collector: RunCollector, path: string, format: ReportFormat, generator: string): Promise<void> {
   const runs = collector.result();
   if (runs.length === 0) throw new DataError({ source: path }, 'not written: the events hold no start, epoch, report or summary event');
-  // The charting libraries load only when a report is written, not with every command.
-  const { reportHtml, reportSvg } = await import('./document.js');
+  const { reportHtml, reportSvg } = await importDocument();
   const text = format === 'html' ? await reportHtml(runs, generator) : await reportSvg(runs);
   if (text === '') throw new DataError({ source: path }, 'not written: the events hold no metric to draw (no epoch or report event)');
   const temporary = `${path}.${process.pid}.tmp`;
