@@ -3,8 +3,8 @@
 // compiled code. Run by build.js in a plain `node`, with the output of the commands thrown away.
 // CommonJS, as bin/inc-learn.js is: the same warm-up in a process started as an ES module made a cache
 // that V8 then refused (the cause was not found); build.js checks that a plain start takes the cache.
-// V8 also refuses a cache made after it optimized some of the code (the same warm-up under --no-opt
-// on both sides is taken), which a longer warm-up or a larger bundle brings about: `node
+// V8 also refuses a cache made after a longer warm-up, it seems once it optimized some of the code (the
+// same warm-up under --no-opt on both sides is taken), sooner with a larger bundle: `node
 // code-cache.cjs N` runs the first N commands only, and build.js asks for fewer until the cache is taken.
 'use strict';
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
