@@ -82,7 +82,7 @@ writeFileSync(file.path, file.contents);
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
 const boot = JSON.stringify(join(out, 'boot.cjs'));
-// The whole warm-up first; a cache V8 refuses (see code-cache.cjs) is made again with fewer commands.
+// The whole warm-up first; a cache V8 still refuses (see code-cache.cjs) is made again with fewer commands.
 let check;
 for (const commands of ['all', 4, 2, 1, 0]) {
   const made = spawnSync(process.execPath, [join(root, 'scripts/code-cache.cjs'), ...(commands === 'all' ? [] : [String(commands)])], { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -3,9 +3,12 @@
 // compiled code. Run by build.js in a plain `node`, with the output of the commands thrown away.
 // CommonJS, as bin/inc-learn.js is: the same warm-up in a process started as an ES module made a cache
 // that V8 then refused (the cause was not found); build.js checks that a plain start takes the cache.
-// V8 also refuses a cache made after a longer warm-up, it seems once it optimized some of the code (the
-// same warm-up under --no-opt on both sides is taken), sooner with a larger bundle: `node
-// code-cache.cjs N` runs the first N commands only, and build.js asks for fewer until the cache is taken.
+// V8 hashes its flags into a cache and refuses one made under other flags than a plain start's: a
+// train run that has allocated enough settles the young generation with --semi-space-growth-factor=1
+// (src/run/young-generation.ts), so the flag is set back to V8's default before the cache is written.
+// (That is why a longer warm-up, or a larger bundle, used to make a cache V8 refused.) Should V8
+// refuse it for another reason, `node code-cache.cjs N` runs the first N commands only, and build.js
+// asks for fewer until the cache is taken.
 'use strict';
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -39,4 +42,8 @@ async function warmUp(cli, count) {
 }
 
 const cli = loadCli(bundle);
-warmUp(cli, process.argv[2] === undefined ? Infinity : Number(process.argv[2])).then(() => writeFileSync(join(bundle, CACHE_FILE), cacheFileData(cli)));
+warmUp(cli, process.argv[2] === undefined ? Infinity : Number(process.argv[2])).then(() => {
+  // V8's default (`node --v8-options`); see above.
+  require('node:v8').setFlagsFromString('--semi-space-growth-factor=2');
+  writeFileSync(join(bundle, CACHE_FILE), cacheFileData(cli));
+});
