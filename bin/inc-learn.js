@@ -11,10 +11,15 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8'));
   process.stdout.write(pkg.version + '\n');
 } else {
-  // A reader that went away (`| head -1`) is not an error: stop quietly. A terminal that went away
-  // (EIO, after its SIGHUP) is not either: the run goes on to its checkpoint without its output.
+  // A reader that went away (`| head -1`) is not an error: stop quietly; a run that writes a checkpoint
+  // or a report listens (src/cli/signals.ts, OUTPUT_CLOSED), stops as on a signal, writes them and
+  // then exits 0. A terminal that went away (EIO, after its SIGHUP) is not an error either: the run
+  // goes on to its checkpoint without its output.
   process.stdout.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(0);
+    if (error.code === 'EPIPE') {
+      if (!process.emit('inc-learn:output-closed')) process.exit(0);
+      return;
+    }
     if (error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
   // Nobody reads the messages any more (`2>&1 >/dev/null | head -1`, or a closed terminal): the run

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { readCheckpoint } from '../src/persist/store.js';
 import { BIN, ROOT, jsonLines } from './helpers.js';
 
 /** The fixtures; the CLI runs with this as its working directory so that messages name files as given. */
@@ -457,6 +458,23 @@ describe('stdin and stdout', { concurrency: 4 }, () => {
       assert.equal(run.stderr, '', 'nothing on stderr');
       assert.equal(run.code, 0, 'the writer exits 0 too');
       assert.equal((JSON.parse(run.stdout) as Summary).event, 'start');
+    }
+  });
+
+  it('stdout closed early by a run that saves: it stops as on a signal, checkpoints what it learned, exits 0', TEST, async () => {
+    const trained = join(tmp, 'closed-train');
+    const learned = join(tmp, 'closed-predict');
+    const runs = [
+      [`"${process.execPath}" "${BIN}" train "${SEA}" --json --quiet --epochs 50 --save "${trained}" | head -1`, trained],
+      // A live stream, its predictions read by someone who stops reading: the model it learned is kept.
+      [`"${process.execPath}" "${BIN}" generate sea --rows 300000 --seed 5 | "${process.execPath}" "${BIN}" predict --learn --model "${trained}" - --save "${learned}" --quiet | head -2`, learned],
+    ] as const;
+    for (const [line, saved] of runs) {
+      const run = await collect('bash', ['-c', `set -o pipefail; ${line}`], { cwd: ROOT });
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /EPIPE|Error/);
+      const counts = (await readCheckpoint(saved)).state.counts;
+      assert.ok(counts.rows > 0 && counts.trained === counts.rows, JSON.stringify(counts));
     }
   });
 });

@@ -275,9 +275,12 @@ function checkpointEvery(raw: RawOptions, dir: string | undefined): number | und
 /** The exit code of a run stopped by a signal (130, 143 or 129), for main() to return. */
 let interruptedExit: number | undefined;
 
-/** Runs `body` with SIGINT, SIGTERM and SIGHUP turned into a stop request. */
-async function interruptible(body: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const interrupts = new Interrupts();
+/**
+ * Runs `body` with SIGINT, SIGTERM and SIGHUP turned into a stop request, and a closed stdout too when
+ * the run writes files (`writesFiles`: a checkpoint, a report).
+ */
+async function interruptible(body: (signal: AbortSignal) => Promise<void>, writesFiles = false): Promise<void> {
+  const interrupts = new Interrupts(writesFiles);
   try {
     await body(interrupts.signal);
   } finally {
@@ -355,7 +358,7 @@ async function runTrain(input: string, raw: RawOptions, explicit: Set<string>): 
           emit(reporters, event);
           if (event.event === 'summary') summary = event;
         }
-      });
+      }, target !== undefined || report !== undefined);
     } catch (error) {
       failed = true;
       throw error;
@@ -436,7 +439,7 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
       } finally {
         bar?.close();
       }
-    });
+    }, target !== undefined);
   });
 }
 

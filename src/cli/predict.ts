@@ -3,7 +3,7 @@
  * (a header, then `kept columns..., prediction, p_<class>...`) or JSON lines. Lines are written as
  * each batch of input is handled: on a live stream, as the rows arrive.
  */
-import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
 import type { RecordBatch, RowIssue } from '../io/types.js';
 import type { Task } from '../learners/types.js';
@@ -65,7 +65,7 @@ export class PredictionWriter implements PredictionSink {
   private readonly round: (x: number) => number;
 
   constructor(
-    private readonly out: NodeJS.WritableStream,
+    private readonly out: Writable,
     private readonly format: OutputFormat,
     /** Significant digits of the numbers written; undefined: the shortest text that gives back the double. */
     precision?: number,
@@ -126,7 +126,16 @@ export class PredictionWriter implements PredictionSink {
     if (this.buffer === '') return;
     const text = this.buffer;
     this.buffer = '';
-    if (!this.out.write(text)) await once(this.out, 'drain');
+    // A reader that went away (| head, with --learn --save the run goes on to its checkpoint): the rest is dropped.
+    if (this.out.destroyed) return;
+    if (this.out.write(text) || this.out.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.out.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      this.out.on('drain', done).on('close', done).on('error', done);
+    });
   }
 }
 

@@ -8,11 +8,27 @@
  */
 const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
+/**
+ * What bin/inc-learn.js emits on `process` when stdout's reader went away (EPIPE, `| head -1`): a run
+ * that writes files (a checkpoint, a report) stops as on a signal, writes them and exits 0; nothing
+ * listens otherwise, and the process exits 0 at once.
+ */
+export const OUTPUT_CLOSED = 'inc-learn:output-closed';
+
 export class Interrupts {
   private readonly controller = new AbortController();
-  /** 130, 143 or 129 once a signal came. */
+  /** 130, 143 or 129 once a signal came; 0 when stdout's reader went away. */
   exitCode: number | undefined;
-  constructor() {
+  private readonly onOutputClosed = (): void => {
+    // A second EPIPE, or one while the run's last output is written, changes nothing.
+    if (this.controller.signal.aborted) return;
+    this.exitCode = 0;
+    this.controller.abort();
+  };
+
+  /** `writesFiles`: the run saves a checkpoint or a report, which a closed stdout must not cost. */
+  constructor(writesFiles = false) {
+    if (writesFiles) process.on(OUTPUT_CLOSED, this.onOutputClosed);
     for (const name of Object.keys(CODES) as (keyof typeof CODES)[]) {
       const handler = (): void => {
         const code = CODES[name];
