@@ -3,6 +3,9 @@
 // compiled code. Run by build.js in a plain `node`, with the output of the commands thrown away.
 // CommonJS, as bin/inc-learn.js is: the same warm-up in a process started as an ES module made a cache
 // that V8 then refused (the cause was not found); build.js checks that a plain start takes the cache.
+// V8 also refuses a cache made after a longer warm-up, it seems once it optimized some of the code (the
+// same warm-up under --no-opt on both sides is taken), sooner with a larger bundle: `node
+// code-cache.cjs N` runs the first N commands only, and build.js asks for fewer until the cache is taken.
 'use strict';
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -12,7 +15,8 @@ const root = join(__dirname, '..');
 const bundle = join(root, 'dist/src/bundle');
 const { loadCli, cacheFileData, CACHE_FILE } = require(join(bundle, 'boot.cjs'));
 
-async function warmUp(cli) {
+/** The commands of the warm-up, and how many of them to run (all unless argv says). */
+async function warmUp(cli, count) {
   const tmp = mkdtempSync(join(tmpdir(), 'inc-learn-cache-'));
   try {
     const csv = join(tmp, 'sea.csv');
@@ -26,7 +30,7 @@ async function warmUp(cli) {
       [['inspect', csv], 0],
       [['generate', 'sea', '--rows', '100'], 0],
       [['train', join(tmp, 'absent.csv')], 1],
-    ]) {
+    ].slice(0, count)) {
       if ((await cli.main(args)) !== code) throw new Error(`inc-learn ${args.join(' ')}: not exit code ${code}`);
     }
   } finally {
@@ -35,4 +39,4 @@ async function warmUp(cli) {
 }
 
 const cli = loadCli(bundle);
-warmUp(cli).then(() => writeFileSync(join(bundle, CACHE_FILE), cacheFileData(cli)));
+warmUp(cli, process.argv[2] === undefined ? Infinity : Number(process.argv[2])).then(() => writeFileSync(join(bundle, CACHE_FILE), cacheFileData(cli)));

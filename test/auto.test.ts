@@ -1,7 +1,8 @@
 /**
  * `auto` against a reference computed beside it: each member of the pool run alone on the
  * featurizer's own rows (the dense row for the linear members, the raw one for the others), and
- * Hedge's mix of their predictions computed by hand from their discounted errors. The save and
+ * the mix of their predictions computed by hand: Hedges from their discounted errors, the stacked
+ * logistic regression's SGD, and the Hedge over those from their own discounted errors. The save and
  * resume contract, samplers, holdout, epochs, stdin, predict and evaluate are checked for every
  * learner in learners.test.ts; its accuracy floors on the shared streams there too.
  */
@@ -14,7 +15,7 @@ import { inspectModel } from '../src/cli/inspect.js';
 import { Featurizer } from '../src/features/featurizer.js';
 import { inferSchema } from '../src/features/schema.js';
 import { learnerByKind } from '../src/learners/registry.js';
-import { AUTO_DEFAULTS, AutoLearner, POOLS } from '../src/learners/auto.js';
+import { AUTO_DEFAULTS, AutoLearner, MIXERS, POOLS } from '../src/learners/auto.js';
 import { createLearner } from '../src/learners/index.js';
 import type { Learner, LearnerState, Task } from '../src/learners/types.js';
 import { Random } from '../src/util/random.js';
@@ -62,16 +63,39 @@ async function alone(spec: { learner: string; lr?: number }, featurizer: Featuri
   return (await createLearner(config, shape, 5)).learner;
 }
 
+/** Hedge's weights: exp(-eta * (error - the least)), normalized. */
+function hedge(errors: ArrayLike<number>): number[] {
+  const least = Math.min(...Array.from(errors));
+  const w = Array.from(errors, (e) => Math.exp(-AUTO_DEFAULTS.eta * (e - least)));
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / total);
+}
+
+/** sum_i weights[i] * outs[i], a vector of k. */
+function mixOf(outs: Float64Array[], weights: number[], k: number): Float64Array {
+  const mix = new Float64Array(k);
+  outs.forEach((p, i) => {
+    for (let c = 0; c < k; c++) mix[c]! += weights[i]! * p[c]!;
+  });
+  return mix;
+}
+
 describe('auto', () => {
   for (const task of ['classification', 'regression'] as const) {
-    it(`${task}: predicts Hedge's mix of its members, each exactly as it learns alone on the featurizer's rows`, async () => {
+    it(`${task}: predicts the mix of Hedges${task === 'classification' ? ' and a stack' : ''} over its members, each exactly as it learns alone on the featurizer's rows`, async () => {
       const rows = task === 'classification' ? ROWS : stream(500, 'regression');
       const own = task === 'classification' ? schema : inferSchema('t', ['x1', 'x2', 'colour', 'y'], [batchOf(rows.slice(0, 50))], { task });
       const featurizer = new Featurizer(own, { layouts: ['dense', 'raw'] });
       const auto = AutoLearner.create(task, featurizer.rawFeatures(), featurizer.classes.length, 5, entryOf);
       const pool = POOLS[task];
       const members = await Promise.all(pool.map((spec) => alone(spec, featurizer, task)));
-      const errors = new Float64Array(pool.length);
+      const { decays, stack: stacked } = MIXERS[task];
+      const errors = decays.map(() => new Float64Array(pool.length));
+      const mixerErrors = new Float64Array(decays.length + (stacked ? 1 : 0));
+      // The stack's weights, w[c][m][c'] from member m's probability of class c' to class c, and
+      // its biases (a class not seen yet: 0).
+      const w: number[][][] = [];
+      const bias: number[] = [];
       const targets: number[] = [];
       const batch = batchOf(rows);
       let width = featurizer.dim;
@@ -86,21 +110,36 @@ describe('auto', () => {
           auto.grow(featurizer.widthOf('raw'), classes);
         }
         const k = task === 'regression' ? 1 : Math.max(2, classes);
-        // The reference: Hedge's weights from the losses before this row; regression's in the
+        // The reference: the weights from the losses before this row; regression's in the
         // variance of the targets before it.
-        const least = Math.min(...errors);
-        const w = Array.from(errors, (e) => Math.exp(-AUTO_DEFAULTS.eta * (e - least)));
-        const total = w.reduce((a, b) => a + b, 0);
         const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
         const variance = targets.length < 2 ? 1 : targets.reduce((a, b) => a + (b - mean) ** 2, 0) / (targets.length - 1);
-        const expected = new Float64Array(k);
-        for (const [i, m] of members.entries()) {
+        const loss = (p: Float64Array) => (task === 'regression' ? (p[0]! - y) ** 2 / variance : p.indexOf(Math.max(...p)) === y ? 0 : 1);
+        const outs: Float64Array[] = [];
+        for (const m of members) {
           const p = new Float64Array(k);
           await m.predictAndLearn!(Float64Array.from(featurizer.rowOf(m.input === 'raw' ? 'raw' : 'dense').subarray(0, m.dim)), Float64Array.of(y), 1, p);
-          for (let c = 0; c < k; c++) expected[c]! += (w[i]! / total) * p[c]!;
-          const loss = task === 'regression' ? (p[0]! - y) ** 2 / variance : p.indexOf(Math.max(...p)) === y ? 0 : 1;
-          errors[i] = AUTO_DEFAULTS.decay * errors[i]! + loss;
+          outs.push(p);
         }
+        const mixers = errors.map((e) => mixOf(outs, hedge(e), k));
+        if (stacked) {
+          const z = Array.from({ length: k }, (_, c) => outs.reduce((sum, p, m) => sum + Array.from(p).reduce((s, v, c2) => s + (w[c]?.[m]?.[c2] ?? 0) * (v - 1 / k), 0), 0) + (bias[c] ?? 0));
+          const e = z.map((v) => Math.exp(v));
+          const q = Float64Array.from(e, (v) => v / e.reduce((a, b) => a + b, 0));
+          mixers.push(q);
+          for (let c = 0; c < k; c++) {
+            const g = AUTO_DEFAULTS.stackRate * (q[c]! - (c === y ? 1 : 0));
+            w[c] ??= [];
+            outs.forEach((p, m) => {
+              const row = (w[c]![m] ??= []);
+              for (let c2 = 0; c2 < k; c2++) row[c2] = (row[c2] ?? 0) - g * (p[c2]! - 1 / k);
+            });
+            bias[c] = (bias[c] ?? 0) - g;
+          }
+        }
+        const expected = mixOf(mixers, hedge(mixerErrors), k);
+        outs.forEach((p, i) => decays.forEach((d, h) => (errors[h]![i] = d * errors[h]![i]! + loss(p))));
+        mixers.forEach((p, x) => (mixerErrors[x] = AUTO_DEFAULTS.mixerDecay * mixerErrors[x]! + loss(p)));
         targets.push(y);
         auto.predictAndLearn(Float64Array.from(featurizer.raw.subarray(0, 3)), Float64Array.of(y), 1, out);
         for (let c = 0; c < k; c++) assert.ok(Math.abs(out[c]! - expected[c]!) <= 1e-12 * Math.max(1, Math.abs(expected[c]!)), `row ${r}, output ${c}: ${out[c]} vs ${expected[c]}`);
@@ -109,7 +148,16 @@ describe('auto', () => {
       if (task === 'classification') assert.equal(classes, 3, 'the third class arrived');
       assert.equal(state.denseDim, featurizer.dim, "the featurizer's dense row");
       assert.deepEqual(state.members, await Promise.all(members.map((m) => m.state())));
-      for (const [i, e] of state.errors.entries()) assert.ok(Math.abs(e - errors[i]!) <= 1e-9 * Math.max(1, e), `errors[${i}]: ${e} vs ${errors[i]}`);
+      const close = (name: string, got: number[], want: number[]) => {
+        assert.equal(got.length, want.length, name);
+        for (const [i, v] of got.entries()) assert.ok(Math.abs(v - want[i]!) <= 1e-9 * Math.max(1, Math.abs(v)), `${name}[${i}]: ${v} vs ${want[i]}`);
+      };
+      close('errors', state.errors, errors.flatMap((e) => Array.from(e)));
+      close('mixerErrors', state.mixerErrors, Array.from(mixerErrors));
+      if (stacked) {
+        const n = pool.length;
+        close('stack', state.stack!, Array.from({ length: classes }, (_, c) => [...Array.from({ length: n * classes }, (_, i) => w[c]![Math.floor(i / classes)]![i % classes] ?? 0), bias[c]!]).flat());
+      } else assert.equal(state.stack, null);
     });
   }
 
@@ -144,7 +192,9 @@ describe('auto', () => {
     assert.deepEqual(await AutoLearner.restore(state, entryOf).state(), await auto.state());
     assert.throws(() => AutoLearner.restore({ ...state, pool: ['pa'] }, entryOf), /pool: expected linear\(lr=0\.01\)/);
     assert.throws(() => AutoLearner.restore({ ...state, slots: [[3, 3]] }, entryOf), /slots\[0\]/);
-    assert.throws(() => AutoLearner.restore({ ...state, errors: [1] }, entryOf), /errors: expected 7 numbers/);
+    assert.throws(() => AutoLearner.restore({ ...state, errors: [1] }, entryOf), /errors: expected 14 numbers/);
+    assert.throws(() => AutoLearner.restore({ ...state, stack: [1] }, entryOf), /stack: expected 30 numbers/);
+    assert.throws(() => AutoLearner.restore({ ...state, stackRate: null }, entryOf), /stack: expected null/);
   });
 
   it('summary and inspect --model name each member with its weight', async () => {
@@ -152,7 +202,7 @@ describe('auto', () => {
     const model = join(dir, 'model');
     const summary = jsonLines((await cliOk(['train', data, '--model', 'auto', '--save', model, '--json', '-q'])).stdout).find((e) => e.event === 'summary')!;
     const pool = summary['pool'] as { member: string; weight: number; chosen: number }[];
-    assert.deepEqual(pool.map((m) => m.member), POOLS.classification.map((p) => p.name));
+    assert.deepEqual(pool.map((m) => m.member), [...POOLS.classification.map((p) => p.name), 'stacked']);
     assert.ok(Math.abs(pool.reduce((s, m) => s + m.weight, 0) - 1) < 1e-12);
     assert.equal(pool.reduce((s, m) => s + m.chosen, 0), 400);
     const inspected = await inspectModel(model);

@@ -89,12 +89,12 @@ export async function inspectModel(dir: string): Promise<ModelInspection> {
   return { ...base, structure: json, lines };
 }
 
-/** auto's pool: each member, its weight in the next prediction, and the share of rows it led the mix. */
+/** auto's mix: each member (and the stack), its weight in the next prediction, and the share of rows it led the mix. */
 function describePool(pool: PoolWeight[]): Pick<ModelInspection, 'structure' | 'lines'> {
   const led = Math.max(1, pool.reduce((sum, m) => sum + m.chosen, 0));
   const width = Math.max(6, ...pool.map((m) => m.member.length));
   const lines = [
-    `pool of ${pool.length}: each row's prediction mixes theirs by these weights (from their recent errors)`,
+    `${pool.length} in the mix: each row's prediction mixes theirs by these weights (from their recent errors)`,
     `${'member'.padEnd(width)}  weight  rows led`,
     ...pool.map((m) => `${m.member.padEnd(width)}  ${m.weight.toFixed(4)}  ${m.chosen.toLocaleString('en-US')} (${((100 * m.chosen) / led).toFixed(1)}%)`),
   ];

@@ -6,12 +6,17 @@
  *
  * The pool: logistic regression at three learning rates, passive-aggressive, naive Bayes, a
  * Hoeffding tree and the no-change baseline, each with its own defaults (regression: the same
- * without naive Bayes, on the standardized target where the member's run alone has it). Member m's
- * discounted loss E_m = sum over past rows t of decay^(now - t) * loss_m(t) (a window of about
- * 1 / (1 - decay) rows; the loss is 1 for a miss, regression's the squared error in variances of the
- * target) gives it the weight w_m proportional to exp(-eta * E_m); the prediction is sum_m w_m p_m.
- * The weights come from rows already learned only: a row's label is used after every member has
- * predicted it. docs/learners.md gives the measurements behind the pool and the rule.
+ * without naive Bayes, on the standardized target where the member's run alone has it).
+ *
+ * The mix, in two levels. First, "mixers": Hedges over the members, one per discount d (member m's
+ * discounted loss E_m = sum over past rows t of d^(now - t) * loss_m(t), a window of about 1 / (1 - d)
+ * rows; the loss is 1 for a miss, regression's the squared error in variances of the target, gives it
+ * the weight w_m proportional to exp(-eta * E_m), and the Hedge predicts sum_m w_m p_m), and for
+ * classification a stacked multinomial logistic regression whose inputs are the members' class
+ * probabilities (Wolpert, 1992), learned by SGD. Then one more Hedge over those mixers, on their own
+ * discounted misses, makes the prediction. Every weight comes from rows already learned only: a row's
+ * label is used after every member and mixer has predicted it. docs/learners.md gives the
+ * measurements behind the pool and the rule.
  *
  * Rows: auto reads the raw layout (what naive Bayes, the tree and no-change read) and makes the
  * dense one (standardized numbers, one-hot categories) for the linear members itself, with the
@@ -64,21 +69,42 @@ export const POOLS: Record<Task, readonly PoolSpec[]> = {
  */
 const MAX_LOSS = 1e6;
 
-/** The mixing rule's defaults: the discount of past errors (a window of about 200 rows) and the rate eta (docs/learners.md). */
-export const AUTO_DEFAULTS = { decay: 0.995, eta: 1 };
+/**
+ * The mixers of each task: the discounts of the Hedges over the members (windows of about 200 and
+ * 2,000 rows), and whether the stacked logistic regression is one of them (docs/learners.md).
+ * Regression keeps the one Hedge (its rule was measured alone).
+ */
+export const MIXERS: Record<Task, { decays: readonly number[]; stack: boolean }> = {
+  classification: { decays: [0.995, 0.9995], stack: true },
+  regression: { decays: [0.995], stack: false },
+};
+
+/** The rate eta of every Hedge, the discount of the Hedge over the mixers, and the stack's SGD step. */
+export const AUTO_DEFAULTS = { eta: 1, mixerDecay: 0.999, stackRate: 0.05 };
 
 export interface AutoState extends LearnerState {
   kind: 'auto';
   task: Task;
   features: FeatureInfo[];
   classes: number;
-  decay: number;
+  /** The discount of each Hedge over the members, the rate eta, the discount of the Hedge over the mixers. */
+  decays: number[];
   eta: number;
+  mixerDecay: number;
   /** The members' names (POOLS[task]) and states, in pool order. */
   pool: string[];
   members: LearnerState[];
-  /** Per member: the discounted error count, and the rows it led the mix. */
+  /** Per Hedge, per member: the discounted error count (Hedge h's of member m at h * members + m). */
   errors: number[];
+  /**
+   * The stacked logistic regression (null: none): its SGD step, and its weights, per class c a row of
+   * members * classes inputs and a bias (c * (members * classes + 1) + m * classes + c').
+   */
+  stackRate: number | null;
+  stack: number[] | null;
+  /** Per mixer (the Hedges, then the stack): the discounted error count. */
+  mixerErrors: number[];
+  /** Per member, then the stack: the rows it had the largest share of the mix. */
   chosen: number[];
   /** The dense row of the linear members: per numeric feature the rows learned, mean and squared deviations. */
   count: number[];
@@ -122,10 +148,20 @@ export class AutoLearner implements Learner {
   private readonly categorical: number;
   /** Which members read the dense row the learner makes (the others read the raw row). */
   private readonly dense: boolean[];
+  /** Per Hedge h, per member m at h * members + m: the discounted errors, and exp(-eta * (E_m - min E)) normalized, the weights. */
   private readonly errors: Float64Array;
-  private readonly chosen: Float64Array;
-  /** exp(-eta * (E_m - min E)), normalized: the weights of the next prediction. */
   private readonly weights: Float64Array;
+  /** The stack's weights (empty: no stack) and its input row. */
+  private stack: Float64Array;
+  private stackIn: Float64Array;
+  /** Per mixer (the Hedges, then the stack): its prediction, discounted errors and weight in the mix. */
+  private mixerOut: Float64Array[];
+  private readonly mixerErrors: Float64Array;
+  private readonly mixerWeights: Float64Array;
+  /** Per member, then the stack: the rows it had the largest share of the mix. */
+  private readonly chosen: Float64Array;
+  /** Scratch: each member's and the stack's share of the mix (pool()). */
+  private readonly shares: Float64Array;
   private readonly count: Float64Array;
   private readonly mean: Float64Array;
   private readonly m2: Float64Array;
@@ -145,8 +181,10 @@ export class AutoLearner implements Learner {
     private readonly task: Task,
     private readonly features: FeatureInfo[],
     classes: number,
-    private readonly decay: number,
+    private readonly decays: readonly number[],
     private readonly eta: number,
+    private readonly mixerDecay: number,
+    private readonly stackRate: number | null,
     private readonly members: Learner[],
     denseDim: number,
   ) {
@@ -157,9 +195,17 @@ export class AutoLearner implements Learner {
     this.categorical = this.dim - this.numeric;
     this.dense = members.map((m) => (m.input ?? 'dense') === 'dense');
     const n = members.length;
-    this.errors = new Float64Array(n);
-    this.chosen = new Float64Array(n);
-    this.weights = new Float64Array(n).fill(1 / n);
+    const hedges = decays.length;
+    const stacked = stackRate === null ? 0 : 1;
+    this.errors = new Float64Array(hedges * n);
+    this.weights = new Float64Array(hedges * n);
+    this.stack = new Float64Array(stacked * this.classes * (n * this.classes + 1));
+    this.stackIn = new Float64Array(stacked * (n * this.classes + 1));
+    this.mixerOut = Array.from({ length: hedges + stacked }, () => new Float64Array(this.classes));
+    this.mixerErrors = new Float64Array(hedges + stacked);
+    this.mixerWeights = new Float64Array(hedges + stacked);
+    this.chosen = new Float64Array(n + stacked);
+    this.shares = new Float64Array(n + stacked);
     this.count = new Float64Array(this.numeric);
     this.mean = new Float64Array(this.numeric);
     this.m2 = new Float64Array(this.numeric);
@@ -169,6 +215,7 @@ export class AutoLearner implements Learner {
     this.rawRow = new Float64Array(this.dim);
     this.memberOut = members.map(() => new Float64Array(this.classes));
     this.scratch = new Float64Array(this.classes);
+    this.reweigh();
   }
 
   static create(task: Task, features: FeatureInfo[], classes: number, seed: number, entryOf: EntryOf): AutoLearner {
@@ -179,7 +226,8 @@ export class AutoLearner implements Learner {
       const model = { ...MEMBER_MODEL, model: spec.learner, lr: spec.lr ?? 0 };
       return wrapped(entry, task, synchronous(entry.create({ task, dim: dense ? numeric : features.length, classes, seed, features, params: defaultParams(entry), model })));
     });
-    return new AutoLearner(task, features, classes, AUTO_DEFAULTS.decay, AUTO_DEFAULTS.eta, members, numeric);
+    const { decays, stack } = MIXERS[task];
+    return new AutoLearner(task, features, classes, decays, AUTO_DEFAULTS.eta, AUTO_DEFAULTS.mixerDecay, stack ? AUTO_DEFAULTS.stackRate : null, members, numeric);
   }
 
   get outputs(): number {
@@ -187,7 +235,10 @@ export class AutoLearner implements Learner {
   }
 
   get description(): string {
-    return `auto(${this.specs.map((p) => p.name).join(', ')}; hedge over the last ~${Math.round(1 / (1 - this.decay))} rows' errors, eta=${this.eta})`;
+    const window = (d: number) => `~${Math.round(1 / (1 - d))}`;
+    const hedges = `hedge${this.decays.length > 1 ? 's' : ''} over the last ${this.decays.map(window).join(', ')} rows' errors`;
+    const rule = this.mixerErrors.length === 1 ? hedges : `${hedges}${this.stackRate === null ? '' : ` and a stacked logistic regression (step ${this.stackRate})`}, mixed by a hedge over the last ${window(this.mixerDecay)} rows' errors`;
+    return `auto(${this.specs.map((p) => p.name).join(', ')}; ${rule}; eta=${this.eta})`;
   }
 
   /**
@@ -241,17 +292,66 @@ export class AutoLearner implements Learner {
     for (let i = 0; i < members.length; i++) members[i]!.predict(this.dense[i] ? this.row : this.rawRow, 1, memberOut[i]!);
   }
 
-  /** out[at..] = the weighted mix of the members' predictions. */
-  private mix(out: Float64Array, at: number): void {
+  /** out[at..] = the mix of the predictions by the weights from `from` on (weights[from + i] for outs[i]). */
+  private mix(outs: Float64Array[], weights: Float64Array, from: number, out: Float64Array, at: number): void {
     const k = this.classes;
-    const { weights, memberOut } = this;
     for (let c = 0; c < k; c++) out[at + c] = 0;
-    for (let i = 0; i < memberOut.length; i++) {
-      const w = weights[i]!;
+    for (let i = 0; i < outs.length; i++) {
+      const w = weights[from + i]!;
       // A member whose predictions diverged (not numbers) has weight 0 and stays out of the mix.
       if (w === 0) continue;
-      const p = memberOut[i]!;
+      const p = outs[i]!;
       for (let c = 0; c < k; c++) out[at + c]! += w * p[c]!;
+    }
+  }
+
+  /** The mixers' predictions of the members' (in memberOut), and their mix at out[at..]. */
+  private combine(out: Float64Array, at: number): void {
+    const { memberOut, mixerOut, weights } = this;
+    const n = memberOut.length;
+    for (let h = 0; h < this.decays.length; h++) this.mix(memberOut, weights, h * n, mixerOut[h]!, 0);
+    if (this.stackRate !== null) this.stacked(mixerOut[this.decays.length]!);
+    this.mix(mixerOut, this.mixerWeights, 0, out, at);
+  }
+
+  /**
+   * The stack's prediction into p: the softmax of its weights times its inputs, each member's class
+   * probabilities less 1/k (0 for one that is not a number) and a bias; the inputs stay in stackIn.
+   */
+  private stacked(p: Float64Array): void {
+    const k = this.classes;
+    const { stack, stackIn, memberOut } = this;
+    const width = stackIn.length;
+    let j = 0;
+    for (const q of memberOut) {
+      for (let c = 0; c < k; c++) {
+        const v = q[c]!;
+        stackIn[j++] = v === v ? v - 1 / k : 0;
+      }
+    }
+    stackIn[j] = 1;
+    let top = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let z = 0;
+      for (let i = 0, w = c * width; i < width; i++, w++) z += stack[w]! * stackIn[i]!;
+      p[c] = z;
+      if (z > top) top = z;
+    }
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += p[c] = Math.exp(p[c]! - top);
+    for (let c = 0; c < k; c++) p[c] = p[c]! / sum;
+  }
+
+  /** One SGD step of the stack's log loss on the row of class y (its prediction and inputs as combine left them). */
+  private learnStack(y: number): void {
+    const k = this.classes;
+    const { stack, stackIn } = this;
+    const p = this.mixerOut[this.decays.length]!;
+    const width = stackIn.length;
+    const rate = this.stackRate!;
+    for (let c = 0; c < k; c++) {
+      const g = rate * (p[c]! - (c === y ? 1 : 0));
+      for (let i = 0, w = c * width; i < width; i++, w++) stack[w] = stack[w]! - g * stackIn[i]!;
     }
   }
 
@@ -262,7 +362,7 @@ export class AutoLearner implements Learner {
       this.rawRow.set(x.subarray(r * d, (r + 1) * d));
       this.encode(this.rawRow, 0, false);
       this.predictMembers();
-      this.mix(out, r * k);
+      this.combine(out, r * k);
     }
   }
 
@@ -294,7 +394,7 @@ export class AutoLearner implements Learner {
         m.learn(input, this.target, 1);
       }
     }
-    this.mix(out, at);
+    this.combine(out, at);
     this.learnStatistics(raw);
     this.score(y);
     if (this.task === 'regression') welford(this.targets, 0, y);
@@ -332,27 +432,39 @@ export class AutoLearner implements Learner {
     return best === y ? 0 : 1;
   }
 
-  /** The members' discounted losses take the row of target y in, then the new weights. */
+  /**
+   * The row of target y (predicted by the weights of the rows before it) counts for whoever had
+   * the largest share of the mix; the Hedges' and mixers' discounted losses take it in, the stack
+   * learns it, then the new weights.
+   */
   private score(y: number): void {
-    const { errors, weights, memberOut, decay } = this;
-    const n = errors.length;
+    const { errors, memberOut, mixerErrors, mixerOut, decays, chosen } = this;
+    const n = memberOut.length;
+    const shares = this.shares;
     let lead = 0;
-    for (let i = 0; i < n; i++) if (weights[i]! > weights[lead]!) lead = i;
-    this.chosen[lead]!++;
-    let least = Infinity;
+    for (let i = 1; i < shares.length; i++) if (shares[i]! > shares[lead]!) lead = i;
+    chosen[lead]!++;
     for (let i = 0; i < n; i++) {
-      const e = decay * errors[i]! + this.loss(memberOut[i]!, y);
-      errors[i] = e;
-      if (e < least) least = e;
+      const loss = this.loss(memberOut[i]!, y);
+      for (let h = 0; h < decays.length; h++) errors[h * n + i] = decays[h]! * errors[h * n + i]! + loss;
     }
-    this.reweigh(least);
+    for (let x = 0; x < mixerErrors.length; x++) mixerErrors[x] = this.mixerDecay * mixerErrors[x]! + this.loss(mixerOut[x]!, y);
+    if (this.stackRate !== null) this.learnStack(y);
+    this.reweigh();
   }
 
-  private reweigh(least: number): void {
-    const { errors, weights, eta } = this;
-    let sum = 0;
-    for (let i = 0; i < errors.length; i++) sum += weights[i] = Math.exp(-eta * (errors[i]! - least));
-    for (let i = 0; i < errors.length; i++) weights[i] = weights[i]! / sum;
+  /**
+   * Each Hedge's weights, and the mixers', from their errors; then each member's share of the mix
+   * (its weight in each Hedge times the Hedge's), and the stack's.
+   */
+  private reweigh(): void {
+    const { shares, weights, mixerWeights } = this;
+    const n = this.memberOut.length;
+    for (let h = 0; h < this.decays.length; h++) hedge(this.errors, weights, h * n, n, this.eta);
+    hedge(this.mixerErrors, mixerWeights, 0, this.mixerErrors.length, this.eta);
+    shares.fill(0);
+    for (let h = 0; h < this.decays.length; h++) for (let i = 0; i < n; i++) shares[i]! += mixerWeights[h]! * weights[h * n + i]!;
+    if (this.stackRate !== null) shares[n] = mixerWeights[this.decays.length]!;
   }
 
   grow(dim: number, classes: number): void {
@@ -360,22 +472,43 @@ export class AutoLearner implements Learner {
     const k = outputsFor(this.task, Math.max(this.classes, classes));
     this.members.forEach((m, i) => m.grow(this.dense[i] ? this.denseDim : this.dim, k));
     if (k === this.classes) return;
+    if (this.stackRate !== null) this.growStack(k);
     this.classes = k;
     this.memberOut = this.members.map(() => new Float64Array(k));
+    this.mixerOut = this.mixerOut.map(() => new Float64Array(k));
     this.scratch = new Float64Array(k);
+  }
+
+  /** The stack's weights for k classes: each old weight where its class and input now are, the new ones 0. */
+  private growStack(k: number): void {
+    const old = this.classes;
+    const n = this.members.length;
+    const from = n * old + 1;
+    const width = n * k + 1;
+    const stack = new Float64Array(k * width);
+    for (let c = 0; c < old; c++) {
+      for (let m = 0; m < n; m++) for (let c2 = 0; c2 < old; c2++) stack[c * width + m * k + c2] = this.stack[c * from + m * old + c2]!;
+      stack[c * width + n * k] = this.stack[c * from + n * old]!;
+    }
+    this.stack = stack;
+    this.stackIn = new Float64Array(width);
   }
 
   /** Its members' models, and its own statistics, errors and scratch rows. */
   memoryBytes(): number {
-    let n = arrayBytes(this.errors, this.chosen, this.weights, this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut);
+    let n = arrayBytes(this.errors, this.weights, this.stack, this.stackIn, this.mixerErrors, this.mixerWeights, this.chosen, this.shares);
+    n += arrayBytes(this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut, ...this.mixerOut);
     for (const m of this.members) n += m.memoryBytes();
     for (const slots of this.slots) n += slots.length * NUMBER_BYTES;
     return n;
   }
 
-  /** The pool, each member's weight and how often it led the mix. */
+  /** The pool, each member's share of the mix and how often it had the largest (then the stack's). */
   pool(): PoolWeight[] {
-    return this.specs.map((p, i) => ({ member: p.name, weight: this.weights[i]!, chosen: this.chosen[i]! }));
+    const shares = this.shares;
+    const names = this.specs.map((p) => p.name);
+    if (this.stackRate !== null) names.push(STACK);
+    return names.map((member, i) => ({ member, weight: shares[i]!, chosen: this.chosen[i]! }));
   }
 
   /** Async: a regression member's ScaledTarget gives its state as a promise. */
@@ -386,11 +519,15 @@ export class AutoLearner implements Learner {
       task: this.task,
       features: this.features.map((f) => ({ name: f.name, kind: f.kind })),
       classes: this.classes,
-      decay: this.decay,
+      decays: [...this.decays],
       eta: this.eta,
+      mixerDecay: this.mixerDecay,
       pool: this.specs.map((p) => p.name),
       members,
       errors: Array.from(this.errors),
+      stackRate: this.stackRate,
+      stack: this.stackRate === null ? null : Array.from(this.stack),
+      mixerErrors: Array.from(this.mixerErrors),
       chosen: Array.from(this.chosen),
       count: Array.from(this.count),
       mean: Array.from(this.mean),
@@ -429,16 +566,23 @@ export class AutoLearner implements Learner {
         throw new Error(`members[${i}] (${spec.name}): ${err instanceof Error ? err.message : String(err)}`);
       }
     });
-    const auto = new AutoLearner(task, features, classes, s.num('decay', { min: 0, max: 1 }), s.num('eta', { min: 0 }), members, denseDim);
+    const decays = state['decays'];
+    if (!Array.isArray(decays) || decays.length === 0 || decays.some((d) => typeof d !== 'number' || !(d >= 0 && d <= 1))) throw new Error('decays: expected a list of numbers in [0, 1]');
+    const rate = state['stackRate'];
+    if (rate !== null && !(typeof rate === 'number' && rate > 0 && Number.isFinite(rate))) throw new Error('stackRate: expected null or a number above 0');
+    const auto = new AutoLearner(task, features, classes, decays as number[], s.num('eta', { min: 0 }), s.num('mixerDecay', { min: 0, max: 1 }), rate, members, denseDim);
     members.forEach((m, i) => {
       const want = auto.dense[i] ? denseDim : features.length;
       if (m.dim !== want) throw new Error(`members[${i}] (${specs[i]!.name}): reads ${m.dim} numbers a row, expected ${want}`);
       if (m.outputs !== classes) throw new Error(`members[${i}] (${specs[i]!.name}): ${m.outputs} outputs, expected ${classes}`);
     });
-    auto.errors.set(s.nums('errors', specs.length, { min: 0 }));
+    auto.errors.set(s.nums('errors', auto.errors.length, { min: 0 }));
+    if (rate !== null) auto.stack.set(s.nums('stack', auto.stack.length));
+    else if (state['stack'] !== null) throw new Error('stack: expected null without stackRate');
+    auto.mixerErrors.set(s.nums('mixerErrors', auto.mixerErrors.length, { min: 0 }));
     auto.targets.set(s.nums('targets', 3));
     if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
-    auto.chosen.set(s.nums('chosen', specs.length, { min: 0, integer: true }));
+    auto.chosen.set(s.nums('chosen', auto.chosen.length, { min: 0, integer: true }));
     auto.count.set(s.nums('count', numeric, { min: 0, integer: true }));
     auto.mean.set(s.nums('mean', numeric));
     auto.m2.set(s.nums('m2', numeric, { min: 0 }));
@@ -455,13 +599,34 @@ export class AutoLearner implements Learner {
       }
     });
     if (taken.size !== denseDim - numeric) throw new Error(`slots: ${taken.size} slots given, the dense row has ${denseDim - numeric}`);
-    auto.reweigh(Math.min(...auto.errors));
+    auto.reweigh();
     return auto;
   }
 
   dispose(): void {
     for (const m of this.members) m.dispose();
   }
+}
+
+/** The stack's name in the pool's list (summary, inspect). */
+const STACK = 'stacked';
+
+/**
+ * Past this, eta * (E - least E), a weight is 0: exp(-40) = 4e-18 of the leader's, below what a
+ * double adds to it.
+ */
+const NEGLIGIBLE = 40;
+
+/** weights[at..at+n) = exp(-eta * (errors - their least)), normalized (Hedge). */
+function hedge(errors: Float64Array, weights: Float64Array, at: number, n: number, eta: number): void {
+  let least = Infinity;
+  for (let i = at; i < at + n; i++) if (errors[i]! < least) least = errors[i]!;
+  let sum = 0;
+  for (let i = at; i < at + n; i++) {
+    const x = eta * (errors[i]! - least);
+    sum += weights[i] = x < NEGLIGIBLE ? Math.exp(-x) : 0;
+  }
+  for (let i = at; i < at + n; i++) weights[i] = weights[i]! / sum;
 }
 
 /** A member's ScaledTarget wrapper, its statistics checked. */
@@ -497,7 +662,7 @@ export function autoEntry(entryOf: EntryOf): LearnerEntry {
   return {
     name: 'auto',
     aliases: [],
-    summary: 'a pool (linear at three rates, pa, nb, ht, no-change) run on every row, mixed by weights from their recent errors (Hedge); regression too',
+    summary: 'a pool (linear at three rates, pa, nb, ht, no-change) run on every row, mixed by Hedges on their recent errors and (classification) a stacked logistic regression; regression too',
     tasks: ['classification', 'regression'],
     input: 'raw',
     params: [],

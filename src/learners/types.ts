@@ -84,7 +84,7 @@ export interface Learner {
   pool?(): PoolWeight[];
 }
 
-/** A member of a pool (auto), as the summary and `inspect --model` show it. */
+/** A member of a pool (auto), or its stacked combination of them, as the summary and `inspect --model` show it. */
 export interface PoolWeight {
   member: string;
   /** Its weight in the mix of the next prediction. */
