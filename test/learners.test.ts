@@ -1,6 +1,6 @@
 /**
  * The contract every learner of the registry keeps (the gradient ones have their own tests): exact
- * save and resume with a sampler buffer and classes first seen mid-stream, holdout, epochs, stdin,
+ * save and resume with a sampler buffer and classes first seen mid-stream, every sampler, holdout, epochs, stdin,
  * predict, predict --learn and evaluate; and the baselines against a direct count.
  */
 import assert from 'node:assert/strict';
@@ -129,6 +129,32 @@ for (const [n, stream] of STREAMS.entries()) {
     });
   });
 }
+
+describe('every learner with every sampler', () => {
+  // Each learner has its own sampler, seeded the same: the rows each trains on are the same rows.
+  const SAMPLERS: [string, string[], (rows: number, trained: number) => boolean][] = [
+    ['bernoulli', ['--sample-rate', '0.5'], (rows, trained) => trained > 0.4 * rows && trained < 0.6 * rows],
+    ['balanced', [], (rows, trained) => trained > 0 && trained < rows],
+    ['window', ['--buffer-size', '100'], (rows, trained) => trained === 2 * rows - 1],
+  ];
+  for (const stream of STREAMS) {
+    const names = CONTRACT.filter((e) => e.tasks.includes(stream.task)).map((e) => e.name);
+    for (const [sampler, flags, expected] of SAMPLERS) {
+      if (sampler === 'balanced' && stream.task !== 'classification') continue;
+      it(`${stream.name}, --sampler ${sampler}: ${names.join(', ')}`, async () => {
+        const run = await ok(['train', csvPartIn(stream.path(), 0, ROWS, `${stream.name}-samplers.csv`), '--model', names.join(','), '--sampler', sampler, ...flags, '--json', '-q', ...stream.flags]);
+        const epochs = jsonLines(run.stdout).filter((e) => e.event === 'epoch');
+        assert.deepEqual(epochs.map((e) => e.model), names);
+        for (const e of epochs) {
+          assert.equal(e.rows, ROWS, String(e.model));
+          assert.ok(Number.isFinite(e.loss as number), JSON.stringify(e));
+          assert.equal(e.trained, epochs[0]!.trained, `${String(e.model)} trained on the rows the others did`);
+        }
+        assert.ok(expected(ROWS, epochs[0]!.trained as number), `${sampler}: ${String(epochs[0]!.trained)} rows trained of ${ROWS}`);
+      });
+    }
+  }
+});
 
 describe(`${STREAMS[0].name}: ${CONTRACT.map((e) => e.name).join(', ')} on stdin`, () => {
   it('stdin, shuffle, holdout and epochs; predict --learn equals train --resume, each learner; evaluate', async () => {
