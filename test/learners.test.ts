@@ -1,7 +1,7 @@
 /**
  * The contract every learner of the registry keeps (the gradient ones have their own tests): exact
- * save and resume with a sampler buffer and classes first seen mid-stream, every sampler, holdout, epochs, stdin,
- * predict, predict --learn and evaluate; and the baselines against a direct count.
+ * save and resume with a sampler buffer and classes first seen mid-stream, every sampler, holdout,
+ * epochs, stdin, predict, predict --learn and evaluate; and the baselines against a direct count.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
