@@ -2,12 +2,13 @@
  * `auto` against a reference computed beside it: each member of the pool run alone on the
  * featurizer's own rows (the dense row for the linear members, the raw one for the others), and
  * the mix of their predictions computed by hand: Hedges from their discounted errors, the stacked
- * logistic regression's SGD, and the Hedge over those from their own discounted errors. The save and
- * resume contract, samplers, holdout, epochs, stdin, predict and evaluate are checked for every
- * learner in learners.test.ts; its accuracy floors on the shared streams there too.
+ * logistic regression's AdaGrad steps, and the Hedge over those from their own discounted errors; and
+ * auto against its members run beside it. The save and resume contract, samplers, holdout, epochs,
+ * stdin, predict and evaluate are checked for every learner in learners.test.ts; its accuracy floors
+ * on the shared streams there too.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +20,7 @@ import { AUTO_DEFAULTS, AutoLearner, MIXERS, POOLS } from '../src/learners/auto.
 import { createLearner } from '../src/learners/index.js';
 import type { Learner, LearnerState, Task } from '../src/learners/types.js';
 import { Random } from '../src/util/random.js';
-import { ROOT, batchOf, cliOk, csvPart, jsonLines } from './helpers.js';
+import { ROOT, SHARED_MISSING, batchOf, cliOk, csvPart, jsonLines, sharedDataset } from './helpers.js';
 
 let dir: string;
 before(() => {
@@ -93,9 +94,14 @@ describe('auto', () => {
       const errors = decays.map(() => new Float64Array(pool.length));
       const mixerErrors = new Float64Array(decays.length + (stacked ? 1 : 0));
       // The stack's weights, w[c][m][c'] from member m's probability of class c' to class c, and
-      // its biases (a class not seen yet: 0).
+      // its biases (a class not seen yet: 0); their sums of squared gradients in squares and
+      // biasSquares (AdaGrad's, from AUTO_DEFAULTS.stackSquares).
       const w: number[][][] = [];
       const bias: number[] = [];
+      const squares: number[][][] = [];
+      const biasSquares: number[] = [];
+      const adagrad = (weight: number, sum: number, g: number): [number, number] =>
+        g === 0 ? [weight, sum] : [weight - (AUTO_DEFAULTS.stackRate * g) / Math.sqrt(sum + g * g), sum + g * g];
       const targets: number[] = [];
       const batch = batchOf(rows);
       let width = featurizer.dim;
@@ -128,13 +134,15 @@ describe('auto', () => {
           const q = Float64Array.from(e, (v) => v / e.reduce((a, b) => a + b, 0));
           mixers.push(q);
           for (let c = 0; c < k; c++) {
-            const g = AUTO_DEFAULTS.stackRate * (q[c]! - (c === y ? 1 : 0));
+            const error = q[c]! - (c === y ? 1 : 0);
             w[c] ??= [];
+            squares[c] ??= [];
             outs.forEach((p, m) => {
               const row = (w[c]![m] ??= []);
-              for (let c2 = 0; c2 < k; c2++) row[c2] = (row[c2] ?? 0) - g * (p[c2]! - 1 / k);
+              const sums = (squares[c]![m] ??= []);
+              for (let c2 = 0; c2 < k; c2++) [row[c2], sums[c2]] = adagrad(row[c2] ?? 0, sums[c2] ?? AUTO_DEFAULTS.stackSquares, error * (p[c2]! - 1 / k));
             });
-            bias[c] = (bias[c] ?? 0) - g;
+            [bias[c], biasSquares[c]] = adagrad(bias[c] ?? 0, biasSquares[c] ?? AUTO_DEFAULTS.stackSquares, error);
           }
         }
         const expected = mixOf(mixers, hedge(mixerErrors), k);
@@ -156,8 +164,14 @@ describe('auto', () => {
       close('mixerErrors', state.mixerErrors, Array.from(mixerErrors));
       if (stacked) {
         const n = pool.length;
-        close('stack', state.stack!, Array.from({ length: classes }, (_, c) => [...Array.from({ length: n * classes }, (_, i) => w[c]![Math.floor(i / classes)]![i % classes] ?? 0), bias[c]!]).flat());
-      } else assert.equal(state.stack, null);
+        const layout = (weights: number[][][], biases: number[], fill: number) =>
+          Array.from({ length: classes }, (_, c) => [...Array.from({ length: n * classes }, (_, i) => weights[c]![Math.floor(i / classes)]![i % classes] ?? fill), biases[c]!]).flat();
+        close('stack', state.stack!, layout(w, bias, 0));
+        close('stackSquares', state.stackSquares!, layout(squares, biasSquares, AUTO_DEFAULTS.stackSquares));
+      } else {
+        assert.equal(state.stack, null);
+        assert.equal(state.stackSquares, null);
+      }
     });
   }
 
@@ -194,8 +208,34 @@ describe('auto', () => {
     assert.throws(() => AutoLearner.restore({ ...state, slots: [[3, 3]] }, entryOf), /slots\[0\]/);
     assert.throws(() => AutoLearner.restore({ ...state, errors: [1] }, entryOf), /errors: expected 14 numbers/);
     assert.throws(() => AutoLearner.restore({ ...state, stack: [1] }, entryOf), /stack: expected 30 numbers/);
+    assert.throws(() => AutoLearner.restore({ ...state, stackSquares: [1] }, entryOf), /stackSquares: expected 30 numbers/);
     assert.throws(() => AutoLearner.restore({ ...state, stackRate: null }, entryOf), /stack: expected null/);
+    const { stackSquares: _, ...earlier } = state;
+    assert.throws(() => AutoLearner.restore(earlier, entryOf), /saved by an earlier inc-learn.*train it again/);
   });
+
+  // Issue 15's goal: at least as accurate as the best member of the pool. Each member runs beside
+  // auto in the same pass, alone with its own defaults (as in docs/learners.md's tables), on the
+  // bundled streams, a generated one with categories, and the shared ones when they are there.
+  const poolBeside = [...POOLS.classification.map((p) => p.name), 'auto'].join(',');
+  const beatsItsPool = async (file: string) => {
+    const summaries = jsonLines((await cliOk(['train', file, '--model', poolBeside, '--json', '-q'])).stdout).filter((e) => e.event === 'summary');
+    const accuracy = new Map(summaries.map((e) => [e.model as string, e['accuracy'] as number]));
+    assert.equal(accuracy.size, POOLS.classification.length + 1);
+    for (const [member, value] of accuracy) assert.ok(accuracy.get('auto')! >= value, `auto ${accuracy.get('auto')} below ${member} ${value}`);
+  };
+  for (const name of ['sea_drift.csv', 'sine_drift.csv', 'stagger.csv', 'hyperplane.csv']) {
+    it(`is at least as accurate as each member of its pool on datasets/${name}`, () => beatsItsPool(`${ROOT}datasets/${name}`));
+  }
+  it('is at least as accurate as each member of its pool on generate agrawal --seed 1 (categories; ht leads)', async () => {
+    const file = join(dir, 'agrawal.csv');
+    writeFileSync(file, (await cliOk(['generate', 'agrawal', '--seed', '1', '--rows', '20000'])).stdout);
+    await beatsItsPool(file);
+  });
+  for (const name of ['elec.csv', 'sea_stream.csv', 'iris_timestamp.csv']) {
+    const file = sharedDataset(name);
+    it(`is at least as accurate as each member of its pool on ../shared/datasets/${name}`, { skip: file ? false : SHARED_MISSING }, () => beatsItsPool(file!));
+  }
 
   it('summary and inspect --model name each member with its weight', async () => {
     const data = csvPart(`${ROOT}datasets/stagger.csv`, 0, 400, join(dir, 'stagger.csv'));

@@ -9,15 +9,19 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: compare.mjs DIR (recorded by record-all.sh)');
 const { hedge, leader, vote, fixedShare, adaHedge, stack, mixers } = rules;
 const candidates = {
-  'Hedge, d = 0.995 (the rule before)': () => hedge(),
+  'Hedge, d = 0.995 (the rule of stop 18)': () => hedge(),
   'the member with the fewest discounted errors': () => leader(),
   'Hedge over the members votes': () => vote(),
   'Fixed-Share, alpha = 0.001': () => fixedShare(),
   'AdaHedge, d = 0.995': () => adaHedge(),
-  'stack alone': () => stack(),
+  'stack alone, SGD steps of 0.05': () => stack({ adagrad: false, lr: 0.05 }),
+  'stack alone, AdaGrad steps of 0.5': () => stack(),
   'Hedge over the fast and slow Hedges': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 })] }),
-  'Hedge over the fast and slow Hedges and the stack (auto)': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack()] }),
-  'the same with a third Hedge, d = 0.9999': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), hedge({ d: 0.9999 }), stack()] }),
+  'Hedge over the fast and slow Hedges and the SGD stack (the rule of stop 19)': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack({ adagrad: false, lr: 0.05 })] }),
+  'the same with the AdaGrad stack (auto)': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack()] }),
+  'auto, AdaGrad steps of 0.3': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack({ lr: 0.3 })] }),
+  'auto, AdaGrad steps of 1': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack({ lr: 1 })] }),
+  'auto with a third Hedge, d = 0.9999': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), hedge({ d: 0.9999 }), stack()] }),
 };
 const streams = readFileSync(new URL('streams.txt', import.meta.url), 'utf8')
   .split('\n')

@@ -136,24 +136,31 @@ export const rules = {
   },
   /**
    * A stacked softmax regression on the members' probabilities less 1/k (or their centred
-   * log-probabilities) and a bias, weights 0 at first, one SGD step of its log loss a row.
+   * log-probabilities) and a bias, weights 0 at first, one step of its log loss a row: AdaGrad's
+   * (lr over the root of each weight's squared gradients, summed from `squares`) as in auto, or
+   * with adagrad false plain SGD's.
    */
-  stack: ({ lr = 0.05, logit = false } = {}) => {
+  stack: ({ lr = 0.5, adagrad = true, squares = 1, logit = false } = {}) => {
     let W = new Float64Array(0);
+    let G = new Float64Array(0);
     let K = 0;
     let x;
     return {
       predict: (P, k) => {
         const D = M * k + 1;
         if (k !== K) {
-          // New classes: each old weight where its class and input now are.
-          const old = W;
+          // New classes: each old weight (and sum) where its class and input now are.
           const from = M * K + 1;
-          W = new Float64Array(k * D);
-          for (let c = 0; c < K; c++) {
-            for (let i = 0; i < M * K; i++) W[c * D + Math.floor(i / K) * k + (i % K)] = old[c * from + i];
-            W[c * D + M * k] = old[c * from + M * K];
-          }
+          const regrow = (old, fill) => {
+            const now = new Float64Array(k * D).fill(fill);
+            for (let c = 0; c < K; c++) {
+              for (let i = 0; i < M * K; i++) now[c * D + Math.floor(i / K) * k + (i % K)] = old[c * from + i];
+              now[c * D + M * k] = old[c * from + M * K];
+            }
+            return now;
+          };
+          W = regrow(W, 0);
+          G = regrow(G, squares);
           K = k;
         }
         x = new Float64Array(D);
@@ -176,8 +183,12 @@ export const rules = {
       update: (P, y, k, p) => {
         const D = M * k + 1;
         for (let c = 0; c < k; c++) {
-          const g = lr * (p[c] - (c === y ? 1 : 0));
-          for (let j = 0; j < D; j++) W[c * D + j] -= g * x[j];
+          const error = p[c] - (c === y ? 1 : 0);
+          for (let j = 0; j < D; j++) {
+            const g = error * x[j];
+            if (!adagrad) W[c * D + j] -= lr * g;
+            else if (g !== 0) W[c * D + j] -= (lr * g) / Math.sqrt((G[c * D + j] += g * g));
+          }
         }
       },
     };

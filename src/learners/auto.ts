@@ -13,7 +13,9 @@
  * rows; the loss is 1 for a miss, regression's the squared error in variances of the target, gives it
  * the weight w_m proportional to exp(-eta * E_m), and the Hedge predicts sum_m w_m p_m), and for
  * classification a stacked multinomial logistic regression whose inputs are the members' class
- * probabilities (Wolpert, 1992), learned by SGD. Then one more Hedge over those mixers, on their own
+ * probabilities (Wolpert, 1992), learned by AdaGrad steps (Duchi, Hazan and Singer, 2011: each
+ * weight's step divided by the root of its summed squared gradients, so that the inputs the members
+ * rarely move, and the bias, still learn at the start and every weight slows as it settles). Then one more Hedge over those mixers, on their own
  * discounted misses, makes the prediction. Every weight comes from rows already learned only: a row's
  * label is used after every member and mixer has predicted it. docs/learners.md gives the
  * measurements behind the pool and the rule.
@@ -31,7 +33,7 @@ import type { ModelConfig } from '../run/config.js';
 import { arrayBytes, NUMBER_BYTES } from './memory.js';
 import type { LearnerEntry, LearnerParams } from './registry.js';
 import { ScaledTarget, type ScaledTargetState } from './scaled-target.js';
-import { outputsFor, StateReader } from './state-reader.js';
+import { EarlierStateError, outputsFor, StateReader } from './state-reader.js';
 import type { FeatureInfo, Learner, LearnerState, PoolWeight, Task } from './types.js';
 
 /** One member of the pool: the learner, its own options, and for the linear ones the learning rate. */
@@ -79,8 +81,11 @@ export const MIXERS: Record<Task, { decays: readonly number[]; stack: boolean }>
   regression: { decays: [0.995], stack: false },
 };
 
-/** The rate eta of every Hedge, the discount of the Hedge over the mixers, and the stack's SGD step. */
-export const AUTO_DEFAULTS = { eta: 1, mixerDecay: 0.999, stackRate: 0.05 };
+/**
+ * The rate eta of every Hedge, the discount of the Hedge over the mixers, and the stack's AdaGrad
+ * step and the sum of squared gradients each of its weights starts from (docs/learners.md).
+ */
+export const AUTO_DEFAULTS = { eta: 1, mixerDecay: 0.999, stackRate: 0.5, stackSquares: 1 };
 
 export interface AutoState extends LearnerState {
   kind: 'auto';
@@ -97,11 +102,13 @@ export interface AutoState extends LearnerState {
   /** Per Hedge, per member: the discounted error count (Hedge h's of member m at h * members + m). */
   errors: number[];
   /**
-   * The stacked logistic regression (null: none): its SGD step, and its weights, per class c a row of
-   * members * classes inputs and a bias (c * (members * classes + 1) + m * classes + c').
+   * The stacked logistic regression (null: none): its AdaGrad step, its weights, per class c a row of
+   * members * classes inputs and a bias (c * (members * classes + 1) + m * classes + c'), and per
+   * weight the sum of its squared gradients (from AUTO_DEFAULTS.stackSquares).
    */
   stackRate: number | null;
   stack: number[] | null;
+  stackSquares: number[] | null;
   /** Per mixer (the Hedges, then the stack): the discounted error count. */
   mixerErrors: number[];
   /** Per member, then the stack: the rows it had the largest share of the mix. */
@@ -151,8 +158,9 @@ export class AutoLearner implements Learner {
   /** Per Hedge h, per member m at h * members + m: the discounted errors, and exp(-eta * (E_m - min E)) normalized, the weights. */
   private readonly errors: Float64Array;
   private readonly weights: Float64Array;
-  /** The stack's weights (empty: no stack) and its input row. */
+  /** The stack's weights (empty: no stack), their summed squared gradients, and its input row. */
   private stack: Float64Array;
+  private stackSquares: Float64Array;
   private stackIn: Float64Array;
   /** Per mixer (the Hedges, then the stack): its prediction, discounted errors and weight in the mix. */
   private mixerOut: Float64Array[];
@@ -200,6 +208,7 @@ export class AutoLearner implements Learner {
     this.errors = new Float64Array(hedges * n);
     this.weights = new Float64Array(hedges * n);
     this.stack = new Float64Array(stacked * this.classes * (n * this.classes + 1));
+    this.stackSquares = new Float64Array(this.stack.length).fill(AUTO_DEFAULTS.stackSquares);
     this.stackIn = new Float64Array(stacked * (n * this.classes + 1));
     this.mixerOut = Array.from({ length: hedges + stacked }, () => new Float64Array(this.classes));
     this.mixerErrors = new Float64Array(hedges + stacked);
@@ -237,7 +246,7 @@ export class AutoLearner implements Learner {
   get description(): string {
     const window = (d: number) => `~${Math.round(1 / (1 - d))}`;
     const hedges = `hedge${this.decays.length > 1 ? 's' : ''} over the last ${this.decays.map(window).join(', ')} rows' errors`;
-    const rule = this.mixerErrors.length === 1 ? hedges : `${hedges}${this.stackRate === null ? '' : ` and a stacked logistic regression (step ${this.stackRate})`}, mixed by a hedge over the last ${window(this.mixerDecay)} rows' errors`;
+    const rule = this.mixerErrors.length === 1 ? hedges : `${hedges}${this.stackRate === null ? '' : ` and a stacked logistic regression (AdaGrad step ${this.stackRate})`}, mixed by a hedge over the last ${window(this.mixerDecay)} rows' errors`;
     return `auto(${this.specs.map((p) => p.name).join(', ')}; ${rule}; eta=${this.eta})`;
   }
 
@@ -342,16 +351,22 @@ export class AutoLearner implements Learner {
     for (let c = 0; c < k; c++) p[c] = p[c]! / sum;
   }
 
-  /** One SGD step of the stack's log loss on the row of class y (its prediction and inputs as combine left them). */
+  /** One AdaGrad step of the stack's log loss on the row of class y (its prediction and inputs as combine left them). */
   private learnStack(y: number): void {
     const k = this.classes;
-    const { stack, stackIn } = this;
+    const { stack, stackSquares, stackIn } = this;
     const p = this.mixerOut[this.decays.length]!;
     const width = stackIn.length;
     const rate = this.stackRate!;
     for (let c = 0; c < k; c++) {
-      const g = rate * (p[c]! - (c === y ? 1 : 0));
-      for (let i = 0, w = c * width; i < width; i++, w++) stack[w] = stack[w]! - g * stackIn[i]!;
+      const error = p[c]! - (c === y ? 1 : 0);
+      for (let i = 0, w = c * width; i < width; i++, w++) {
+        const g = error * stackIn[i]!;
+        // An input of 0 (a member's 1/k) leaves its weight and sum as they are.
+        if (g === 0) continue;
+        const squares = (stackSquares[w] = stackSquares[w]! + g * g);
+        stack[w] = stack[w]! - (rate * g) / Math.sqrt(squares);
+      }
     }
   }
 
@@ -479,24 +494,31 @@ export class AutoLearner implements Learner {
     this.scratch = new Float64Array(k);
   }
 
-  /** The stack's weights for k classes: each old weight where its class and input now are, the new ones 0. */
+  /**
+   * The stack's weights for k classes: each old weight (and its sum of squared gradients) where its
+   * class and input now are, the new ones 0 (and the starting sum).
+   */
   private growStack(k: number): void {
     const old = this.classes;
     const n = this.members.length;
     const from = n * old + 1;
     const width = n * k + 1;
-    const stack = new Float64Array(k * width);
-    for (let c = 0; c < old; c++) {
-      for (let m = 0; m < n; m++) for (let c2 = 0; c2 < old; c2++) stack[c * width + m * k + c2] = this.stack[c * from + m * old + c2]!;
-      stack[c * width + n * k] = this.stack[c * from + n * old]!;
-    }
-    this.stack = stack;
+    const regrown = (was: Float64Array, fill: number) => {
+      const now = new Float64Array(k * width).fill(fill);
+      for (let c = 0; c < old; c++) {
+        for (let m = 0; m < n; m++) for (let c2 = 0; c2 < old; c2++) now[c * width + m * k + c2] = was[c * from + m * old + c2]!;
+        now[c * width + n * k] = was[c * from + n * old]!;
+      }
+      return now;
+    };
+    this.stack = regrown(this.stack, 0);
+    this.stackSquares = regrown(this.stackSquares, AUTO_DEFAULTS.stackSquares);
     this.stackIn = new Float64Array(width);
   }
 
   /** Its members' models, and its own statistics, errors and scratch rows. */
   memoryBytes(): number {
-    let n = arrayBytes(this.errors, this.weights, this.stack, this.stackIn, this.mixerErrors, this.mixerWeights, this.chosen, this.shares);
+    let n = arrayBytes(this.errors, this.weights, this.stack, this.stackSquares, this.stackIn, this.mixerErrors, this.mixerWeights, this.chosen, this.shares);
     n += arrayBytes(this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut, ...this.mixerOut);
     for (const m of this.members) n += m.memoryBytes();
     for (const slots of this.slots) n += slots.length * NUMBER_BYTES;
@@ -527,6 +549,7 @@ export class AutoLearner implements Learner {
       errors: Array.from(this.errors),
       stackRate: this.stackRate,
       stack: this.stackRate === null ? null : Array.from(this.stack),
+      stackSquares: this.stackRate === null ? null : Array.from(this.stackSquares),
       mixerErrors: Array.from(this.mixerErrors),
       chosen: Array.from(this.chosen),
       count: Array.from(this.count),
@@ -577,8 +600,11 @@ export class AutoLearner implements Learner {
       if (m.outputs !== classes) throw new Error(`members[${i}] (${specs[i]!.name}): ${m.outputs} outputs, expected ${classes}`);
     });
     auto.errors.set(s.nums('errors', auto.errors.length, { min: 0 }));
-    if (rate !== null) auto.stack.set(s.nums('stack', auto.stack.length));
-    else if (state['stack'] !== null) throw new Error('stack: expected null without stackRate');
+    if (rate !== null) {
+      if (state['stackSquares'] === undefined) throw new EarlierStateError("this auto was saved by an earlier inc-learn, whose stacked regression took plain SGD steps (it now takes AdaGrad's): train it again");
+      auto.stack.set(s.nums('stack', auto.stack.length));
+      auto.stackSquares.set(s.nums('stackSquares', auto.stackSquares.length, { min: AUTO_DEFAULTS.stackSquares }));
+    } else if (state['stack'] !== null || (state['stackSquares'] ?? null) !== null) throw new Error('stack: expected null without stackRate');
     auto.mixerErrors.set(s.nums('mixerErrors', auto.mixerErrors.length, { min: 0 }));
     auto.targets.set(s.nums('targets', 3));
     if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
