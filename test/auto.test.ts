@@ -127,6 +127,11 @@ describe('auto', () => {
           await m.predictAndLearn!(Float64Array.from(featurizer.rowOf(m.input === 'raw' ? 'raw' : 'dense').subarray(0, m.dim)), Float64Array.of(y), 1, p);
           outs.push(p);
         }
+        // Regression: each member's prediction taken into the range of the targets before this row
+        // (from the third row on: two targets).
+        if (task === 'regression' && targets.length >= 2) {
+          for (const p of outs) p[0] = Math.min(Math.max(p[0]!, Math.min(...targets)), Math.max(...targets));
+        }
         const mixers = errors.map((e) => mixOf(outs, hedge(e), k));
         if (stacked) {
           const z = Array.from({ length: k }, (_, c) => outs.reduce((sum, p, m) => sum + Array.from(p).reduce((s, v, c2) => s + (w[c]?.[m]?.[c2] ?? 0) * (v - 1 / k), 0), 0) + (bias[c] ?? 0));
@@ -171,6 +176,10 @@ describe('auto', () => {
       } else {
         assert.equal(state.stack, null);
         assert.equal(state.stackSquares, null);
+        assert.deepEqual(state.targetRange, [Math.min(...targets), Math.max(...targets)]);
+        const saved = JSON.parse(JSON.stringify(state)) as LearnerState;
+        assert.deepEqual(await AutoLearner.restore(saved, entryOf).state(), state);
+        assert.throws(() => AutoLearner.restore({ ...saved, targetRange: [1, 0] }, entryOf), /targetRange: expected the least target/);
       }
     });
   }
@@ -212,17 +221,26 @@ describe('auto', () => {
     assert.throws(() => AutoLearner.restore({ ...state, stackRate: null }, entryOf), /stack: expected null/);
     const { stackSquares: _, ...earlier } = state;
     assert.throws(() => AutoLearner.restore(earlier, entryOf), /saved by an earlier inc-learn.*train it again/);
+    const { targetRange: _r, ...beforeRange } = state;
+    assert.throws(() => AutoLearner.restore(beforeRange, entryOf), /saved by an earlier inc-learn.*train it again/);
+    assert.throws(() => AutoLearner.restore({ ...state, targetRange: [0, 1] }, entryOf), /targetRange: expected null for classification/);
   });
 
   // Issue 15's goal: at least as accurate as the best member of the pool. Each member runs beside
   // auto in the same pass, alone with its own defaults (as in docs/learners.md's tables), on the
   // bundled streams, a generated one with categories, and the shared ones when they are there.
-  const poolBeside = [...POOLS.classification.map((p) => p.name), 'auto'].join(',');
-  const beatsItsPool = async (file: string) => {
-    const summaries = jsonLines((await cliOk(['train', file, '--model', poolBeside, '--json', '-q'])).stdout).filter((e) => e.event === 'summary');
-    const accuracy = new Map(summaries.map((e) => [e.model as string, e['accuracy'] as number]));
-    assert.equal(accuracy.size, POOLS.classification.length + 1);
-    for (const [member, value] of accuracy) assert.ok(accuracy.get('auto')! >= value, `auto ${accuracy.get('auto')} below ${member} ${value}`);
+  // Regression: its RMSE at most each member's (a diverged member's RMSE is null or not a number).
+  const beatsItsPool = async (file: string, task: Task = 'classification', flags: string[] = []) => {
+    const pool = [...POOLS[task].map((p) => p.name), 'auto'].join(',');
+    const summaries = jsonLines((await cliOk(['train', file, '--model', pool, ...flags, '--json', '-q'])).stdout).filter((e) => e.event === 'summary');
+    const metric = task === 'classification' ? 'accuracy' : 'rmse';
+    const score = new Map(summaries.map((e) => [e.model as string, e[metric] as number | null]));
+    assert.equal(score.size, POOLS[task].length + 1);
+    const auto = score.get('auto')!;
+    for (const [member, value] of score) {
+      if (task === 'classification') assert.ok(auto >= value!, `auto ${auto} below ${member} ${value}`);
+      else if (value !== null && Number.isFinite(value)) assert.ok(auto <= value, `auto's RMSE ${auto} above ${member}'s ${value}`);
+    }
   };
   for (const name of ['sea_drift.csv', 'sine_drift.csv', 'stagger.csv', 'hyperplane.csv']) {
     it(`is at least as accurate as each member of its pool on datasets/${name}`, () => beatsItsPool(`${ROOT}datasets/${name}`));
@@ -236,6 +254,9 @@ describe('auto', () => {
     const file = sharedDataset(name);
     it(`is at least as accurate as each member of its pool on ../shared/datasets/${name}`, { skip: file ? false : SHARED_MISSING }, () => beatsItsPool(file!));
   }
+  it('regression: its RMSE is at most each member\'s on datasets/friedman.csv', () => beatsItsPool(`${ROOT}datasets/friedman.csv`, 'regression'));
+  it("regression: its RMSE is at most each member's on Elec2's nswprice, where members' predictions run away (clipped to the targets' range)", { skip: sharedDataset('elec.csv') ? false : SHARED_MISSING }, () =>
+    beatsItsPool(sharedDataset('elec.csv')!, 'regression', ['--target', 'nswprice', '--ignore', 'class']));
 
   it('summary and inspect --model name each member with its weight', async () => {
     const data = csvPart(`${ROOT}datasets/stagger.csv`, 0, 400, join(dir, 'stagger.csv'));

@@ -2,8 +2,7 @@
 //   node bench/auto-rules/compare.mjs DIR
 // Per rule and set of streams: on how many it is at least as accurate as the best member, its mean
 // gain over the best member and its worst.
-import { readFileSync } from 'node:fs';
-import { load, memberAccuracies, rules, run } from './evaluate.mjs';
+import { load, memberAccuracies, rules, run, streamList } from './evaluate.mjs';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: compare.mjs DIR (recorded by record-all.sh)');
@@ -23,11 +22,9 @@ const candidates = {
   'auto, AdaGrad steps of 1': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack({ lr: 1 })] }),
   'auto with a third Hedge, d = 0.9999': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), hedge({ d: 0.9999 }), stack()] }),
 };
-const streams = readFileSync(new URL('streams.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l && !l.startsWith('#'))
-  .map((l) => {
-    const [set, name] = l.split(' ');
+const streams = streamList()
+  .filter(({ set }) => !set.startsWith('regression'))
+  .map(({ set, name }) => {
     const rows = load(`${dir}/${name}.bin`);
     return { set, name, rows, best: Math.max(...memberAccuracies(rows)) };
   });

@@ -7,6 +7,22 @@ import { readFileSync } from 'node:fs';
 export const MEMBERS = ['linear(lr=0.01)', 'linear(lr=0.13)', 'linear(lr=1.5)', 'pa', 'nb', 'ht', 'no-change'];
 const M = MEMBERS.length;
 
+/**
+ * The streams of streams.txt: each its set, name, source (`shared` and a file of ../shared/datasets,
+ * `bundled` and one of datasets/, or a generator), the generator's arguments and, after `--`, the
+ * flags `train` takes (a regression target).
+ */
+export function streamList() {
+  return readFileSync(new URL('streams.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [head, flags = ''] = l.split(' -- ');
+      const [set, name, source, ...args] = head.split(' ');
+      return { set, name, source, args, flags: flags.split(' ').filter(Boolean) };
+    });
+}
+
 /** A recording: per row its class y, the classes known then k, and each member's k probabilities. */
 export function load(file) {
   const b = new Float64Array(readFileSync(file).buffer.slice(0));

@@ -5,12 +5,19 @@
 set -e
 dir=${1:?usage: record-all.sh DIR}
 mkdir -p "$dir"
-grep -v '^#' bench/auto-rules/streams.txt | while read -r set name source args; do
-  if [ "$source" = shared ]; then file=../shared/datasets/$args; else
-    file=$dir/$name.csv
-    case " $args " in *" --rows "*) rows= ;; *) rows="--rows 20000" ;; esac
-    # shellcheck disable=SC2086 # the generator's arguments, split on purpose
-    node bin/inc-learn.js generate "$source" $args $rows > "$file"
-  fi
-  node bench/auto-rules/record.mjs "$dir/$name.bin" -- "$file" -q > /dev/null
+grep -v '^#' bench/auto-rules/streams.txt | while read -r line; do
+  flags=; case "$line" in *" -- "*) flags=${line#* -- }; line=${line%% -- *} ;; esac
+  set -- $line
+  name=$2 source=$3; shift 3; args=$*
+  case "$source" in
+    shared) file=../shared/datasets/$args ;;
+    bundled) file=datasets/$args ;;
+    *)
+      file=$dir/$name.csv
+      case " $args " in *" --rows "*) rows= ;; *) rows="--rows 20000" ;; esac
+      # shellcheck disable=SC2086 # the generator's arguments, split on purpose
+      node bin/inc-learn.js generate "$source" $args $rows > "$file" ;;
+  esac
+  # shellcheck disable=SC2086 # the train flags, split on purpose
+  node bench/auto-rules/record.mjs "$dir/$name.bin" -- "$file" $flags -q > /dev/null
 done

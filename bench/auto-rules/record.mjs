@@ -9,6 +9,14 @@ const { AutoLearner } = await import('../../dist/src/learners/auto.js');
 const { main } = await import('../../dist/src/cli/main.js');
 let buf = new Float64Array(1 << 20);
 let n = 0;
+// The members' predictions as they made them: auto's mix may change its copy (regression clips them
+// to the targets' range, a rule the replay applies itself).
+const combine = AutoLearner.prototype.combine;
+let made = [];
+AutoLearner.prototype.combine = function (...a) {
+  made = this.memberOut.map((p) => Float64Array.from(p));
+  combine.apply(this, a);
+};
 // One row of auto (src/learners/auto.ts: step), then its members' predictions of the row.
 const step = AutoLearner.prototype.step;
 AutoLearner.prototype.step = function (...a) {
@@ -22,7 +30,7 @@ AutoLearner.prototype.step = function (...a) {
   }
   buf[n++] = a[2];
   buf[n++] = k;
-  for (const p of this.memberOut) for (let c = 0; c < k; c++) buf[n++] = p[c];
+  for (const p of made) for (let c = 0; c < k; c++) buf[n++] = p[c];
 };
 const code = await main(['train', ...args, '--model', 'auto']);
 writeFileSync(out, Buffer.from(buf.buffer, 0, n * 8));

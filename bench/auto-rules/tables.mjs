@@ -2,8 +2,7 @@
 //   node bench/auto-rules/tables.mjs DIR
 // The streams the rule was chosen on, every member and the rule before and now; then the held-out
 // ones, the best member and both rules, each less the best member.
-import { readFileSync } from 'node:fs';
-import { load, MEMBERS, memberAccuracies, rules, run } from './evaluate.mjs';
+import { load, MEMBERS, memberAccuracies, rules, run, streamList } from './evaluate.mjs';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: tables.mjs DIR (recorded by record-all.sh)');
@@ -12,11 +11,9 @@ const before = () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack({ adag
 const now = () => mixers({ subs: [hedge(), hedge({ d: 0.9995 }), stack()] });
 const fixed = (x) => x.toFixed(4);
 const signed = (x) => (x < 0 ? '−' : '+') + Math.abs(x).toFixed(4);
-const streams = readFileSync(new URL('streams.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l && !l.startsWith('#'))
-  .map((l) => {
-    const [set, name, source, ...args] = l.split(' ');
+const streams = streamList()
+  .filter(({ set }) => !set.startsWith('regression'))
+  .map(({ set, name, source, args }) => {
     const rows = load(`${dir}/${name}.bin`);
     const label = source === 'shared' ? args[0] : `${source} ${args.join(' ')}`;
     return { set, label, accuracies: memberAccuracies(rows), before: run(rows, before()), now: run(rows, now()) };

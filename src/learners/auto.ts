@@ -14,11 +14,12 @@
  * the weight w_m proportional to exp(-eta * E_m), and the Hedge predicts sum_m w_m p_m), and for
  * classification a stacked multinomial logistic regression whose inputs are the members' class
  * probabilities (Wolpert, 1992), learned by AdaGrad steps (Duchi, Hazan and Singer, 2011: each
- * weight's step divided by the root of its summed squared gradients, so that the inputs the members
- * rarely move, and the bias, still learn at the start and every weight slows as it settles). Then one more Hedge over those mixers, on their own
- * discounted misses, makes the prediction. Every weight comes from rows already learned only: a row's
- * label is used after every member and mixer has predicted it. docs/learners.md gives the
- * measurements behind the pool and the rule.
+ * weight's step divided by the root of its summed squared gradients, so that it learns fast from the
+ * first rows and slows as it settles). Then one more Hedge over those mixers, on their own discounted
+ * misses, makes the prediction (regression: the one Hedge, on the members' predictions taken into the
+ * range of the targets learned). Every weight comes from rows already learned only: a row's label is
+ * used after every member and mixer has predicted it. docs/learners.md gives the measurements behind
+ * the pool and the rule.
  *
  * Rows: auto reads the raw layout (what naive Bayes, the tree and no-change read) and makes the
  * dense one (standardized numbers, one-hot categories) for the linear members itself, with the
@@ -122,6 +123,8 @@ export interface AutoState extends LearnerState {
   slots: number[][];
   /** Regression: the targets learned, their mean and squared deviations (the errors are in their variance). */
   targets: [number, number, number];
+  /** Regression: the least and the largest target learned (null before the first, and for classification). */
+  targetRange: [number, number] | null;
 }
 
 /** The run's model flags as the members take them: plain sgd at their own rate, no L2. */
@@ -175,8 +178,9 @@ export class AutoLearner implements Learner {
   private readonly m2: Float64Array;
   private denseDim: number;
   private readonly slots: number[][];
-  /** Regression: count, mean and squared deviations of the targets learned. */
+  /** Regression: count, mean and squared deviations of the targets learned, and their least and largest. */
   private readonly targets = new Float64Array(3);
+  private readonly targetRange = Float64Array.of(Infinity, -Infinity);
   private readonly specs: readonly PoolSpec[];
   /** Scratch: the dense row, the raw row at offset 0, the target, and each member's prediction. */
   private row: Float64Array;
@@ -314,10 +318,24 @@ export class AutoLearner implements Learner {
     }
   }
 
-  /** The mixers' predictions of the members' (in memberOut), and their mix at out[at..]. */
+  /**
+   * The mixers' predictions of the members' (in memberOut), and their mix at out[at..]. Regression
+   * first takes each member's prediction outside the range of the targets learned (once there are
+   * two) at the range's nearer end, as Vowpal Wabbit clips its predictions to the labels' range: a member whose
+   * prediction runs away (pa or linear after a price spike) then costs the mix a bounded error, and
+   * its own error count is that of the prediction the mix used (a NaN stays NaN and drops out).
+   */
   private combine(out: Float64Array, at: number): void {
     const { memberOut, mixerOut, weights } = this;
     const n = memberOut.length;
+    const [least, largest] = this.targetRange;
+    // From the second target on, as the loss's variance: one target's range is a point.
+    if (this.task === 'regression' && this.targets[0]! >= 2) {
+      for (const p of memberOut) {
+        if (p[0]! < least!) p[0] = least!;
+        else if (p[0]! > largest!) p[0] = largest!;
+      }
+    }
     for (let h = 0; h < this.decays.length; h++) this.mix(memberOut, weights, h * n, mixerOut[h]!, 0);
     if (this.stackRate !== null) this.stacked(mixerOut[this.decays.length]!);
     this.mix(mixerOut, this.mixerWeights, 0, out, at);
@@ -412,7 +430,11 @@ export class AutoLearner implements Learner {
     this.combine(out, at);
     this.learnStatistics(raw);
     this.score(y);
-    if (this.task === 'regression') welford(this.targets, 0, y);
+    if (this.task === 'regression') {
+      welford(this.targets, 0, y);
+      if (y < this.targetRange[0]!) this.targetRange[0] = y;
+      if (y > this.targetRange[1]!) this.targetRange[1] = y;
+    }
   }
 
   /** The dense row's statistics take the row in (after it was encoded with those before it). */
@@ -519,7 +541,7 @@ export class AutoLearner implements Learner {
   /** Its members' models, and its own statistics, errors and scratch rows. */
   memoryBytes(): number {
     let n = arrayBytes(this.errors, this.weights, this.stack, this.stackSquares, this.stackIn, this.mixerErrors, this.mixerWeights, this.chosen, this.shares);
-    n += arrayBytes(this.count, this.mean, this.m2, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut, ...this.mixerOut);
+    n += arrayBytes(this.count, this.mean, this.m2, this.targets, this.targetRange, this.row, this.rawRow, this.target, this.scratch, ...this.memberOut, ...this.mixerOut);
     for (const m of this.members) n += m.memoryBytes();
     for (const slots of this.slots) n += slots.length * NUMBER_BYTES;
     return n;
@@ -558,6 +580,7 @@ export class AutoLearner implements Learner {
       denseDim: this.denseDim,
       slots: this.slots.map((s) => [...s]),
       targets: [this.targets[0]!, this.targets[1]!, this.targets[2]!],
+      targetRange: this.targetRange[0]! <= this.targetRange[1]! ? [this.targetRange[0]!, this.targetRange[1]!] : null,
     };
   }
 
@@ -608,6 +631,13 @@ export class AutoLearner implements Learner {
     auto.mixerErrors.set(s.nums('mixerErrors', auto.mixerErrors.length, { min: 0 }));
     auto.targets.set(s.nums('targets', 3));
     if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
+    if (state['targetRange'] === undefined) throw new EarlierStateError("this auto was saved by an earlier inc-learn, whose mix did not keep the targets' range: train it again");
+    const learnedTargets = task === 'regression' && auto.targets[0]! > 0;
+    if (learnedTargets) {
+      const [least, largest] = s.nums('targetRange', 2);
+      if (!(least! <= largest!)) throw new Error('targetRange: expected the least target, then one at least as large');
+      auto.targetRange.set([least!, largest!]);
+    } else if (state['targetRange'] !== null) throw new Error(`targetRange: expected null ${task === 'regression' ? 'before the first target' : 'for classification'}`);
     auto.chosen.set(s.nums('chosen', auto.chosen.length, { min: 0, integer: true }));
     auto.count.set(s.nums('count', numeric, { min: 0, integer: true }));
     auto.mean.set(s.nums('mean', numeric));
