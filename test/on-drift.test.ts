@@ -10,6 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { runConfig, type RawOptions } from '../src/cli/options.js';
 import { UsageError } from '../src/errors.js';
 import { readCheckpoint } from '../src/persist/store.js';
+import { driftLine } from '../src/report/table.js';
+import type { DriftEvent } from '../src/run/events.js';
 import { generate } from '../src/synth/generators.js';
 import { runCli } from './helpers.js';
 import { trainEvents, type Event } from './train-events.js';
@@ -91,10 +93,19 @@ describe('--on-drift reset', () => {
     }
     // predict --learn from the same checkpoint resets as train --resume does.
     const split = fired[1]!;
-    const r = await runCli(['predict', '--model', join(dir, `first-${split}`), '--learn', stream(split, ROWS), '--save', join(dir, 'predicted'), '-q']);
+    const r = await runCli(['predict', '--model', join(dir, `first-${split}`), '--learn', stream(split, ROWS), '--save', join(dir, 'predicted')]);
     assert.equal(r.code, 0, r.stderr);
     const p = await readCheckpoint(join(dir, 'predicted'));
     for (const key of ['learner', 'random', 'evaluator', 'evaluation'] as const) assert.deepEqual(p.state[key], a.state[key], `predict --learn: ${key}`);
+    // Each change train found after the split is reported by predict --learn too, on stderr, its row
+    // counted from predict's first (a long-running predict drains them: it used to keep every one).
+    const later = events.filter((e) => e.event === 'drift' && e.stream_rows > split) as DriftEvent[];
+    assert.ok(later.length >= 1);
+    assert.deepEqual(
+      r.stderr.split('\n').filter((l) => l.includes('drift (')),
+      later.map((e) => driftLine({ ...e, rows: e.stream_rows - split })),
+    );
+    assert.match(r.stderr, new RegExp(`, ${later.length} drifts? detected in `));
   });
 
   it('with --delay: the learner is replaced before the next label is learned, and a resumed run continues exactly', async () => {

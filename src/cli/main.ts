@@ -8,7 +8,7 @@ import { DataError, UsageError } from '../errors.js';
 import { JsonReporter } from '../report/json.js';
 import { ProgressReporter } from '../report/progress.js';
 import { makeChalk } from '../report/style.js';
-import { TableReporter, tableMetrics } from '../report/table.js';
+import { driftLine, TableReporter, tableMetrics } from '../report/table.js';
 import type { Reporter } from '../report/types.js';
 import type { RunEvent, SummaryEvent } from '../run/events.js';
 import { AssertionFailed, AssertionReporter, checkSkips, parseAssertions } from './assertions.js';
@@ -429,6 +429,11 @@ async function runPredict(input: string, raw: RawOptions, explicit: Set<string>)
         for await (const event of events) {
           if (event.event === 'progress') bar?.on(event);
           else if (event.event === 'start' && event.new_model && raw.quiet !== true) process.stderr.write(describeNewModel(event as PredictStartEvent, style));
+          else if (event.event === 'drift' && raw.quiet !== true) {
+            // The line goes where the bar is (stdout has the predictions): the bar starts again at the next progress.
+            bar?.close();
+            process.stderr.write(style.yellow(driftLine(event)) + '\n');
+          }
           else if (event.event === 'summary') {
             bar?.close();
             await writer.flush();
@@ -462,7 +467,8 @@ async function runEvaluate(input: string, raw: RawOptions): Promise<void> {
         for await (const event of predict({ checkpoint, input: inputConfig_, onError, signal }, null, 'evaluate')) {
           if (event.event === 'start') start = event;
           else if (event.event === 'progress') bar?.on(event);
-          else {
+          // evaluate learns nothing: no detector runs.
+          else if (event.event !== 'drift') {
             bar?.close();
             if (raw.json === true) process.stdout.write(JSON.stringify(event) + '\n');
             else {

@@ -154,6 +154,7 @@ export function describePredictSummary(e: PredictSummaryEvent, style: ChalkInsta
   const parts = [`${formatCount(e.rows)} rows`, `${formatCount(e.predicted)} predicted`];
   if (e.skipped > 0) parts.push(style.yellow(`${formatCount(e.skipped)} skipped`));
   if (e.unlabeled !== undefined) parts.push(`${formatCount(e.trained ?? 0)} learned`, `${formatCount(e.unlabeled)} without a label`);
+  if (e.drifts !== undefined) parts.push(`${formatCount(e.drifts)} drift${e.drifts === 1 ? '' : 's'} detected`);
   const metrics: string[] = [];
   if (e.evaluated !== undefined && e.evaluated > 0) {
     metrics.push(`loss ${formatNumber(e.loss)}`);

@@ -8,6 +8,13 @@ import type { ComparisonEvent, DriftEvent, EpochEvent, ReportEvent, RunEvent, St
 import { formatBytes, formatCount, formatDuration, formatNumber, styleAccuracy } from './style.js';
 import type { Reporter } from './types.js';
 
+/** A drift event as a line: the learner (side by side), the detector, the row (then `where`), the level before and after, the action. */
+export function driftLine(e: DriftEvent, where = ''): string {
+  const [name, before] = Object.entries(e.before)[0] ?? ['', null];
+  const after = e.after[name];
+  return `${e.model === undefined ? '' : `${e.model}: `}drift (${e.detector}) at row ${formatCount(e.rows)}${where}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}${e.action === 'reset' ? '; learner reset' : ''}`;
+}
+
 /** A table line: the end of an epoch, or a learning-curve point (--report-every). */
 type Line = EpochEvent | ReportEvent;
 
@@ -205,9 +212,7 @@ export class TableReporter implements Reporter {
 
   private drift(e: DriftEvent): void {
     if (!this.out) return;
-    const [name, before] = Object.entries(e.before)[0] ?? ['', null];
-    const after = e.after[name];
-    this.out.stream.write(this.out.style.yellow(`${e.model === undefined ? '' : `${e.model}: `}drift (${e.detector}) at row ${formatCount(e.rows)} of epoch ${e.epoch}: ${name} ${formatNumber(before)} -> ${formatNumber(after)}${e.action === 'reset' ? '; learner reset' : ''}`) + '\n');
+    this.out.stream.write(this.out.style.yellow(driftLine(e, ` of epoch ${e.epoch}`)) + '\n');
   }
 
   private summary(e: SummaryEvent): void {

@@ -20,9 +20,9 @@ import { delayClock } from './delay.js';
 import { renewal } from './reset.js';
 import { addCounts, carryInto, checkpointThenFail, NO_COUNTS, cumulativeFields, saveSnapshot, streamEvaluationFor, tallyFrom, type CumulativeFields, type SaveOptions } from './checkpoint.js';
 import type { InputConfig, OnError, RunConfig } from './config.js';
-import type { CatalogueFields, MetricFields, ProgressEvent } from './events.js';
+import type { CatalogueFields, DriftEvent, MetricFields, ProgressEvent } from './events.js';
 import { RowCounts, TrainingPass, type RowObserver } from './loop.js';
-import { buildModel, metricFields, openInput, PROGRESS_INTERVAL_MS, readPrefix, type Model } from './train.js';
+import { buildModel, driftEvents, metricFields, openInput, PROGRESS_INTERVAL_MS, readPrefix, type Model } from './train.js';
 
 /** Where predictions go, in input order. */
 export interface PredictionSink {
@@ -104,13 +104,15 @@ export interface PredictSummaryEvent extends Partial<CumulativeFields>, Catalogu
   classes: string[];
   checkpoint?: string | null;
   checkpoints?: number;
+  /** --learn with the model's drift detector: the changes it detected in this run (each also a `drift` event). */
+  drifts?: number;
   rows_per_sec: number;
   elapsed_ms: number;
   interrupted: boolean;
 }
 
 /** `progress` events come as train's do (epoch 1), for a progress bar. */
-export type PredictEvent = PredictStartEvent | ProgressEvent | PredictSummaryEvent;
+export type PredictEvent = PredictStartEvent | ProgressEvent | DriftEvent | PredictSummaryEvent;
 
 /** In input order whatever order rows are settled in (a skipped row may be known before the rows of an unfilled mini-batch ahead of it). */
 class Ordered {
@@ -321,6 +323,7 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     const cumulative = learn ? tallyFrom(schema.task, state?.evaluator) : null;
     // --learn continues the stream's baselines, rolling window and detector, as train --resume does.
     const evaluation = learn ? streamEvaluationFor(schema.task, config, state?.evaluation) : null;
+    const driftsBefore = evaluation?.drifts ?? 0;
     // evaluate: the baselines (majority class so far, previous label) over the rows scored, from scratch, as train has them.
     const evaluator = learn
       ? new Evaluator(schema.task, evaluation, cumulative)
@@ -474,6 +477,8 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
         batchOf.clear();
         passSeq = [];
         await sink?.flush();
+        // The detector's changes in this batch, as train reports them (rows: this run's).
+        if (evaluation) yield* driftEvents(evaluation, 1, firstIndex, config.onDrift);
         const now = performance.now();
         if (now - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = now;
@@ -528,6 +533,11 @@ export async function* predict(options: PredictOptions, sink: PredictionSink | n
     };
     // --learn: finish the stream in memory (the checkpoint was taken before), as train does.
     if (pass) await pass.finish();
+    if (evaluation) {
+      // Rows that finish() scored (delayed labels) may fire the detector too: every drift has its event, and the count says as many.
+      yield* driftEvents(evaluation, 1, firstIndex, config.onDrift);
+      if (evaluation.detector) summary.drifts = evaluation.drifts - driftsBefore;
+    }
     yield summary;
   } finally {
     model?.learner.dispose();
