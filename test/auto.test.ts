@@ -118,8 +118,12 @@ describe('auto', () => {
         const k = task === 'regression' ? 1 : Math.max(2, classes);
         // The reference: the weights from the losses before this row; regression's in the
         // variance of the targets before it.
-        const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
-        const variance = targets.length < 2 ? 1 : targets.reduce((a, b) => a + (b - mean) ** 2, 0) / (targets.length - 1);
+        // The targets' recent variance: each weighs 0.999^age (its mean weighted alike).
+        const ages = targets.map((_, i) => AUTO_DEFAULTS.targetFading ** (targets.length - 1 - i));
+        const weight = ages.reduce((a, b) => a + b, 0);
+        const mean = targets.reduce((a, b, i) => a + ages[i]! * b, 0) / weight;
+        const deviations = targets.reduce((a, b, i) => a + ages[i]! * (b - mean) ** 2, 0);
+        const variance = targets.length < 2 || !(deviations > 0) ? 1 : deviations / weight;
         const loss = (p: Float64Array) => (task === 'regression' ? (p[0]! - y) ** 2 / variance : p.indexOf(Math.max(...p)) === y ? 0 : 1);
         const outs: Float64Array[] = [];
         for (const m of members) {
@@ -177,6 +181,10 @@ describe('auto', () => {
         assert.equal(state.stack, null);
         assert.equal(state.stackSquares, null);
         assert.deepEqual(state.targetRange, [Math.min(...targets), Math.max(...targets)]);
+        const ages = targets.map((_, i) => AUTO_DEFAULTS.targetFading ** (targets.length - 1 - i));
+        const weight = ages.reduce((a, b) => a + b, 0);
+        const mean = targets.reduce((a, b, i) => a + ages[i]! * b, 0) / weight;
+        close('targetStats', state.targetStats, [targets.length, weight, mean, targets.reduce((a, b, i) => a + ages[i]! * (b - mean) ** 2, 0)]);
         const saved = JSON.parse(JSON.stringify(state)) as LearnerState;
         assert.deepEqual(await AutoLearner.restore(saved, entryOf).state(), state);
         assert.throws(() => AutoLearner.restore({ ...saved, targetRange: [1, 0] }, entryOf), /targetRange: expected the least target/);

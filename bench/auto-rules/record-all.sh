@@ -12,6 +12,7 @@ grep -v '^#' bench/auto-rules/streams.txt | while read -r line; do
   case "$source" in
     shared) file=../shared/datasets/$args ;;
     bundled) file=datasets/$args ;;
+    script) file=$dir/$name.csv; node "bench/auto-rules/$args" > "$file" ;;
     *)
       file=$dir/$name.csv
       case " $args " in *" --rows "*) rows= ;; *) rows="--rows 20000" ;; esac

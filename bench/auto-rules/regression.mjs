@@ -24,7 +24,7 @@ function load(file) {
   return rows;
 }
 
-/** A rule's RMSE: rule.predict(P, variance) gives the row's prediction, then rule.update(P, y, variance); variance: the targets' before the row (1 before two). */
+/** A rule's RMSE: rule.predict(P, variance) gives the row's prediction, then rule.update(P, y, variance); variance: the targets' before the row since the first (1 before two). */
 function run(rows, rule) {
   let n = 0;
   let mean = 0;
@@ -66,6 +66,43 @@ const rules = {
       update: (P, y, v) => P.forEach((p, i) => (E[i] = d * E[i] + loss(p, y, v))),
     };
   },
+  /** A Hedge over other rules (the "mixers"), on their own discounted loss: auto's rule with subs = [hedge(), hedge({ d: 0.9995 })]. */
+  mixers: ({ subs, d = 0.999, eta = 1 }) => {
+    const E = new Array(subs.length).fill(0);
+    let outs = [];
+    return {
+      predict: (P, v) => {
+        outs = subs.map((s) => s.predict(P, v));
+        return weights(E, eta).reduce((a, w, i) => (w === 0 ? a : a + w * outs[i]), 0);
+      },
+      update: (P, y, v) => {
+        outs.forEach((q, i) => (E[i] = d * E[i] + squared(q, y, v)));
+        subs.forEach((s) => s.update(P, y, v));
+      },
+    };
+  },
+  /**
+   * Another rule whose errors are in units of the targets' recent variance: each target weighs
+   * f^age (West's weighted update), 1 before two targets; the runner's is the variance since the first.
+   */
+  recentVariance: (inner, f = 0.999) => {
+    let n = 0;
+    let weight = 0;
+    let mean = 0;
+    let m2 = 0;
+    const variance = () => (n >= 2 && m2 > 0 ? m2 / weight : 1);
+    return {
+      predict: (P) => inner.predict(P, variance()),
+      update: (P, y) => {
+        inner.update(P, y, variance());
+        n++;
+        weight = f * weight + 1;
+        const d = y - mean;
+        mean += d / weight;
+        m2 = f * m2 + d * (y - mean);
+      },
+    };
+  },
   /** Another rule on the members' predictions taken into the range of the targets before the row, once `after` targets are known. */
   clipped: (inner, { after = 2 } = {}) => {
     let least = Infinity;
@@ -86,25 +123,30 @@ const rules = {
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: regression.mjs DIR (recorded by record-all.sh)');
-const { hedge, clipped } = rules;
+const { hedge, clipped, mixers, recentVariance } = rules;
 const candidates = {
   'Hedge, d = 0.995 (the rule before)': () => hedge(),
+  'a Hedge over the fast and slow Hedges, as classification without the stack': () => mixers({ subs: [hedge(), hedge({ d: 0.9995 })] }),
   'Hedge on the absolute error in sd': () => hedge({ loss: absolute }),
   'Hedge, eta = 0.3': () => hedge({ eta: 0.3 }),
   'Hedge, d = 0.9995': () => hedge({ d: 0.9995 }),
   'Hedge on the predictions clipped to the targets range from the first target': () => clipped(hedge(), { after: 1 }),
-  'the same from the second target (auto)': () => clipped(hedge()),
+  'the same from the second target': () => clipped(hedge()),
   'the same from the 30th': () => clipped(hedge(), { after: 30 }),
   'the same, d = 0.99': () => clipped(hedge({ d: 0.99 })),
   'the same, eta = 0.3': () => clipped(hedge({ eta: 0.3 })),
   'the same, on the absolute error': () => clipped(hedge({ loss: absolute })),
+  'the same over the fast and slow Hedges': () => clipped(mixers({ subs: [hedge(), hedge({ d: 0.9995 })] })),
+  "the clipped Hedge, errors in the targets' recent variance (f = 0.999)": () => clipped(recentVariance(hedge())),
+  'the same over the fast and slow Hedges (auto)': () => clipped(recentVariance(mixers({ subs: [hedge(), hedge({ d: 0.9995 })] }))),
+  'the same, f = 0.995': () => clipped(recentVariance(mixers({ subs: [hedge(), hedge({ d: 0.9995 })] }), 0.995)),
 };
 const streams = streamList()
   .filter(({ set }) => set.startsWith('regression'))
   .map(({ set, name, source, args, flags }) => {
     const rows = load(`${dir}/${name}.bin`);
     const rmse = memberRmse(rows);
-    const label = source === 'shared' || source === 'bundled' ? `${args[0]}${flags.length ? ` ${flags.join(' ')}` : ''}` : `${source} ${args.join(' ')}`;
+    const label = ['shared', 'bundled', 'script'].includes(source) ? `${args[0]}${flags.length ? ` ${flags.join(' ')}` : ''}` : `${source} ${args.join(' ')}`;
     return { set, name, label, rows, rmse, best: Math.min(...rmse.filter((r) => Number.isFinite(r))) };
   });
 const sets = ['regression', 'regression-held-out'];
@@ -123,7 +165,7 @@ console.log(`\n| stream | set | ${MEMBERS.map((m) => `\`${m}\``).join(' | ')} | 
 console.log(`| --- | --- |${' --- |'.repeat(M + 4)}`);
 for (const s of streams) {
   const before = run(s.rows, candidates['Hedge, d = 0.995 (the rule before)']());
-  const now = run(s.rows, candidates['the same from the second target (auto)']());
+  const now = run(s.rows, candidates['the same over the fast and slow Hedges (auto)']());
   const cells = s.rmse.map((r) => (r === s.best ? `**${shown(r)}**` : shown(r)));
   console.log(`| ${s.label} | ${s.set === 'regression' ? 'chosen' : 'held out'} | ${cells.join(' | ')} | ${shown(before)} | ${shown(now)} | ${(before / s.best).toFixed(3)} | ${(now / s.best).toFixed(3)} |`);
 }

@@ -10,16 +10,16 @@
  *
  * The mix, in two levels. First, "mixers": Hedges over the members, one per discount d (member m's
  * discounted loss E_m = sum over past rows t of d^(now - t) * loss_m(t), a window of about 1 / (1 - d)
- * rows; the loss is 1 for a miss, regression's the squared error in variances of the target, gives it
+ * rows; the loss is 1 for a miss, regression's the squared error in recent variances of the target, gives it
  * the weight w_m proportional to exp(-eta * E_m), and the Hedge predicts sum_m w_m p_m), and for
  * classification a stacked multinomial logistic regression whose inputs are the members' class
  * probabilities (Wolpert, 1992), learned by AdaGrad steps (Duchi, Hazan and Singer, 2011: each
  * weight's step divided by the root of its summed squared gradients, so that it learns fast from the
  * first rows and slows as it settles). Then one more Hedge over those mixers, on their own discounted
- * misses, makes the prediction (regression: the one Hedge, on the members' predictions taken into the
- * range of the targets learned). Every weight comes from rows already learned only: a row's label is
- * used after every member and mixer has predicted it. docs/learners.md gives the measurements behind
- * the pool and the rule.
+ * misses (regression: errors), makes the prediction; regression has no stack, and mixes the members'
+ * predictions taken into the range of the targets learned. Every weight comes from rows already
+ * learned only: a row's label is used after every member and mixer has predicted it.
+ * docs/learners.md gives the measurements behind the pool and the rule.
  *
  * Rows: auto reads the raw layout (what naive Bayes, the tree and no-change read) and makes the
  * dense one (standardized numbers, one-hot categories) for the linear members itself, with the
@@ -74,19 +74,20 @@ const MAX_LOSS = 1e6;
 
 /**
  * The mixers of each task: the discounts of the Hedges over the members (windows of about 200 and
- * 2,000 rows), and whether the stacked logistic regression is one of them (docs/learners.md).
- * Regression keeps the one Hedge (its rule was measured alone).
+ * 2,000 rows), and whether the stacked logistic regression is one of them (classification only;
+ * docs/learners.md).
  */
 export const MIXERS: Record<Task, { decays: readonly number[]; stack: boolean }> = {
   classification: { decays: [0.995, 0.9995], stack: true },
-  regression: { decays: [0.995], stack: false },
+  regression: { decays: [0.995, 0.9995], stack: false },
 };
 
 /**
- * The rate eta of every Hedge, the discount of the Hedge over the mixers, and the stack's AdaGrad
- * step and the sum of squared gradients each of its weights starts from (docs/learners.md).
+ * The rate eta of every Hedge, the discount of the Hedge over the mixers, the stack's AdaGrad step
+ * and the sum of squared gradients each of its weights starts from, and the fading factor of the
+ * targets' variance regression's errors are measured in (docs/learners.md).
  */
-export const AUTO_DEFAULTS = { eta: 1, mixerDecay: 0.999, stackRate: 0.5, stackSquares: 1 };
+export const AUTO_DEFAULTS = { eta: 1, mixerDecay: 0.999, stackRate: 0.5, stackSquares: 1, targetFading: 0.999 };
 
 export interface AutoState extends LearnerState {
   kind: 'auto';
@@ -121,8 +122,11 @@ export interface AutoState extends LearnerState {
   /** Its width, and per categorical feature the one-hot slot of each category code (-1: not given one yet). */
   denseDim: number;
   slots: number[][];
-  /** Regression: the targets learned, their mean and squared deviations (the errors are in their variance). */
-  targets: [number, number, number];
+  /**
+   * Regression: the targets learned: their count, then their weight, mean and squared deviations
+   * discounted by AUTO_DEFAULTS.targetFading (the errors are in units of that recent variance).
+   */
+  targetStats: [number, number, number, number];
   /** Regression: the least and the largest target learned (null before the first, and for classification). */
   targetRange: [number, number] | null;
 }
@@ -178,8 +182,8 @@ export class AutoLearner implements Learner {
   private readonly m2: Float64Array;
   private denseDim: number;
   private readonly slots: number[][];
-  /** Regression: count, mean and squared deviations of the targets learned, and their least and largest. */
-  private readonly targets = new Float64Array(3);
+  /** Regression: the targets' count, discounted weight, mean and squared deviations (targetStats), and their least and largest. */
+  private readonly targets = new Float64Array(4);
   private readonly targetRange = Float64Array.of(Infinity, -Infinity);
   private readonly specs: readonly PoolSpec[];
   /** Scratch: the dense row, the raw row at offset 0, the target, and each member's prediction. */
@@ -431,7 +435,7 @@ export class AutoLearner implements Learner {
     this.learnStatistics(raw);
     this.score(y);
     if (this.task === 'regression') {
-      welford(this.targets, 0, y);
+      faded(this.targets, y, AUTO_DEFAULTS.targetFading);
       if (y < this.targetRange[0]!) this.targetRange[0] = y;
       if (y > this.targetRange[1]!) this.targetRange[1] = y;
     }
@@ -452,13 +456,15 @@ export class AutoLearner implements Learner {
 
   /**
    * A member's loss on the row: classification, 1 for a miss (another class more probable than y's),
-   * else 0; regression, the squared error in units of the variance of the targets before it (1
-   * before two targets), so that eta means the same whatever the target's scale.
+   * else 0; regression, the squared error in units of the recent variance of the targets before it
+   * (each weighing 0.999^age; 1 before two targets), so that eta means the same whatever the
+   * target's scale, and a trend, which swells the variance since the first row, does not wash out
+   * the members' differences.
    */
   private loss(p: Float64Array, y: number): number {
     if (this.task === 'regression') {
-      const [count, , m2] = this.targets;
-      const variance = count! >= 2 ? m2! / (count! - 1) || 1 : 1;
+      const [count, weight, , m2] = this.targets;
+      const variance = count! >= 2 && m2! > 0 ? m2! / weight! : 1;
       const d = p[0]! - y;
       const loss = (d * d) / variance;
       // A diverged member (an infinite or NaN prediction) loses as much as a row can cost.
@@ -579,7 +585,7 @@ export class AutoLearner implements Learner {
       m2: Array.from(this.m2),
       denseDim: this.denseDim,
       slots: this.slots.map((s) => [...s]),
-      targets: [this.targets[0]!, this.targets[1]!, this.targets[2]!],
+      targetStats: [this.targets[0]!, this.targets[1]!, this.targets[2]!, this.targets[3]!],
       targetRange: this.targetRange[0]! <= this.targetRange[1]! ? [this.targetRange[0]!, this.targetRange[1]!] : null,
     };
   }
@@ -629,9 +635,12 @@ export class AutoLearner implements Learner {
       auto.stackSquares.set(s.nums('stackSquares', auto.stackSquares.length, { min: AUTO_DEFAULTS.stackSquares }));
     } else if (state['stack'] !== null || (state['stackSquares'] ?? null) !== null) throw new Error('stack: expected null without stackRate');
     auto.mixerErrors.set(s.nums('mixerErrors', auto.mixerErrors.length, { min: 0 }));
-    auto.targets.set(s.nums('targets', 3));
-    if (auto.targets[0]! < 0 || auto.targets[2]! < 0) throw new Error('targets: expected a count and squared deviations of at least 0');
-    if (state['targetRange'] === undefined) throw new EarlierStateError("this auto was saved by an earlier inc-learn, whose mix did not keep the targets' range: train it again");
+    if (state['targetRange'] === undefined || state['targetStats'] === undefined) {
+      throw new EarlierStateError("this auto was saved by an earlier inc-learn, whose mix weighed regression errors by the targets' variance since the first row and did not keep their range: train it again");
+    }
+    const [count, weight, mean, m2] = s.nums('targetStats', 4);
+    if (!(Number.isInteger(count) && count! >= 0 && weight! >= 0 && m2! >= 0)) throw new Error('targetStats: expected a count, then a weight, a mean and squared deviations, the weight and deviations at least 0');
+    auto.targets.set([count!, weight!, mean!, m2!]);
     const learnedTargets = task === 'regression' && auto.targets[0]! > 0;
     if (learnedTargets) {
       const [least, largest] = s.nums('targetRange', 2);
@@ -694,14 +703,18 @@ function restoreScaled(state: LearnerState, inner: Learner): Learner {
   return ScaledTarget.restore(state as ScaledTargetState, inner);
 }
 
-/** Adds v to the count, mean and squared deviations at stats[at..at+3) (Welford). */
-function welford(stats: Float64Array, at: number, v: number): void {
-  const n = stats[at]! + 1;
-  const delta = v - stats[at + 1]!;
-  const mean = stats[at + 1]! + delta / n;
-  stats[at] = n;
-  stats[at + 1] = mean;
-  stats[at + 2] = stats[at + 2]! + delta * (v - mean);
+/**
+ * Adds v to stats = [count, weight, mean, m2], the weight, mean and squared deviations discounted by
+ * the fading factor f (each value weighs f^age): West's weighted update, 1979.
+ */
+function faded(stats: Float64Array, v: number, f: number): void {
+  const weight = f * stats[1]! + 1;
+  const delta = v - stats[2]!;
+  const mean = stats[2]! + delta / weight;
+  stats[0] = stats[0]! + 1;
+  stats[1] = weight;
+  stats[2] = mean;
+  stats[3] = f * stats[3]! + delta * (v - mean);
 }
 
 function readFeatures(v: unknown): FeatureInfo[] {
