@@ -698,16 +698,20 @@ interface Target {
 function targets(results: ItemResult[], streamId: string, start: StartupResult[], mem: MemoryResult[] | null, opts: Options): Target[] {
   const get = (id: string): ItemResult | undefined => results.find((r) => r.id === id && r.wall_s !== null);
   const out: Target[] = [];
-  const ratio = (target: string, a: ItemResult | undefined, b: ItemResult | undefined, limit: number, what: string): void => {
+  /** `unjudged`: why the target is not judged on this run (the measure is shown, neither met nor missed). */
+  const ratio = (target: string, a: ItemResult | undefined, b: ItemResult | undefined, limit: number, what: string, unjudged?: string): void => {
     const value = a?.wall_s && b?.wall_s ? a.wall_s / b.wall_s : null;
     out.push({
       target,
-      measured: value === null ? 'not measured' : `${value.toFixed(2)}× (${a!.wall_s!.toFixed(2)} s vs ${b!.wall_s!.toFixed(2)} s ${what})`,
+      measured: value === null ? 'not measured' : `${value.toFixed(2)}× (${a!.wall_s!.toFixed(2)} s vs ${b!.wall_s!.toFixed(2)} s ${what})${unjudged ? `; ${unjudged}` : ''}`,
       limit: `≤ ${limit}×`,
       value,
-      pass: value === null ? null : value <= limit,
+      pass: value === null || unjudged ? null : value <= limit,
     });
   };
+  // The C reference starts in about a millisecond, node in about a hundred: on a stream shorter than
+  // the full run's 2,000,000 rows (--quick's) the ratio measures start-up more than the pass.
+  const startupBound = opts.streamRows < 2_000_000 ? `not judged on ${fmtInt(opts.streamRows)} rows, where start-up dominates (the target is for 2,000,000)` : undefined;
   if (opts.sections.has('trees')) {
     const atLeast = (target: string, value: number | null | undefined, limit: number, text: (v: number) => string): void => {
       const v = value ?? null;
@@ -723,11 +727,11 @@ function targets(results: ItemResult[], streamId: string, start: StartupResult[]
     }
   }
   if (opts.sections.has('linear')) {
-    ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr');
+    ratio(`default learner, ${streamId} CSV file, one pass ≤ 1.2× ref_lr`, get(`linear-csv-file-${streamId}`), get(`ref-file-${streamId}`), 1.2, 'ref_lr', startupBound);
     ratio(`JSONL ≤ 3× CSV (train, ${streamId})`, get(`linear-jsonl-file-${streamId}`), get(`linear-csv-file-${streamId}`), 3, 'CSV');
     ratio(`stdin ≤ 1.2× file (train, ${streamId} CSV)`, get(`linear-csv-stdin-${streamId}`), get(`linear-csv-file-${streamId}`), 1.2, 'file');
     const full = `${streamId}-full`;
-    ratio(`default learner, ${streamId} full-precision CSV file ≤ 1.2× ref_lr`, get(`linear-csv-file-${full}`), get(`ref-file-${full}`), 1.2, 'ref_lr');
+    ratio(`default learner, ${streamId} full-precision CSV file ≤ 1.2× ref_lr`, get(`linear-csv-file-${full}`), get(`ref-file-${full}`), 1.2, 'ref_lr', startupBound);
     ratio(`JSONL ≤ 3× CSV (train, ${streamId} full-precision)`, get(`linear-jsonl-file-${full}`), get(`linear-csv-file-${full}`), 3, 'CSV');
     const hashed = results.find((r) => r.id.startsWith('linear-hash-8-'))?.dataset;
     if (hashed !== undefined) ratio(`--hash-bits 18 ≤ 1.5× --hash-bits 8 (train, ${hashed} CSV file)`, get(`linear-hash-18-${hashed}`), get(`linear-hash-8-${hashed}`), 1.5, '--hash-bits 8');
