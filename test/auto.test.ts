@@ -8,6 +8,7 @@
  * on the shared streams there too.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -263,6 +264,11 @@ describe('auto', () => {
     it(`is at least as accurate as each member of its pool on ../shared/datasets/${name}`, { skip: file ? false : SHARED_MISSING }, () => beatsItsPool(file!));
   }
   it('regression: its RMSE is at most each member\'s on datasets/friedman.csv', () => beatsItsPool(`${ROOT}datasets/friedman.csv`, 'regression'));
+  it("regression: its RMSE is at most each member's on a target with a trend (bench/auto-rules/trend.mjs; errors in the targets' recent variance)", async () => {
+    const file = join(dir, 'trend.csv');
+    writeFileSync(file, execFileSync(process.execPath, [`${ROOT}bench/auto-rules/trend.mjs`], { encoding: 'utf8' }));
+    await beatsItsPool(file, 'regression');
+  });
   it("regression: its RMSE is at most each member's on Elec2's nswprice, where members' predictions run away (clipped to the targets' range)", { skip: sharedDataset('elec.csv') ? false : SHARED_MISSING }, () =>
     beatsItsPool(sharedDataset('elec.csv')!, 'regression', ['--target', 'nswprice', '--ignore', 'class']));
 
