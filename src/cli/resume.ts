@@ -132,7 +132,7 @@ export function resumeContendersConfig(checkpoints: readonly LoadedCheckpoint[],
     if (c.state.streamRows !== first.state.streamRows || JSON.stringify(c.state.featurizer) !== JSON.stringify(first.state.featurizer)) {
       throw new DataError(
         { source: c.name },
-        `not saved with ${first.name} by one run (${c.state.streamRows} rows against ${first.state.streamRows}, or other statistics): was one of the learners resumed alone? Resume each from its subdirectory`,
+        `not saved with ${first.name} by one run (${c.state.streamRows} rows against ${first.state.streamRows}, or other statistics): was one of the learners resumed alone, or a save stopped between two of them (each learner's is whole, not the group's)? Resume each from its subdirectory`,
         'bad-checkpoint',
       );
     }
