@@ -78,7 +78,7 @@ function mix(outs, w, k) {
 }
 
 /** Hedge's weights: exp(-eta (E - min E)), normalized; 0 past exp(-40), as auto. */
-function hedgeWeights(E, eta) {
+export function hedgeWeights(E, eta) {
   const least = Math.min(...E);
   const w = E.map((e) => (eta * (e - least) < 40 ? Math.exp(-eta * (e - least)) : 0));
   const sum = w.reduce((a, b) => a + b, 0);

@@ -3,7 +3,7 @@
 // Per rule, on how many streams its RMSE is at most the best member's, their geometric mean ratio and
 // the worst; then per stream every member, the rule before and the rule now (docs/learners.md).
 import { readFileSync } from 'node:fs';
-import { streamList } from './evaluate.mjs';
+import { hedgeWeights, streamList } from './evaluate.mjs';
 
 /** The members of the regression pool (POOLS in src/learners/auto.ts), in its order. */
 const MEMBERS = ['linear(lr=0.003)', 'linear(lr=0.01)', 'linear(lr=0.05)', 'pa', 'ht', 'no-change'];
@@ -44,14 +44,6 @@ function run(rows, rule) {
 
 const memberRmse = (rows) => MEMBERS.map((_, m) => Math.sqrt(rows.reduce((a, { y, P }) => a + (P[m] - y) ** 2, 0) / rows.length));
 
-/** Hedge's weights: exp(-eta (E - min E)), normalized; 0 past exp(-40), as auto. */
-function weights(E, eta) {
-  const least = Math.min(...E);
-  const w = E.map((e) => (eta * (e - least) < 40 ? Math.exp(-eta * (e - least)) : 0));
-  const sum = w.reduce((a, b) => a + b, 0);
-  return w.map((x) => x / sum);
-}
-
 /** A member's loss on a row, at most MAX_LOSS (a NaN prediction costs that much), as auto's. */
 const capped = (loss) => (loss < MAX_LOSS ? loss : MAX_LOSS);
 const squared = (p, y, variance) => capped((p - y) ** 2 / variance);
@@ -62,7 +54,7 @@ const rules = {
   hedge: ({ d = 0.995, eta = 1, loss = squared } = {}) => {
     const E = new Array(M).fill(0);
     return {
-      predict: (P) => weights(E, eta).reduce((a, w, i) => (w === 0 ? a : a + w * P[i]), 0),
+      predict: (P) => hedgeWeights(E, eta).reduce((a, w, i) => (w === 0 ? a : a + w * P[i]), 0),
       update: (P, y, v) => P.forEach((p, i) => (E[i] = d * E[i] + loss(p, y, v))),
     };
   },
@@ -73,7 +65,7 @@ const rules = {
     return {
       predict: (P, v) => {
         outs = subs.map((s) => s.predict(P, v));
-        return weights(E, eta).reduce((a, w, i) => (w === 0 ? a : a + w * outs[i]), 0);
+        return hedgeWeights(E, eta).reduce((a, w, i) => (w === 0 ? a : a + w * outs[i]), 0);
       },
       update: (P, y, v) => {
         outs.forEach((q, i) => (E[i] = d * E[i] + squared(q, y, v)));
